@@ -1,0 +1,92 @@
+"""Configuration from one place: where data lives and which endpoints providers talk to.
+
+Endpoints are overridable by environment variables so tests (and enterprise tenants) can point the
+same production code path at other servers; nothing else differs between tests and production.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "BizCalDesktop"
+APP_AUTHOR = "BizCal"
+
+
+def default_data_dir() -> Path:
+    """The per-user data folder (``BIZCAL_HOME`` wins over the platform default)."""
+    env = os.environ.get("BIZCAL_HOME")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
+
+
+@dataclass(frozen=True)
+class GoogleEndpoints:
+    """Google OAuth and Calendar API locations (tests point them at a loopback fake)."""
+
+    client_file: str | None = None
+    auth_uri: str = "https://accounts.google.com/o/oauth2/auth"
+    token_uri: str = "https://oauth2.googleapis.com/token"
+    revoke_uri: str = "https://oauth2.googleapis.com/revoke"
+    api_base: str = "https://www.googleapis.com/calendar/v3"
+
+    @classmethod
+    def from_env(cls) -> GoogleEndpoints:
+        d = cls()
+        return cls(
+            client_file=os.environ.get("BIZCAL_GOOGLE_CLIENT_FILE") or d.client_file,
+            auth_uri=os.environ.get("BIZCAL_GOOGLE_AUTH_URI") or d.auth_uri,
+            token_uri=os.environ.get("BIZCAL_GOOGLE_TOKEN_URI") or d.token_uri,
+            revoke_uri=os.environ.get("BIZCAL_GOOGLE_REVOKE_URI") or d.revoke_uri,
+            api_base=(os.environ.get("BIZCAL_GOOGLE_API_BASE") or d.api_base).rstrip("/"),
+        )
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the services need to be built; made once in ``app.py`` / ``cli.py``."""
+
+    data_dir: Path
+    google: GoogleEndpoints = field(default_factory=GoogleEndpoints)
+    #: Keychain service name under which every secret of this installation is stored.
+    keyring_service: str = "bizcal-desktop"
+    #: How many provider calls the sync engine runs at once (CalDAV servers like <= 4).
+    sync_concurrency: int = 4
+    #: How many times a transient failure is retried inside one job before the mapping fails.
+    max_attempts: int = 5
+    #: First backoff delay in seconds; doubled per attempt, with jitter, capped at ``backoff_cap``.
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+    #: Network timeout for one provider request, in seconds.
+    request_timeout: float = 20.0
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "bizcal.sqlite3"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "logs" / "bizcal.log"
+
+    @classmethod
+    def load(cls, data_dir: str | Path | None = None) -> Config:
+        """Build the configuration from the command line's ``--data-dir`` and the environment."""
+        folder = Path(data_dir).expanduser() if data_dir else default_data_dir()
+
+        def env_float(name: str, default: float) -> float:
+            raw = os.environ.get(name)
+            return float(raw) if raw else default
+
+        return cls(
+            data_dir=folder,
+            google=GoogleEndpoints.from_env(),
+            keyring_service=os.environ.get("BIZCAL_KEYRING_SERVICE", "bizcal-desktop"),
+            backoff_base=env_float("BIZCAL_BACKOFF_BASE", 0.5),
+            backoff_cap=env_float("BIZCAL_BACKOFF_CAP", 30.0),
+            request_timeout=env_float("BIZCAL_REQUEST_TIMEOUT", 20.0),
+            max_attempts=int(env_float("BIZCAL_MAX_ATTEMPTS", 5)),
+        )

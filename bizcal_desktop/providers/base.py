@@ -1,0 +1,185 @@
+"""The one async interface every calendar provider implements.
+
+Glossary
+--------
+booking
+    An appointment in our own store (customer, service, staff member, start/end).
+event
+    The calendar entry a booking becomes on a provider. Its identity is derived from the booking's
+    ``public_id`` (a UUID), never chosen by the server, so a retried or crashed create can never
+    produce a second event: CalDAV uses it as the UID (and the resource name), Google as the
+    client-supplied event id, Microsoft as the ``transactionId``.
+event reference (:class:`EventRef`)
+    Where an event lives once written: the external id (UID / event id), the resource URL
+    (CalDAV href) and the ETag the server returned, which makes the next update conditional.
+mapping
+    The store's row linking a booking to its event on one connection (``CalendarEventMapping``).
+busy block
+    A time range during which the staff member is busy elsewhere, imported from a calendar.
+source key
+    The provider's stable key for the thing a busy block came from (a CalDAV href, a Google/Graph
+    event id). A recurring series is one source that yields several busy intervals.
+cursor
+    An opaque incremental-sync token (CalDAV sync-token, Google syncToken, Graph deltaLink).
+
+Contract
+--------
+* Every write is idempotent: ``upsert_event`` creates the event if it does not exist and updates it
+  if it does (an event already carrying our id is adopted, never duplicated); ``delete_event`` of an
+  event that is already gone succeeds.
+* Failures are raised as :mod:`bizcal_desktop.errors` types: ``TransientError`` (retry later,
+  honouring ``retry_after``), ``AuthError`` (user must reconnect), ``PermanentError`` (the request can
+  never succeed as is), ``SyncTokenExpiredError`` (cursor refused: call again with ``cursor=None``).
+* Providers never touch the database or the keychain; credentials are handed in when they are built
+  and refreshed credentials are handed back through a callback (see the token issue).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bizcal_desktop.domain.time_range import TimeRange
+
+#: Marker carried by every event we write (X- property in iCalendar, extended property on
+#: Google, singleValueExtendedProperty / categories on Graph) so imports can skip our own events.
+OWN_EVENT_MARKER = "X-BIZCAL-BOOKING"
+#: Suffix of our iCalendar UIDs: ``<booking public_id hex>@bizcal-desktop``.
+UID_DOMAIN = "bizcal-desktop"
+
+
+def booking_uid(public_id_hex: str) -> str:
+    """The iCalendar UID of a booking's event, derived from the booking's public id."""
+    return f"{public_id_hex}@{UID_DOMAIN}"
+
+
+def is_own_uid(uid: str | None) -> bool:
+    """True when ``uid`` names an event we wrote for a booking."""
+    return bool(uid) and uid.endswith(f"@{UID_DOMAIN}")
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """What a booking's event must look like. Built by the sync engine from a booking row."""
+
+    booking_public_id: str  #: 32 lowercase hex chars (uuid4().hex); the source of every event id
+    summary: str  #: e.g. "Massage – Emma"
+    description: str
+    start: datetime  #: aware, UTC
+    end: datetime  #: aware, UTC
+    timezone: str  #: IANA zone of the staff member; events are written in that zone
+    sequence: int = 0  #: the booking's version, so clients see a reschedule as newer
+    location: str | None = None
+
+    @property
+    def uid(self) -> str:
+        return booking_uid(self.booking_public_id)
+
+
+@dataclass(frozen=True)
+class EventRef:
+    """Where an event lives on the provider after a successful write."""
+
+    external_id: str  #: UID (CalDAV) or the provider's event id (Google, Graph)
+    href: str | None = None  #: CalDAV resource URL; None for REST providers
+    etag: str | None = None  #: the version the server returned, for conditional updates
+
+
+@dataclass(frozen=True)
+class CalendarInfo:
+    """One calendar of an account, as offered to the user to choose from."""
+
+    calendar_id: str  #: provider id (Google/Graph) or the collection URL (CalDAV)
+    name: str
+    href: str | None = None
+    primary: bool = False
+    writable: bool = True
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    """Outcome of *Test Connection*: whether it works, a human message, and the calendars found."""
+
+    ok: bool
+    message: str
+    calendars: list[CalendarInfo] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BusyInterval:
+    """One busy instance of a source event, in UTC."""
+
+    start: datetime
+    end: datetime
+    all_day: bool = False
+    title: str | None = None  #: only kept when the user allows titles to be stored
+
+    def as_range(self) -> TimeRange:
+        return TimeRange(self.start, self.end)
+
+
+@dataclass(frozen=True)
+class BusyChanges:
+    """What ``fetch_busy`` found.
+
+    ``full`` True: ``upserts`` is the complete set of sources in the window; every source not in it
+    must be forgotten. ``full`` False (incremental): only the sources in ``upserts`` changed (each
+    replaced by its new list of intervals, an empty list meaning "no longer busy") and the sources
+    in ``removed`` were deleted. ``cursor`` is what to pass next time.
+    """
+
+    full: bool
+    upserts: dict[str, list[BusyInterval]]
+    removed: set[str] = field(default_factory=set)
+    cursor: str | None = None
+    #: Our own booking events seen in the calendar: source key -> booking UID. Not busy blocks
+    #: (a booking must not be counted twice), but reported so changes can flow back later.
+    own_events: dict[str, str] = field(default_factory=dict)
+    #: Number of HTTP requests the fetch cost (for the sync log and the benchmark).
+    requests: int = 0
+
+
+class CalendarProvider(ABC):
+    """One connection's calendar, reachable through a provider's API. Use as an async context."""
+
+    #: Provider name as stored on the connection: "caldav", "google", "microsoft".
+    kind: str = ""
+
+    async def __aenter__(self) -> CalendarProvider:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook, most providers hold a client
+        """Release network resources."""
+
+    @abstractmethod
+    async def test_connection(self) -> ConnectionCheck:
+        """Authenticate, find the calendars and prove we can write (then clean up after)."""
+
+    @abstractmethod
+    async def list_calendars(self) -> list[CalendarInfo]:
+        """The account's calendars."""
+
+    @abstractmethod
+    async def upsert_event(self, spec: EventSpec, known: EventRef | None) -> EventRef:
+        """Make the event for ``spec`` exist with exactly this content; return where it is.
+
+        ``known`` is the last reference we stored (None on a first create). Conditional on the
+        stored ETag where the API allows; on a lost race re-read and apply again. If the event
+        already exists without us knowing (crash before the mapping was saved), adopt it.
+        """
+
+    @abstractmethod
+    async def delete_event(self, booking_public_id: str, known: EventRef | None) -> None:
+        """Delete the booking's event; an event that is already gone counts as success.
+
+        ``known`` may be None when no mapping was ever saved (crash after the write): the event is
+        then addressed by the id derived from ``booking_public_id``.
+        """
+
+    @abstractmethod
+    async def fetch_busy(self, window: TimeRange, cursor: str | None) -> BusyChanges:
+        """Busy intervals overlapping ``window``; incremental from ``cursor`` where supported."""
