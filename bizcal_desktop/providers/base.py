@@ -183,3 +183,17 @@ class CalendarProvider(ABC):
     @abstractmethod
     async def fetch_busy(self, window: TimeRange, cursor: str | None) -> BusyChanges:
         """Busy intervals overlapping ``window``; incremental from ``cursor`` where supported."""
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    """What a provider needs to know about a stored connection (a plain copy of the row, no ORM)."""
+
+    id: int
+    provider: str  #: "caldav" | "google" | "microsoft"
+    secret_key: str  #: keychain key of this connection's secrets
+    timezone: str  #: IANA zone of the staff member, used for event times and all-day busy days
+    server_url: str | None = None
+    username: str | None = None
+    calendar_id: str | None = None
+    calendar_href: str | None = None

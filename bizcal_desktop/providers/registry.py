@@ -1,0 +1,54 @@
+"""Build the right provider for a stored connection, with its secrets read from the keychain.
+
+The only place that maps a connection's ``provider`` name to a class, so the sync engine and the
+importer know providers only through :class:`~bizcal_desktop.providers.base.CalendarProvider`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bizcal_desktop.config import Config
+from bizcal_desktop.errors import AuthError, ConfigurationError
+from bizcal_desktop.providers.base import CalendarProvider, ConnectionInfo
+from bizcal_desktop.secrets import SecretStore
+
+#: Keychain entry names per provider, so disconnect can delete every one of them.
+SECRET_NAMES: dict[str, tuple[str, ...]] = {
+    "caldav": ("password",),
+    "google": ("oauth_token",),
+    "microsoft": ("msal_cache",),
+}
+
+#: Called with (connection id, secret name, new secret value) when a provider refreshed a credential.
+CredentialsCallback = Callable[[int, str, str], None]
+
+
+class ProviderFactory:
+    """Builds providers for connections; one instance is made in the app wiring."""
+
+    def __init__(self, config: Config, secrets: SecretStore) -> None:
+        self._config = config
+        self._secrets = secrets
+
+    def build(self, info: ConnectionInfo) -> CalendarProvider:
+        if info.provider == "caldav":
+            from bizcal_desktop.providers.caldav_provider import CalDAVProvider
+
+            password = self._secrets.get(info.secret_key, "password")
+            if password is None:
+                raise AuthError(
+                    f"The password of connection {info.id} is missing from the keychain; "
+                    "disconnect and connect the calendar again."
+                )
+            if not info.server_url or not info.calendar_href:
+                raise ConfigurationError(f"Connection {info.id} has no calendar URL.")
+            return CalDAVProvider(
+                server_url=info.server_url,
+                username=info.username or "",
+                password=password,
+                calendar_url=info.calendar_href,
+                timezone=info.timezone,
+                timeout=self._config.request_timeout,
+            )
+        raise ConfigurationError(f"Provider {info.provider!r} is not supported by this version.")
