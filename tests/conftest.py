@@ -1,0 +1,3 @@
+"""Project-wide pytest configuration: shared fixture modules are registered here."""
+
+pytest_plugins = ["tests.fixtures.radicale"]
