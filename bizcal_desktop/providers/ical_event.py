@@ -1,0 +1,174 @@
+"""Build a booking's iCalendar event, and read back the few fields that say whether one matches.
+
+Built with the ``icalendar`` library, never by string concatenation, so escaping of commas,
+semicolons and newlines in customer names and notes is always right. Times are written in the
+staff member's IANA zone (``DTSTART;TZID=Europe/Berlin:...``) with a matching VTIMEZONE, because
+calendar apps show and move events in that zone; the instant stays the one stored in UTC.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import icalendar
+
+from bizcal_desktop.domain.time_range import ensure_aware_utc
+from bizcal_desktop.errors import PermanentError
+from bizcal_desktop.providers.base import OWN_EVENT_MARKER, EventSpec
+
+PRODID = "-//BizCal Desktop//Booking Sync//EN"
+
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/Zulu", "Zulu", "Etc/UCT", "UCT", "GMT", "Etc/GMT"})
+
+
+def load_zone(name: str) -> ZoneInfo:
+    """The IANA zone ``name``; an unknown name is a permanent error (retrying cannot fix it)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise PermanentError(
+            f"The time zone {name!r} is not a known IANA zone; set the staff member's time zone "
+            "(for example Europe/Berlin) and sync again."
+        ) from exc
+
+
+@lru_cache(maxsize=64)
+def _vtimezone(zone_name: str, first_year: int, last_year: int) -> icalendar.Timezone:
+    """A VTIMEZONE for ``zone_name`` covering the given years (cached: building one costs ms)."""
+    return icalendar.Timezone.from_tzinfo(
+        ZoneInfo(zone_name), tzid=zone_name, first_date=date(first_year, 1, 1),
+        last_date=date(last_year, 1, 1),
+    )
+
+
+def build_event(spec: EventSpec, now: datetime | None = None) -> icalendar.Event:
+    """The VEVENT of a booking: our UID, marker, times in the staff zone, always opaque/confirmed."""
+    zone = load_zone(spec.timezone)
+    start = ensure_aware_utc(spec.start)
+    end = ensure_aware_utc(spec.end)
+    if end <= start:
+        raise PermanentError(
+            f"The booking {spec.booking_public_id} ends before it starts; fix its times and sync again."
+        )
+    stamp = ensure_aware_utc(now) if now is not None else datetime.now(UTC)
+    event = icalendar.Event()
+    event.add("uid", spec.uid)
+    event.add("dtstamp", stamp.replace(microsecond=0))
+    event.add("dtstart", start.astimezone(zone))
+    event.add("dtend", end.astimezone(zone))
+    event.add("summary", spec.summary)
+    if spec.description:
+        event.add("description", spec.description)
+    if spec.location:
+        event.add("location", spec.location)
+    event.add("sequence", spec.sequence)
+    event.add("transp", "OPAQUE")
+    event.add("status", "CONFIRMED")
+    event.add(OWN_EVENT_MARKER, spec.booking_public_id)
+    return event
+
+
+def build_calendar(spec: EventSpec, now: datetime | None = None) -> icalendar.Calendar:
+    """The VCALENDAR resource for a booking: one VEVENT plus the VTIMEZONE its TZID names."""
+    event = build_event(spec, now)  # validates the zone and the times first
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    if spec.timezone not in _UTC_NAMES:
+        start, end = ensure_aware_utc(spec.start), ensure_aware_utc(spec.end)
+        # a copy: the cached component must never end up shared between two calendars
+        calendar.add_component(copy.deepcopy(_vtimezone(spec.timezone, start.year - 1, end.year + 2)))
+    calendar.add_component(event)
+    return calendar
+
+
+def build_ics(spec: EventSpec, now: datetime | None = None) -> str:
+    """The iCalendar text of a booking's event, ready to PUT."""
+    return build_calendar(spec, now).to_ical().decode("utf-8")
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    """The fields of an event that decide whether it already says what a booking says."""
+
+    uid: str | None
+    start: datetime | None  #: UTC
+    end: datetime | None  #: UTC
+    summary: str | None
+    sequence: int
+    description: str | None = None
+    location: str | None = None
+    marker: str | None = None  #: value of X-BIZCAL-BOOKING, when present
+
+    def matches(self, spec: EventSpec) -> bool:
+        """True when writing ``spec`` again would change nothing a user can see."""
+        return (
+            self.uid == spec.uid
+            and self.start == ensure_aware_utc(spec.start)
+            and self.end == ensure_aware_utc(spec.end)
+            and (self.summary or "") == spec.summary
+            and (self.description or "") == (spec.description or "")
+            and (self.location or "") == (spec.location or "")
+            and self.sequence == spec.sequence
+            and self.marker == spec.booking_public_id
+        )
+
+
+def _to_utc(value: date | datetime | None, zone: ZoneInfo) -> datetime | None:
+    """An iCalendar DATE / floating / zoned value as a UTC instant (floating read in ``zone``)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(0))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(UTC)
+
+
+def _text(event: icalendar.Event, name: str) -> str | None:
+    value = event.get(name)
+    return None if value is None else str(value)
+
+
+def read_event_summary(ics: str | bytes, zone: ZoneInfo | None = None) -> EventSummary:
+    """Read (uid, start, end, summary, sequence, ...) of the master VEVENT in ``ics``.
+
+    Raises PermanentError when the text is not iCalendar or holds no VEVENT.
+    """
+    tz = zone or ZoneInfo("UTC")
+    try:
+        calendar = icalendar.Calendar.from_ical(ics)
+    except (ValueError, IndexError, KeyError) as exc:
+        raise PermanentError("The calendar server returned an event that is not valid iCalendar.") from exc
+    events = [e for e in calendar.walk("VEVENT") if e.get("RECURRENCE-ID") is None]
+    if not events:
+        raise PermanentError("The calendar server returned a resource without an event in it.")
+    event = events[0]
+    start_prop = event.get("DTSTART")
+    start = _to_utc(start_prop.dt if start_prop is not None else None, tz)
+    end_prop = event.get("DTEND")
+    if end_prop is not None:
+        end = _to_utc(end_prop.dt, tz)
+    elif event.get("DURATION") is not None and start is not None:
+        duration = event["DURATION"].dt
+        end = start + duration if isinstance(duration, timedelta) else start
+    else:
+        end = start
+    try:
+        sequence = int(event.get("SEQUENCE", 0))
+    except (TypeError, ValueError):
+        sequence = 0
+    return EventSummary(
+        uid=_text(event, "UID"),
+        start=start,
+        end=end,
+        summary=_text(event, "SUMMARY"),
+        sequence=sequence,
+        description=_text(event, "DESCRIPTION"),
+        location=_text(event, "LOCATION"),
+        marker=_text(event, OWN_EVENT_MARKER),
+    )

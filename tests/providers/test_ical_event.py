@@ -1,0 +1,71 @@
+"""A booking's iCalendar event: built with icalendar, read back by the matcher."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+
+from bizcal_desktop.errors import PermanentError
+from bizcal_desktop.providers.base import OWN_EVENT_MARKER, EventSpec
+from bizcal_desktop.providers.ical_event import build_ics, read_event_summary
+
+SPEC = EventSpec(
+    booking_public_id="0123456789abcdef0123456789abcdef",
+    summary="Massage – Emma, 60 min; deep",
+    description="Customer notes:\nback pain",
+    start=datetime(2026, 3, 29, 8, 0, tzinfo=UTC),  # 10:00 CEST, the day clocks go forward
+    end=datetime(2026, 3, 29, 9, 0, tzinfo=UTC),
+    timezone="Europe/Berlin",
+    sequence=2,
+    location="Room 2",
+)
+
+
+def test_event_has_every_field_in_the_staff_zone() -> None:
+    calendar = icalendar.Calendar.from_ical(build_ics(SPEC))
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["UID"]) == "0123456789abcdef0123456789abcdef@bizcal-desktop"
+    assert str(event["SUMMARY"]) == SPEC.summary
+    assert str(event["DESCRIPTION"]) == SPEC.description
+    assert str(event["LOCATION"]) == "Room 2"
+    assert event["DTSTART"].params["TZID"] == "Europe/Berlin"
+    assert event["DTSTART"].dt == datetime(2026, 3, 29, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert event["DTEND"].dt.astimezone(UTC) == SPEC.end
+    assert int(event["SEQUENCE"]) == 2
+    assert str(event["TRANSP"]) == "OPAQUE"
+    assert str(event["STATUS"]) == "CONFIRMED"
+    assert str(event[OWN_EVENT_MARKER]) == SPEC.booking_public_id
+    assert event["DTSTAMP"].dt.tzinfo is not None
+    (tz,) = calendar.walk("VTIMEZONE")
+    assert str(tz["TZID"]) == "Europe/Berlin"
+
+
+def test_utc_staff_zone_writes_utc_times_without_vtimezone() -> None:
+    calendar = icalendar.Calendar.from_ical(build_ics(replace(SPEC, timezone="UTC")))
+    assert calendar.walk("VTIMEZONE") == []
+    assert calendar.walk("VEVENT")[0]["DTSTART"].dt == SPEC.start
+
+
+def test_read_back_matches_only_the_same_content() -> None:
+    summary = read_event_summary(build_ics(SPEC))
+    assert (summary.uid, summary.start, summary.end, summary.summary, summary.sequence) == (
+        SPEC.uid, SPEC.start, SPEC.end, SPEC.summary, 2)
+    assert summary.matches(SPEC)
+    assert not summary.matches(replace(SPEC, sequence=3))
+    assert not summary.matches(replace(SPEC, end=datetime(2026, 3, 29, 9, 30, tzinfo=UTC)))
+    assert not summary.matches(replace(SPEC, location=None))
+
+
+def test_bad_input_is_permanent() -> None:
+    with pytest.raises(PermanentError, match="time zone"):
+        build_ics(replace(SPEC, timezone="Mars/Olympus"))
+    with pytest.raises(PermanentError, match="ends before"):
+        build_ics(replace(SPEC, end=SPEC.start))
+    with pytest.raises(PermanentError):
+        read_event_summary("BEGIN:VCALENDAR\nVERSION:2.0\nEND:VCALENDAR\n")
+    with pytest.raises(PermanentError):
+        read_event_summary("this is not iCalendar")
