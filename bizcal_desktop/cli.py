@@ -1,0 +1,421 @@
+"""`bizcal`: the headless face of BizCal Desktop, on the same services as the tray app.
+
+Conventions scripts depend on: ``bizcal NOUN VERB``; a bare noun lists; ``--json`` on every command
+prints one JSON object (or an array for listings) and nothing else on stdout; failures exit 1 (2 for
+usage errors) with one human line on stderr and no traceback unless ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bizcal_desktop import __version__
+from bizcal_desktop.config import Config
+from bizcal_desktop.errors import BizCalError, UserInputError
+from bizcal_desktop.logging_setup import configure_logging
+from bizcal_desktop.services.bookings import BookingView, parse_day
+from bizcal_desktop.wiring import Services, build_services
+
+log = logging.getLogger(__name__)
+
+CALDAV_PROVIDERS = ("icloud", "fastmail", "nextcloud", "generic")
+
+
+# ----- output -------------------------------------------------------------------------------------
+def to_jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        data = {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        if isinstance(value, BookingView):
+            data["sync_state"] = value.sync_state
+        return data
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    return value
+
+
+class Output:
+    """Prints either JSON or a short human text; never both."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+
+    def emit(self, value: Any, human: Callable[[], str] | str) -> None:
+        if self.as_json:
+            print(json.dumps(to_jsonable(value), ensure_ascii=False, indent=2))
+        else:
+            text = human() if callable(human) else human
+            if text:
+                print(text)
+
+
+def local(dt: datetime | None, zone: str) -> str:
+    if dt is None:
+        return "never"
+    return dt.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+
+def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
+    if not rows:
+        return "(none)"
+    cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells)
+
+
+# ----- commands -----------------------------------------------------------------------------------
+def actor() -> str:
+    try:
+        return f"user:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "user"
+
+
+def cmd_staff(args: argparse.Namespace, svc: Services, out: Output) -> int:
+    if args.verb == "add":
+        staff = svc.directory.add_staff(args.name, args.timezone, args.email)
+        out.emit(staff, f"Added staff member {staff.name} (id {staff.id}, {staff.timezone}).")
+        return 0
+    rows = svc.directory.list_staff()
+    out.emit(rows, lambda: table([(s.id, s.name, s.timezone) for s in rows], ["ID", "NAME", "TIMEZONE"]))
+    return 0
+
+
+def cmd_service(args: argparse.Namespace, svc: Services, out: Output) -> int:
+    if args.verb == "add":
+        service = svc.directory.add_service(args.name, args.duration, args.buffer_before, args.buffer_after)
+        out.emit(service, f"Added service {service.name} (id {service.id}, {service.duration_minutes} min).")
+        return 0
+    rows = svc.directory.list_services()
+    out.emit(
+        rows,
+        lambda: table(
+            [(s.id, s.name, s.duration_minutes, s.buffer_before_minutes, s.buffer_after_minutes) for s in rows],
+            ["ID", "NAME", "MINUTES", "BUFFER BEFORE", "BUFFER AFTER"],
+        ),
+    )
+    return 0
+
+
+def read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass("App-specific password: ")
+    else:
+        raise UserInputError("Give the password on standard input with --password-stdin.")
+    if not password:
+        raise UserInputError("The password is empty.")
+    return password
+
+
+def cmd_connect(args: argparse.Namespace, svc: Services, out: Output) -> int:
+    if args.provider_kind == "caldav":
+        password = read_password(args)
+        view = asyncio.run(
+            svc.connections.connect_caldav(
+                staff=args.staff,
+                provider_type=args.provider,
+                url=args.url,
+                username=args.username,
+                password=password,
+                calendar=args.calendar,
+                actor=actor(),
+            )
+        )
+        default = " It is the default calendar." if view.is_default else ""
+        out.emit(
+            view,
+            f"Connection test passed. Saved connection {view.id}: {view.display_name}, "
+            f"calendar “{view.calendar_name}”.{default}",
+        )
+        return 0
+    raise UserInputError(f"Unknown provider {args.provider_kind!r}.")
+
+
+def cmd_connections(args: argparse.Namespace, svc: Services, out: Output) -> int:
+    verb = args.verb or "list"
+    if verb == "set-default":
+        view = svc.connections.set_default(args.id, actor=actor())
+        out.emit(view, f"Connection {view.id} ({view.display_name}) is now the default of {view.staff_name}.")
+        return 0
+    if verb == "disconnect":
+        view = svc.connections.disconnect(args.id, actor=actor())
+        out.emit(view, f"Disconnected {view.display_name}; its secrets were deleted from the keychain.")
+        return 0
+    rows = svc.connections.list(staff=getattr(args, "staff", None), include_disconnected=getattr(args, "all", False))
+    out.emit(
+        rows,
+        lambda: table(
+            [
+                (
+                    c.id, c.staff_name, c.provider, c.calendar_name or c.calendar_id or "-",
+                    "yes" if c.is_default else "", c.status,
+                    c.last_success_at.isoformat(timespec="seconds") if c.last_success_at else "never",
+                )
+                for c in rows
+            ],
+            ["ID", "STAFF", "PROVIDER", "CALENDAR", "DEFAULT", "STATUS", "LAST SUCCESS (UTC)"],
+        ),
+    )
+    return 0
+
+
+def describe_booking(b: BookingView) -> str:
+    return (
+        f"Booking {b.id}: {b.service_name} – {b.customer_name} with {b.staff_name}, "
+        f"{local(b.start, b.timezone)}–{b.end.astimezone(ZoneInfo(b.timezone)):%H:%M} {b.timezone} "
+        f"[{b.status}, calendar: {b.sync_state}]"
+    )
+
+
+def sync_now(svc: Services, booking_id: int) -> BookingView:
+    report = asyncio.run(svc.engine.drain({booking_id}))
+    for event in report.events:
+        if event.outcome != "success":
+            print(f"bizcal: warning: {event.message}", file=sys.stderr)
+    return svc.bookings.get(booking_id)
+
+
+def cmd_booking(args: argparse.Namespace, svc: Services, out: Output) -> int:
+    verb = args.verb or "list"
+    if verb == "list":
+        start = None
+        if args.from_day:
+            start = datetime.combine(parse_day(args.from_day), datetime.min.time(), tzinfo=UTC)
+        rows = svc.bookings.list(staff=args.staff, start=start, include_cancelled=args.all)
+        out.emit(
+            rows,
+            lambda: table(
+                [
+                    (b.id, local(b.start, b.timezone), b.timezone, b.staff_name, b.service_name,
+                     b.customer_name, b.status, b.sync_state)
+                    for b in rows
+                ],
+                ["ID", "START (LOCAL)", "ZONE", "STAFF", "SERVICE", "CUSTOMER", "STATUS", "CALENDAR"],
+            ),
+        )
+        return 0
+    if verb == "add":
+        booking = svc.bookings.add(args.staff, args.service, args.customer, args.start)
+    elif verb == "move":
+        booking = svc.bookings.move(args.id, args.start)
+    elif verb == "cancel":
+        booking = svc.bookings.cancel(args.id)
+    else:  # pragma: no cover - argparse restricts the choices
+        raise UserInputError(f"Unknown booking command {verb!r}.")
+    if not args.no_sync:
+        booking = sync_now(svc, booking.id)
+    out.emit(booking, lambda: describe_booking(booking))
+    return 0
+
+
+def report_text(report: Any) -> str:
+    lines = [f"Synced {report.synced}, failed {report.failed}, nothing to do {report.skipped}."]
+    lines += [f"  failed: {e.message}" for e in report.events if e.outcome != "success"]
+    return "\n".join(lines)
+
+
+def cmd_sync(args: argparse.Namespace, svc: Services, out: Output) -> int:
+    report = asyncio.run(svc.engine.drain())
+    out.emit(report, lambda: report_text(report))
+    return 1 if report.failed else 0
+
+
+def cmd_resync(args: argparse.Namespace, svc: Services, out: Output) -> int:
+    from_day = parse_day(args.from_day) if args.from_day else date.today()
+    queued = svc.recovery.resync(from_day, actor=actor())
+    report = asyncio.run(svc.engine.drain())
+    result = {"from": from_day, "queued": queued, "report": report}
+    out.emit(result, lambda: f"Resync from {from_day}: {len(queued)} booking(s) queued. " + report_text(report))
+    return 1 if report.failed else 0
+
+
+def cmd_retry(args: argparse.Namespace, svc: Services, out: Output) -> int:
+    if args.failed:
+        booking_ids = svc.recovery.retry_failed(actor=actor())
+    elif args.mapping_id is not None:
+        booking_ids = [svc.recovery.retry_mapping(args.mapping_id, actor=actor())]
+    else:
+        raise UserInputError("Name a mapping id to retry, or use --failed to retry every failed event.")
+    report = asyncio.run(svc.engine.drain(set(booking_ids))) if booking_ids else None
+    result = {"bookings": booking_ids, "report": report}
+    out.emit(
+        result,
+        lambda: "Nothing failed; nothing to retry."
+        if not booking_ids
+        else f"Retried {len(booking_ids)} booking(s). " + report_text(report),
+    )
+    return 1 if report is not None and report.failed else 0
+
+
+def cmd_log(args: argparse.Namespace, svc: Services, out: Output) -> int:
+    rows = svc.sync_log.entries(limit=args.limit, failed_only=args.failed)
+    out.emit(
+        rows,
+        lambda: table(
+            [
+                (r.id, r.at.isoformat(timespec="seconds"), r.action, r.outcome, r.booking_id or "-",
+                 r.mapping_id or "-", r.message)
+                for r in rows
+            ],
+            ["ID", "WHEN (UTC)", "ACTION", "OUTCOME", "BOOKING", "MAPPING", "MESSAGE"],
+        ),
+    )
+    return 0
+
+
+# ----- parser -------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
+    common.add_argument("--data-dir", default=argparse.SUPPRESS, help="data folder (default: BIZCAL_HOME "
+                        "or the platform's user data folder)")
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show tracebacks and debug logging")
+
+    parser = argparse.ArgumentParser(
+        prog="bizcal", parents=[common],
+        description="BizCal Desktop: keep bookings and your calendars in sync.",
+    )
+    parser.add_argument("--version", action="version", version=f"bizcal {__version__}")
+    nouns = parser.add_subparsers(dest="noun", required=True, metavar="COMMAND")
+
+    staff = nouns.add_parser("staff", parents=[common], help="staff members")
+    staff_verbs = staff.add_subparsers(dest="verb")
+    p = staff_verbs.add_parser("add", parents=[common], help="add a staff member")
+    p.add_argument("name")
+    p.add_argument("--timezone", required=True, help="IANA zone, e.g. Europe/Berlin")
+    p.add_argument("--email", default=None, help="the staff member's calendar address (for invitations)")
+    staff_verbs.add_parser("list", parents=[common], help="list staff members")
+    staff.set_defaults(func=cmd_staff)
+
+    service = nouns.add_parser("service", parents=[common], help="services offered")
+    service_verbs = service.add_subparsers(dest="verb")
+    p = service_verbs.add_parser("add", parents=[common], help="add a service")
+    p.add_argument("name")
+    p.add_argument("--duration", type=int, required=True, help="minutes")
+    p.add_argument("--buffer-before", type=int, default=0, help="minutes kept free before")
+    p.add_argument("--buffer-after", type=int, default=0, help="minutes kept free after")
+    service_verbs.add_parser("list", parents=[common], help="list services")
+    service.set_defaults(func=cmd_service)
+
+    connect = nouns.add_parser("connect", parents=[common], help="connect a calendar")
+    kinds = connect.add_subparsers(dest="provider_kind", required=True, metavar="PROVIDER")
+    p = kinds.add_parser("caldav", parents=[common], help="iCloud, Fastmail, Nextcloud or any CalDAV server")
+    p.add_argument("--staff", required=True)
+    p.add_argument("--provider", choices=CALDAV_PROVIDERS, default="generic")
+    p.add_argument("--url", default=None, help="server URL (Nextcloud: the host name is enough)")
+    p.add_argument("--username", required=True)
+    p.add_argument("--password-stdin", action="store_true", help="read the app-specific password from stdin")
+    p.add_argument("--calendar", default=None, help="calendar name to write bookings into")
+    connect.set_defaults(func=cmd_connect)
+
+    conns = nouns.add_parser("connections", parents=[common], help="list and manage connections")
+    conns.add_argument("--staff", default=None)
+    conns.add_argument("--all", action="store_true", help="include disconnected ones")
+    conn_verbs = conns.add_subparsers(dest="verb")
+    p = conn_verbs.add_parser("list", parents=[common], help="list connections")
+    p.add_argument("--staff", default=None)
+    p.add_argument("--all", action="store_true", help="include disconnected ones")
+    p = conn_verbs.add_parser("set-default", parents=[common], help="write bookings into this connection")
+    p.add_argument("id", type=int)
+    p = conn_verbs.add_parser("disconnect", parents=[common], help="disconnect and delete its secrets")
+    p.add_argument("id", type=int)
+    conns.set_defaults(func=cmd_connections)
+
+    booking = nouns.add_parser("booking", parents=[common], help="bookings")
+    booking_verbs = booking.add_subparsers(dest="verb")
+    p = booking_verbs.add_parser("add", parents=[common], help="add a booking (syncs at once)")
+    p.add_argument("--staff", required=True)
+    p.add_argument("--service", required=True)
+    p.add_argument("--customer", required=True)
+    p.add_argument("--start", required=True, help="ISO 8601; without an offset it is the staff's local time")
+    p.add_argument("--no-sync", action="store_true", help="only queue the calendar sync")
+    p = booking_verbs.add_parser("move", parents=[common], help="reschedule a booking")
+    p.add_argument("id", type=int)
+    p.add_argument("--start", required=True)
+    p.add_argument("--no-sync", action="store_true")
+    p = booking_verbs.add_parser("cancel", parents=[common], help="cancel a booking")
+    p.add_argument("id", type=int)
+    p.add_argument("--no-sync", action="store_true")
+    p = booking_verbs.add_parser("list", parents=[common], help="list bookings")
+    p.add_argument("--staff", default=None)
+    p.add_argument("--from", dest="from_day", default=None, help="YYYY-MM-DD")
+    p.add_argument("--all", action="store_true", help="include cancelled bookings")
+    booking.set_defaults(func=cmd_booking, staff=None, from_day=None, all=False)
+
+    p = nouns.add_parser("sync", parents=[common], help="push queued booking changes now")
+    p.set_defaults(func=cmd_sync)
+    p = nouns.add_parser("resync", parents=[common], help="back-fill events for bookings from a date")
+    p.add_argument("--from", dest="from_day", default=None, help="YYYY-MM-DD (default: today)")
+    p.set_defaults(func=cmd_resync)
+    p = nouns.add_parser("retry", parents=[common], help="retry one failed event, or all with --failed")
+    p.add_argument("mapping_id", type=int, nargs="?")
+    p.add_argument("--failed", action="store_true")
+    p.set_defaults(func=cmd_retry)
+    p = nouns.add_parser("log", parents=[common], help="the sync log, newest first")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--failed", action="store_true", help="failures only")
+    p.set_defaults(func=cmd_log)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    as_json = getattr(args, "json", False)
+    debug = getattr(args, "debug", False)
+    try:
+        config = Config.load(getattr(args, "data_dir", None))
+        configure_logging(config.log_path, verbose=debug)
+        services = build_services(config)
+    except BizCalError as exc:
+        print(f"bizcal: error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001
+        if debug:
+            raise
+        print(f"bizcal: error: could not open the data folder: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return int(args.func(args, services, Output(as_json)))
+    except BizCalError as exc:
+        log.warning("command failed: %s", exc)
+        if debug:
+            raise
+        print(f"bizcal: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("bizcal: interrupted; queued changes are kept and will sync next time.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one clear line, details in the log
+        log.exception("unexpected error")
+        if debug:
+            raise
+        print(
+            f"bizcal: error: unexpected {exc.__class__.__name__}: {exc} (details in {config.log_path})",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        services.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

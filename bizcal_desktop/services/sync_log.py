@@ -1,0 +1,84 @@
+"""Writing and reading the sync log (the audit trail)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bizcal_desktop.secrets import redact
+from bizcal_desktop.store.database import Database
+from bizcal_desktop.store.models import CalendarSyncLog, Outcome
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    outcome: str,
+    message: str = "",
+    booking_id: int | None = None,
+    connection_id: int | None = None,
+    mapping_id: int | None = None,
+) -> CalendarSyncLog:
+    """Add one log row to ``session`` (committed with the change it describes)."""
+    row = CalendarSyncLog(
+        actor=actor,
+        action=str(action),
+        outcome=str(outcome),
+        message=redact(message)[:2000],
+        booking_id=booking_id,
+        connection_id=connection_id,
+        mapping_id=mapping_id,
+    )
+    session.add(row)
+    return row
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    outcome: str
+    message: str
+    booking_id: int | None
+    connection_id: int | None
+    mapping_id: int | None
+
+
+class SyncLogService:
+    """Reads the log for the CLI and the Sync Log window."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def entries(
+        self,
+        limit: int = 50,
+        failed_only: bool = False,
+        connection_id: int | None = None,
+        booking_id: int | None = None,
+        outcome: str | None = None,
+    ) -> list[LogEntry]:
+        query = select(CalendarSyncLog).order_by(CalendarSyncLog.id.desc()).limit(limit)
+        if failed_only:
+            query = query.where(CalendarSyncLog.outcome == Outcome.FAILURE)
+        if outcome:
+            query = query.where(CalendarSyncLog.outcome == outcome)
+        if connection_id is not None:
+            query = query.where(CalendarSyncLog.connection_id == connection_id)
+        if booking_id is not None:
+            query = query.where(CalendarSyncLog.booking_id == booking_id)
+        with self._db.session() as s:
+            return [
+                LogEntry(
+                    r.id, r.at, r.actor, r.action, r.outcome, r.message,
+                    r.booking_id, r.connection_id, r.mapping_id,
+                )
+                for r in s.scalars(query)
+            ]

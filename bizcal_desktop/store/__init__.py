@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, the database/unit of work, and alembic migrations."""

@@ -1,0 +1,230 @@
+"""The tables, named after the product's words.
+
+No column holds a secret: credentials live in the OS keychain under ``CalendarConnection.secret_key``.
+Instants are UTC (``UTCDateTime``); the IANA zone they were meant in is kept beside them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bizcal_desktop.store.types import UTCDateTime, utcnow
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class BookingStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class ConnectionStatus(StrEnum):
+    ACTIVE = "active"
+    NEEDS_RECONNECT = "needs_reconnect"  #: credentials refused; the user must connect again
+    DEACTIVATED = "deactivated"  #: switched off (repeated refresh failures or by the user)
+    DISCONNECTED = "disconnected"  #: secrets deleted; kept only for the audit trail
+
+
+class MappingState(StrEnum):
+    PENDING = "pending"
+    SYNCED = "synced"
+    FAILED = "failed"
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class SyncAction(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    IMPORT = "import"
+    REFRESH = "refresh"
+    CONNECT = "connect"
+    DISCONNECT = "disconnect"
+    RETRY = "retry"
+    CONFLICT = "conflict"
+
+
+class Outcome(StrEnum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+    SKIPPED = "skipped"
+
+
+def new_public_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64))  #: IANA name, e.g. "Europe/Berlin"
+    email: Mapped[str | None] = mapped_column(String(320), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    connections: Mapped[list[CalendarConnection]] = relationship(back_populates="staff")
+
+
+class Service(Base):
+    __tablename__ = "service"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    buffer_before_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    buffer_after_minutes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Booking(Base):
+    __tablename__ = "booking"
+    __table_args__ = (Index("ix_booking_staff_start", "staff_id", "start_utc"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Random id that never changes; every provider's event id is derived from it.
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    customer_name: Mapped[str] = mapped_column(String(200))
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    start_utc: Mapped[datetime] = mapped_column(UTCDateTime())
+    end_utc: Mapped[datetime] = mapped_column(UTCDateTime())
+    timezone: Mapped[str] = mapped_column(String(64))  #: the staff zone the booking was made in
+    status: Mapped[str] = mapped_column(String(16), default=BookingStatus.CONFIRMED)
+    #: Incremented on every change; written as the event's SEQUENCE and compared by resync.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    service: Mapped[Service] = relationship()
+    staff: Mapped[Staff] = relationship()
+
+
+class CalendarConnection(Base):
+    __tablename__ = "calendar_connection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    provider: Mapped[str] = mapped_column(String(16))  #: "caldav" | "google" | "microsoft"
+    provider_type: Mapped[str | None] = mapped_column(String(32), default=None)  #: icloud, fastmail...
+    display_name: Mapped[str] = mapped_column(String(200))
+    server_url: Mapped[str | None] = mapped_column(Text, default=None)
+    username: Mapped[str | None] = mapped_column(String(320), default=None)
+    calendar_id: Mapped[str | None] = mapped_column(Text, default=None)
+    calendar_href: Mapped[str | None] = mapped_column(Text, default=None)
+    calendar_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(24), default=ConnectionStatus.ACTIVE)
+    #: Whether this calendar's events count as busy time (availability import).
+    import_busy: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Key of this connection's secrets in the OS keychain (not a secret itself).
+    secret_key: Mapped[str] = mapped_column(String(64), default=new_public_id)
+    sync_cursor: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_import_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+
+    staff: Mapped[Staff] = relationship(back_populates="connections")
+
+
+class CalendarEventMapping(Base):
+    __tablename__ = "calendar_event_mapping"
+    __table_args__ = (UniqueConstraint("booking_id", "connection_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id"))
+    connection_id: Mapped[int] = mapped_column(ForeignKey("calendar_connection.id"))
+    external_id: Mapped[str | None] = mapped_column(Text, default=None)  #: UID / event id
+    href: Mapped[str | None] = mapped_column(Text, default=None)
+    etag: Mapped[str | None] = mapped_column(Text, default=None)
+    state: Mapped[str] = mapped_column(String(16), default=MappingState.PENDING)
+    #: True once the event was deleted because the booking was cancelled.
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    #: What the calendar holds after the last successful write, so resync can tell drift.
+    synced_start_utc: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    synced_end_utc: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    synced_version: Mapped[int | None] = mapped_column(Integer, default=None)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    booking: Mapped[Booking] = relationship()
+    connection: Mapped[CalendarConnection] = relationship()
+
+
+class OutboxJob(Base):
+    """A booking changed and its calendars must be made to match.
+
+    Written in the same transaction as the change, so a crash can never lose a sync. A job carries
+    no instructions: the engine reads the booking's current state and converges on it, which makes
+    several jobs for one booking collapse into one provider call.
+    """
+
+    __tablename__ = "outbox_job"
+    __table_args__ = (Index("ix_outbox_status", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id"))
+    reason: Mapped[str] = mapped_column(String(32))  #: created, moved, cancelled, resync, retry
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.PENDING)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class CalendarSyncLog(Base):
+    """The audit trail: who did what, when, to which booking/connection, and how it went."""
+
+    __tablename__ = "calendar_sync_log"
+    __table_args__ = (Index("ix_sync_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))  #: "user:<login>", "engine", "importer", ...
+    action: Mapped[str] = mapped_column(String(16))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"), default=None)
+    connection_id: Mapped[int | None] = mapped_column(ForeignKey("calendar_connection.id"), default=None)
+    mapping_id: Mapped[int | None] = mapped_column(ForeignKey("calendar_event_mapping.id"), default=None)
+    outcome: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text, default="")
+
+
+class BusyBlock(Base):
+    """A time the staff member is busy elsewhere, imported from one connection's calendar."""
+
+    __tablename__ = "busy_block"
+    __table_args__ = (
+        Index("ix_busy_connection_source", "connection_id", "source_key"),
+        Index("ix_busy_start", "start_utc"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("calendar_connection.id"))
+    source_key: Mapped[str] = mapped_column(Text)  #: CalDAV href / provider event id
+    start_utc: Mapped[datetime] = mapped_column(UTCDateTime())
+    end_utc: Mapped[datetime] = mapped_column(UTCDateTime())
+    all_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    title: Mapped[str | None] = mapped_column(Text, default=None)  #: only if the user opted in
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Setting(Base):
+    """Business settings as JSON values (working hours, buffer policy, booking window, ...)."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value_json: Mapped[str] = mapped_column(Text)

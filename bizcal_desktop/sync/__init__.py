@@ -1,0 +1,1 @@
+"""Background work: the outbox-draining sync engine, the importer, the scheduler."""

@@ -1,0 +1,62 @@
+"""Builds every service once, from one configuration (no module-level singletons).
+
+The CLI and the desktop app both call :func:`build_services`, so they behave the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bizcal_desktop.config import Config
+from bizcal_desktop.providers.registry import ProviderFactory
+from bizcal_desktop.secrets import SecretStore
+from bizcal_desktop.services.bookings import BookingService
+from bizcal_desktop.services.connections import ConnectionService
+from bizcal_desktop.services.directory import DirectoryService
+from bizcal_desktop.services.sync_log import SyncLogService
+from bizcal_desktop.store.database import Database, open_database
+from bizcal_desktop.sync.backoff import BackoffPolicy
+from bizcal_desktop.sync.engine import SyncEngine
+from bizcal_desktop.sync.recovery import RecoveryService
+
+
+@dataclass
+class Services:
+    config: Config
+    db: Database
+    secrets: SecretStore
+    providers: ProviderFactory
+    directory: DirectoryService
+    bookings: BookingService
+    connections: ConnectionService
+    sync_log: SyncLogService
+    engine: SyncEngine
+    recovery: RecoveryService
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def build_services(config: Config) -> Services:
+    db = open_database(config.database_path)
+    secrets = SecretStore(config.keyring_service)
+    providers = ProviderFactory(config, secrets)
+    directory = DirectoryService(db)
+    engine = SyncEngine(
+        db,
+        providers,
+        BackoffPolicy(base=config.backoff_base, cap=config.backoff_cap, max_attempts=config.max_attempts),
+        concurrency=config.sync_concurrency,
+    )
+    return Services(
+        config=config,
+        db=db,
+        secrets=secrets,
+        providers=providers,
+        directory=directory,
+        bookings=BookingService(db, directory),
+        connections=ConnectionService(db, secrets, directory),
+        sync_log=SyncLogService(db),
+        engine=engine,
+        recovery=RecoveryService(db),
+    )
