@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import threading
 import uuid
+from contextlib import contextmanager
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -75,7 +76,41 @@ class _HtmlHandler(http.server.BaseHTTPRequestHandler):
 def html_server(request: pytest.FixtureRequest) -> Iterator[str]:
     handler = type("Handler", (_HtmlHandler,), {"status": request.param})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _StatusHandler(_HtmlHandler):
+    """Answers every request with one fixed status, headers and plain-text body."""
+
+    headers_to_send: dict[str, str] = {}
+    text = b""
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        self.send_response(self.status)
+        for name, value in self.headers_to_send.items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(self.text)))
+        self.end_headers()
+        self.wfile.write(self.text)
+
+    do_GET = do_PROPFIND = do_OPTIONS = do_PUT = do_DELETE = do_REPORT = _answer
+
+
+@contextmanager
+def serve_status(status: int, headers: dict[str, str] | None = None, text: bytes = b"") -> Iterator[str]:
+    handler = type("Handler", (_StatusHandler,), {"status": status, "headers_to_send": headers or {},
+                                                   "text": text})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"
@@ -370,3 +405,38 @@ async def test_known_ref_without_etag_adopts(caldav_calendar: CalendarFixture,
     (resource,) = caldav_calendar.reader().resources()
     assert resource.etag == ref.etag
     assert resource.events()[0]["DTSTART"].dt.astimezone(UTC) == moved.start
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "error", "retry_after"),
+    [
+        (503, {"Retry-After": "7"}, TransientError, 7.0),
+        (503, {}, TransientError, None),
+        (500, {}, TransientError, None),
+        (429, {"Retry-After": "30"}, TransientError, 30.0),
+        (429, {}, TransientError, None),
+        (401, {"WWW-Authenticate": 'Basic realm="x"'}, AuthError, None),
+        (403, {}, AuthError, None),
+    ],
+)
+async def test_http_failures_are_translated(status: int, headers: dict[str, str], error: type[Exception],
+                                            retry_after: float | None) -> None:
+    spec = make_spec(datetime(2026, 6, 14, 9, 0, tzinfo=BERLIN), datetime(2026, 6, 14, 10, 0, tzinfo=BERLIN))
+    with serve_status(status, headers) as url:
+        async with CalDAVProvider(url, "alice", "pw-123", url + "cal/", "Europe/Berlin", timeout=5) as p:
+            with pytest.raises(error) as info:
+                await p.upsert_event(spec, None)
+            with pytest.raises(error):
+                await p.delete_event(spec.booking_public_id, None)
+    if isinstance(info.value, TransientError):
+        assert info.value.retry_after == retry_after
+    assert "pw-123" not in str(info.value)
+
+
+async def test_refused_data_is_permanent_with_the_server_text() -> None:
+    spec = make_spec(datetime(2026, 6, 15, 9, 0, tzinfo=BERLIN), datetime(2026, 6, 15, 10, 0, tzinfo=BERLIN))
+    with serve_status(415, text=b"Unsupported   calendar\n data: VEVENT needs DTEND"):
+        async with CalDAVProvider(url, "alice", "pw", url + "cal/", "Europe/Berlin", timeout=5) as p:
+            with pytest.raises(PermanentError, match="415.*Unsupported calendar data: VEVENT needs DTEND") as info:
+                await p.upsert_event(spec, None)
+    assert not isinstance(info.value, AuthError)
