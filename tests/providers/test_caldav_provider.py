@@ -435,7 +435,7 @@ async def test_http_failures_are_translated(status: int, headers: dict[str, str]
 
 async def test_refused_data_is_permanent_with_the_server_text() -> None:
     spec = make_spec(datetime(2026, 6, 15, 9, 0, tzinfo=BERLIN), datetime(2026, 6, 15, 10, 0, tzinfo=BERLIN))
-    with serve_status(415, text=b"Unsupported   calendar\n data: VEVENT needs DTEND")) as url:
+    with serve_status(415, text=b"Unsupported   calendar\n data: VEVENT needs DTEND") as url:
         async with CalDAVProvider(url, "alice", "pw", url + "cal/", "Europe/Berlin", timeout=5) as p:
             with pytest.raises(PermanentError, match="415.*Unsupported calendar data: VEVENT needs DTEND") as info:
                 await p.upsert_event(spec, None)
