@@ -51,4 +51,27 @@ class ProviderFactory:
                 timezone=info.timezone,
                 timeout=self._config.request_timeout,
             )
+        if info.provider == "google":
+            from bizcal_desktop.providers.google import GoogleProvider
+
+            token_json = self._secrets.get(info.secret_key, "oauth_token")
+            if token_json is None:
+                raise AuthError(
+                    f"The Google token of connection {info.id} is missing from the keychain; "
+                    "disconnect and connect Google again."
+                )
+            secret_key = info.secret_key
+
+            def save_refreshed_token(new_json: str) -> None:
+                # Written at once: a refreshed token lost here would leave only the old one behind.
+                self._secrets.set(secret_key, "oauth_token", new_json)
+
+            return GoogleProvider(
+                token_json=token_json,
+                calendar_id=info.calendar_id or "primary",
+                endpoints=self._config.google,
+                timezone=info.timezone,
+                on_token_refreshed=save_refreshed_token,
+                timeout=self._config.request_timeout,
+            )
         raise ConfigurationError(f"Provider {info.provider!r} is not supported by this version.")

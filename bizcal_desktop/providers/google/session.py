@@ -1,0 +1,195 @@
+"""Authorized HTTP to the Calendar API: token refresh, one retry on 401, and error translation.
+
+google-auth's ``Credentials`` own the tokens; httpx carries the API calls. google-auth has no
+refresh callback, so every refresh goes through :meth:`GoogleSession._refresh`, which hands the new
+``to_json()`` to ``on_token_refreshed`` at once — the app writes it to the keychain before anything
+else can fail and lose it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from bizcal_desktop.errors import (
+    AuthError,
+    ConflictError,
+    NotFoundError,
+    PermanentError,
+    ProviderError,
+    TransientError,
+)
+
+log = logging.getLogger(__name__)
+
+#: Retry delay for a spent daily quota (403 quotaExceeded) when Google sends no Retry-After.
+QUOTA_RETRY_SECONDS = 3600.0
+_RATE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
+_QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
+_RECONNECT = "Google access was revoked or expired; reconnect the Google calendar in BizCal."
+
+
+def error_reason(response: httpx.Response) -> tuple[str | None, str]:
+    """(first ``errors[].reason``, message) of a Google error body; tolerant of other shapes."""
+    try:
+        error = response.json().get("error")
+    except ValueError:
+        return None, response.reason_phrase or f"HTTP {response.status_code}"
+    if isinstance(error, dict):
+        items = error.get("errors") or [{}]
+        reason = items[0].get("reason") if isinstance(items[0], dict) else None
+        return reason, str(error.get("message") or response.reason_phrase)
+    return (str(error) if error else None), response.reason_phrase
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """``Retry-After`` in seconds (delta-seconds or HTTP date), or None."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def api_error(response: httpx.Response, what: str) -> ProviderError:
+    """Translate a failed Calendar API response into our error types (``what``: "saving the event")."""
+    status = response.status_code
+    reason, message = error_reason(response)
+    wait = retry_after(response)
+    if status == 401:
+        return AuthError(_RECONNECT)
+    if status == 429 or (status == 403 and reason in _RATE_LIMIT_REASONS):
+        return TransientError(f"Google asked BizCal to slow down while {what}; it will retry shortly.", wait)
+    if status == 403 and reason in _QUOTA_REASONS:
+        return TransientError(f"Google's daily request quota is used up while {what}; BizCal will retry "
+                              "later.", wait if wait is not None else QUOTA_RETRY_SECONDS)
+    if status >= 500 or status == 408:
+        return TransientError(f"Google had a temporary problem (HTTP {status}) while {what}; BizCal will "
+                              "retry.", wait)
+    if status == 403 and reason in ("insufficientPermissions", "forbidden", "requiredAccessLevel"):
+        return PermanentError(f"Google refused {what}: {message}. Reconnect Google and allow calendar "
+                              "access, or choose a calendar you can edit.")
+    if status == 404:
+        return NotFoundError(f"Google could not find what BizCal asked for while {what}: {message}.")
+    if status == 412:
+        return ConflictError(f"The event changed in Google while {what}; BizCal will re-read it and retry.")
+    return PermanentError(f"Google refused {what} (HTTP {status}): {message}.")
+
+
+class GoogleSession:
+    """One account's authorized httpx client against ``api_base``."""
+
+    def __init__(
+        self,
+        token_json: str,
+        api_base: str,
+        timeout: float,
+        on_token_refreshed: Callable[[str], None] | None,
+    ) -> None:
+        from google.oauth2.credentials import Credentials
+
+        try:
+            info = json.loads(token_json)
+            self._creds = Credentials.from_authorized_user_info(info)
+        except (ValueError, KeyError) as exc:
+            raise AuthError("The stored Google token is unreadable; reconnect the Google calendar.") from exc
+        self._timeout = timeout
+        self._client = httpx.AsyncClient(base_url=api_base.rstrip("/") + "/", timeout=timeout)
+        self._on_token_refreshed = on_token_refreshed
+        self._lock = asyncio.Lock()
+        #: HTTP requests sent to the API (refreshes not included).
+        self.requests = 0
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    @property
+    def token_json(self) -> str:
+        return str(self._creds.to_json())
+
+    # ---------------------------------------------------------------- tokens
+
+    def _refresh_blocking(self) -> None:
+        import google.auth.exceptions
+        from google.auth.transport.requests import Request
+
+        try:
+            self._creds.refresh(Request())
+        except google.auth.exceptions.RefreshError as exc:
+            data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], Mapping) else {}
+            error = str(data.get("error") or (exc.args[0] if exc.args else ""))
+            if getattr(exc, "retryable", False) and "invalid_grant" not in error:
+                raise TransientError("Google could not renew BizCal's access just now; it will retry.") from exc
+            raise AuthError(_RECONNECT) from exc
+        except google.auth.exceptions.TransportError as exc:
+            raise TransientError(
+                "Could not reach Google to renew BizCal's access; check the network, BizCal will retry."
+            ) from exc
+
+    async def _refresh(self, stale_token: str | None) -> None:
+        """Refresh once even when several requests notice the expiry together."""
+        async with self._lock:
+            if stale_token is not None and self._creds.token != stale_token and self._creds.valid:
+                return  # another request refreshed meanwhile
+            await asyncio.to_thread(self._refresh_blocking)
+            log.info("Google access token refreshed")
+            if self._on_token_refreshed is not None:
+                self._on_token_refreshed(self.token_json)
+
+    async def _valid_token(self) -> str:
+        if not self._creds.token or not self._creds.valid:  # ``valid`` allows google-auth's clock skew
+            await self._refresh(self._creds.token)
+        return str(self._creds.token)
+
+    # ---------------------------------------------------------------- requests
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send one API request; refresh and retry once on 401. Returns any other response as is.
+
+        Network failures become ``TransientError``; a second 401 becomes ``AuthError``.
+        """
+        for attempt in range(2):
+            token = await self._valid_token()
+            try:
+                response = await self._client.request(
+                    method, path.lstrip("/"), params=params, json=json_body,
+                    headers={**(headers or {}), "Authorization": f"Bearer {token}"},
+                )
+            except httpx.TimeoutException as exc:
+                raise TransientError(
+                    f"Google did not answer within {self._timeout:g} seconds; BizCal will retry."
+                ) from exc
+            except httpx.TransportError as exc:
+                raise TransientError(
+                    f"Could not reach Google ({exc.__class__.__name__}); check the network, BizCal will retry."
+                ) from exc
+            finally:
+                self.requests += 1
+            if response.status_code != 401:
+                return response
+            if attempt == 0:
+                log.info("Google answered 401; refreshing the access token and retrying once")
+                await self._refresh(token)
+        raise AuthError(_RECONNECT)
