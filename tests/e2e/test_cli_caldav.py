@@ -1,0 +1,184 @@
+"""`bizcal` driven as a subprocess, as a new user would, against a real Radicale server.
+
+Secrets: under ``with-keychain`` (CI and ``scripts/run-tests``) these runs use the real Secret
+Service (gnome-keyring on a private D-Bus); ``BIZCAL_E2E_REAL_KEYCHAIN=1`` then also asserts that the
+backend really is the Secret Service. Elsewhere they fall back to a file keyring in a temp folder,
+so a developer's own keychain is never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fixtures.radicale import CalendarReader
+
+pytestmark = pytest.mark.e2e
+
+REAL_KEYCHAIN = os.environ.get("BIZCAL_E2E_REAL_KEYCHAIN") == "1"
+
+
+@dataclass
+class Cli:
+    env: dict[str, str]
+    data_dir: Path
+
+    def run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bizcal_desktop.cli", *args],
+            input=stdin, capture_output=True, text=True, env=self.env, timeout=120,
+        )
+
+    def ok(self, *args: str, stdin: str | None = None) -> Any:
+        result = self.run(*args, "--json", stdin=stdin)
+        assert result.returncode == 0, f"bizcal {' '.join(args)} failed: {result.stderr}"
+        return json.loads(result.stdout)
+
+    def keyring_get(self, account: str) -> str | None:
+        code = (
+            "import keyring, sys; v = keyring.get_password(sys.argv[1], sys.argv[2]); "
+            "print('' if v is None else v)"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code, self.env["BIZCAL_KEYRING_SERVICE"], account],
+            capture_output=True, text=True, env=self.env, timeout=60, check=True,
+        ).stdout.strip()
+        return out or None
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BIZCAL_")}
+    env.update(
+        BIZCAL_HOME=str(tmp_path / "home"),
+        BIZCAL_KEYRING_SERVICE=f"bizcal-e2e-{uuid.uuid4().hex[:8]}",
+        BIZCAL_BACKOFF_BASE="0.01",
+        BIZCAL_BACKOFF_CAP="0.05",
+        BIZCAL_MAX_ATTEMPTS="2",
+        BIZCAL_REQUEST_TIMEOUT="5",
+        PYTHONPATH=str(Path(__file__).resolve().parents[2]),
+    )
+    if not REAL_KEYCHAIN:
+        env["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
+        env["XDG_DATA_HOME"] = str(tmp_path / "xdg-data")
+    return Cli(env, tmp_path / "home")
+
+
+def test_keychain_backend_is_the_real_secret_service(cli: Cli) -> None:
+    if not REAL_KEYCHAIN:
+        pytest.skip("not running under with-keychain (scripts/run-tests and CI do)")
+    out = subprocess.run(
+        [sys.executable, "-c", "import keyring; k = keyring.get_keyring(); "
+         "print(type(getattr(k, 'backends', [k])[0]).__module__)"],
+        capture_output=True, text=True, env=cli.env, timeout=60, check=True,
+    ).stdout
+    # keyring writes to the highest-priority backend; it must be the Secret Service.
+    assert out.strip() == "keyring.backends.SecretService"
+
+
+def test_full_flow_as_a_new_user(cli: Cli, caldav_calendar) -> None:  # type: ignore[no-untyped-def]
+    server = caldav_calendar.server
+    reader: CalendarReader = caldav_calendar.reader()
+
+    staff = cli.ok("staff", "add", "Mark", "--timezone", "Europe/Berlin")
+    cli.ok("service", "add", "Massage", "--duration", "60", "--buffer-after", "15")
+
+    # Wrong password: one clear line, exit 1, nothing saved.
+    bad = cli.run("connect", "caldav", "--staff", "Mark", "--provider", "generic", "--url", server.url,
+                  "--username", server.username, "--password-stdin", "--calendar", caldav_calendar.url,
+                  stdin="wrong-password\n")
+    assert bad.returncode == 1
+    assert bad.stderr.count("\n") == 1 and bad.stderr.startswith("bizcal: error:")
+    assert "Traceback" not in bad.stderr and "wrong-password" not in bad.stderr
+    assert cli.ok("connections") == []
+
+    conn = cli.ok("connect", "caldav", "--staff", "Mark", "--provider", "generic", "--url", server.url,
+                  "--username", server.username, "--password-stdin", "--calendar", caldav_calendar.url,
+                  stdin=f"{server.password}\n")
+    assert conn["is_default"] is True and conn["staff_id"] == staff["id"]
+    # The password is in the keychain, and nowhere in the data folder.
+    for path in cli.data_dir.rglob("*"):
+        if path.is_file():
+            assert server.password.encode() not in path.read_bytes(), f"password leaked into {path}"
+    listed = cli.ok("connections")
+    assert [c["id"] for c in listed] == [conn["id"]]
+
+    booking = cli.ok("booking", "add", "--staff", "Mark", "--service", "Massage", "--customer", "Emma",
+                     "--start", "2026-12-01T10:00")
+    assert booking["sync_state"] == "synced"
+    assert booking["start"] == "2026-12-01T09:00:00+00:00"
+    events = reader.events()
+    assert len(events) == 1 and str(events[0]["SUMMARY"]) == "Massage – Emma"
+
+    moved = cli.ok("booking", "move", str(booking["id"]), "--start", "2026-12-01T14:00+01:00")
+    assert moved["version"] == 2 and moved["sync_state"] == "synced"
+    events = reader.events()
+    assert len(events) == 1 and events[0].decoded("DTSTART").hour == 14
+
+    cancelled = cli.ok("booking", "cancel", str(booking["id"]))
+    assert cancelled["status"] == "cancelled"
+    assert reader.events() == []
+
+    log = cli.ok("log", "--limit", "10")
+    assert [(r["action"], r["outcome"]) for r in log[:3]] == [
+        ("delete", "success"), ("update", "success"), ("create", "success")
+    ]
+    assert all(r["at"].endswith("+00:00") for r in log)
+
+    # Disconnect deletes the secret at once.
+    secret_key = _secret_key(cli)
+    account = f"{secret_key}:password"
+    assert cli.keyring_get(account) == server.password
+    cli.ok("connections", "disconnect", str(conn["id"]))
+    assert cli.keyring_get(account) is None
+    assert cli.ok("connections") == []
+
+
+def _secret_key(cli: Cli) -> str:
+    import sqlite3
+
+    with sqlite3.connect(cli.data_dir / "bizcal.sqlite3") as db:
+        return db.execute("SELECT secret_key FROM calendar_connection").fetchone()[0]
+
+
+def test_server_down_then_retry_failed(cli: Cli, fresh_radicale) -> None:  # type: ignore[no-untyped-def]
+    calendar_url = fresh_radicale.make_calendar()
+    cli.ok("staff", "add", "Lydia", "--timezone", "America/New_York")
+    cli.ok("service", "add", "Training", "--duration", "90")
+    cli.ok("connect", "caldav", "--staff", "Lydia", "--url", fresh_radicale.url, "--username",
+           fresh_radicale.username, "--password-stdin", stdin=fresh_radicale.password + "\n")
+    fresh_radicale.stop()
+    result = cli.run("booking", "add", "--staff", "Lydia", "--service", "Training", "--customer", "Acme",
+                     "--start", "2026-11-01T09:00", "--json")
+    assert result.returncode == 0  # the booking is saved even though the calendar is down
+    assert json.loads(result.stdout)["sync_state"] == "failed"
+    assert "warning" in result.stderr
+    failed = cli.ok("log", "--failed")
+    assert failed and failed[0]["outcome"] == "failure"
+
+    fresh_radicale.start()
+    retry = cli.run("retry", "--failed", "--json")
+    assert retry.returncode == 0, retry.stderr
+    assert json.loads(retry.stdout)["report"]["synced"] == 1
+    events = CalendarReader(calendar_url, fresh_radicale.username, fresh_radicale.password).events()
+    # 2026-11-01 is the day New York leaves daylight time: 09:00 local is 14:00 UTC, not 13:00.
+    assert len(events) == 1
+    assert events[0].decoded("DTSTART").isoformat().startswith("2026-11-01T09:00:00-05:00")
+
+
+def test_usage_and_input_errors_are_one_line(cli: Cli) -> None:
+    usage = cli.run("booking", "add", "--staff", "X")
+    assert usage.returncode == 2
+    missing = cli.run("booking", "move", "42", "--start", "2026-12-01T10:00")
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "bizcal: error: No booking 42; see `bizcal booking list`."
+    bad_date = cli.run("resync", "--from", "yesterday")
+    assert bad_date.returncode == 1 and "YYYY-MM-DD" in bad_date.stderr
