@@ -26,6 +26,7 @@ import httpx
 import icalendar
 from caldav.async_davclient import AsyncDAVClient
 from caldav.lib import error as dav_error
+from lxml import etree
 
 from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.errors import (
@@ -227,6 +228,11 @@ class CalDAVProvider(CalendarProvider):
                 f"The calendar server {self._host} refused {what} ({status or 'no status'}): "
                 f"{_trimmed(body) or type(exc).__name__}."
             ) from None
+        except etree.LxmlError:
+            raise PermanentError(
+                f"The server {self._host} sent XML that cannot be read while {what}; check that the "
+                "address is a CalDAV server."
+            ) from None
         except (httpx.TransportError, OSError) as exc:
             # niquests' exceptions are OSErrors; ConnectionResetError and socket timeouts too.
             log.info("CalDAV %s failed: %s", what, redact(str(exc))[:300])
@@ -312,14 +318,8 @@ class CalDAVProvider(CalendarProvider):
                 )
             target = self._calendar_url or calendars[0].calendar_id
             await self._probe_write(target)
-        except AuthError as exc:
-            return ConnectionCheck(ok=False, message=str(exc), calendars=calendars)
-        except TransientError as exc:
-            return ConnectionCheck(ok=False, message=str(exc), calendars=calendars)
-        except _NotCalDAVError as exc:
-            return ConnectionCheck(ok=False, message=str(exc), calendars=calendars)
-        except ProviderError as exc:
-            return ConnectionCheck(ok=False, message=str(exc), calendars=calendars)
+        except ProviderError as exc:  # every failure is already one human sentence
+            return ConnectionCheck(ok=False, message=redact(str(exc)), calendars=calendars)
         names = ", ".join(c.name for c in calendars)
         return ConnectionCheck(
             ok=True,
