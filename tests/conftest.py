@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.memory_keyring import MemoryKeyring
 
-pytest_plugins = ["tests.fixtures.radicale"]
+pytest_plugins = ["tests.fixtures.radicale", "tests.fixtures.google"]
 
 
 @pytest.fixture(autouse=True)
