@@ -280,6 +280,94 @@ def cmd_log(args: argparse.Namespace, svc: Services, out: Output) -> int:
     return 0
 
 
+def parse_hours(values: list[str]) -> dict[str, list[str]]:
+    """``["mon=09:00-12:00,13:00-17:00", "sat="]`` -> ``{"mon": [...], "sat": []}``."""
+    hours: dict[str, list[str]] = {}
+    for value in values:
+        day, sep, spans = value.partition("=")
+        if not sep:
+            raise UserInputError(f"Write working hours as DAY=HH:MM-HH:MM[,HH:MM-HH:MM], not {value!r}.")
+        hours[day.strip().lower()] = [x.strip() for x in spans.split(",") if x.strip()]
+    return hours
+
+
+def cmd_settings(args: argparse.Namespace, svc: Services, out: Output) -> int:
+    if args.verb == "set":
+        changes: dict[str, Any] = {}
+        for arg, field_name in (
+            ("timezone", "timezone"), ("buffer_before", "buffer_before_minutes"),
+            ("buffer_after", "buffer_after_minutes"), ("step", "slot_step_minutes"),
+            ("notice", "min_notice_minutes"), ("window", "booking_window_days"),
+            ("import_interval", "import_interval_minutes"),
+        ):
+            if getattr(args, arg) is not None:
+                changes[field_name] = getattr(args, arg)
+        if args.keep_busy_titles is not None:
+            changes["keep_busy_titles"] = args.keep_busy_titles == "yes"
+        if args.hours and args.staff:
+            staff = svc.directory.find_staff(args.staff)
+            base = svc.settings.staff_hours(staff.id) or {}
+            svc.settings.set_staff_hours(staff.id, {**base, **parse_hours(args.hours)})
+        elif args.hours:
+            changes["working_hours"] = {**svc.settings.get().working_hours, **parse_hours(args.hours)}
+        if changes:
+            svc.settings.update(**changes)
+    settings = svc.settings.get()
+    result: dict[str, Any] = dataclasses.asdict(settings)
+    result["staff_hours"] = {
+        st.name: h for st in svc.directory.list_staff() if (h := svc.settings.staff_hours(st.id))
+    }
+
+    def human() -> str:
+        lines = [f"{k.replace('_', ' ')}: {v}" for k, v in result.items() if k not in ("working_hours", "staff_hours")]
+        lines.append("working hours: " + "; ".join(f"{d} {', '.join(v) or 'closed'}"
+                                                  for d, v in settings.working_hours.items()))
+        for name, hours in result["staff_hours"].items():
+            lines.append(f"working hours of {name}: " + "; ".join(f"{d} {', '.join(v) or 'closed'}"
+                                                              for d, v in hours.items()))
+        return "\n".join(lines)
+
+    out.emit(result, human)
+    return 0
+
+
+def cmd_slots(args: argparse.Namespace, svc: Services, out: Output) -> int:
+    staff = svc.directory.find_staff(args.staff)
+    zone = ZoneInfo(staff.timezone)
+    if args.explain:
+        if not args.at:
+            raise UserInputError("--explain needs --at ISO-DATE-TIME.")
+        from bizcal_desktop.services.bookings import parse_instant
+
+        at = parse_instant(args.at, staff.timezone)
+        verdict = svc.availability.explain(staff.id, args.service, at)
+        result = {
+            "at": at,
+            "offered": verdict.offered,
+            "reasons": [{"code": str(r.code), "message": r.message} for r in verdict.reasons],
+        }
+        out.emit(result, lambda: f"{local(at, staff.timezone)} {staff.timezone}: "
+                 + ("offered" if verdict.offered else "not offered:\n" + "\n".join(
+                     f"  - {r.message}" for r in verdict.reasons)))
+        return 0
+    from_day = parse_day(args.from_day) if args.from_day else datetime.now(zone).date()
+    slots = svc.availability.slots(staff.id, args.service, from_day, args.days)
+    rows = [{"start": s.start, "end": s.end,
+             "local_start": s.start.astimezone(zone).isoformat(), "timezone": staff.timezone} for s in slots]
+
+    def human() -> str:
+        if not slots:
+            return f"No free times for {staff.name} from {from_day} for {args.days} day(s)."
+        by_day: dict[str, list[str]] = {}
+        for s in slots:
+            local_start = s.start.astimezone(zone)
+            by_day.setdefault(f"{local_start:%a %Y-%m-%d}", []).append(f"{local_start:%H:%M}")
+        return "\n".join(f"{day}: {' '.join(times)}" for day, times in by_day.items()) + f"\n({staff.timezone})"
+
+    out.emit(rows, human)
+    return 0
+
+
 # ----- parser -------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
@@ -369,6 +457,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("mapping_id", type=int, nargs="?")
     p.add_argument("--failed", action="store_true")
     p.set_defaults(func=cmd_retry)
+    p = nouns.add_parser("slots", parents=[common], help="free times customers can book")
+    p.add_argument("--staff", required=True)
+    p.add_argument("--service", required=True)
+    p.add_argument("--from", dest="from_day", default=None, help="YYYY-MM-DD (default: today)")
+    p.add_argument("--days", type=int, default=1)
+    p.add_argument("--explain", action="store_true", help="say why --at is or is not offered")
+    p.add_argument("--at", default=None, help="ISO date-time to explain")
+    p.set_defaults(func=cmd_slots)
+
+    settings = nouns.add_parser("settings", parents=[common], help="business hours, buffers, window")
+    settings_verbs = settings.add_subparsers(dest="verb")
+    settings_verbs.add_parser("show", parents=[common], help="show the settings")
+    p = settings_verbs.add_parser("set", parents=[common], help="change settings")
+    p.add_argument("--timezone", default=None, help="business time zone (IANA)")
+    p.add_argument("--hours", action="append", default=[], metavar="DAY=HH:MM-HH:MM[,...]",
+                   help="working hours of one weekday (mon..sun); 'sat=' closes it; repeatable")
+    p.add_argument("--staff", default=None, help="with --hours: only this staff member's hours")
+    p.add_argument("--buffer-before", type=int, default=None, help="minutes kept free before bookings/busy")
+    p.add_argument("--buffer-after", type=int, default=None, help="minutes kept free after bookings/busy")
+    p.add_argument("--step", type=int, default=None, help="minutes between offered start times")
+    p.add_argument("--notice", type=int, default=None, help="minimum notice in minutes")
+    p.add_argument("--window", type=int, default=None, help="booking window in days")
+    p.add_argument("--import-interval", type=int, default=None, help="minutes between busy imports")
+    p.add_argument("--keep-busy-titles", choices=("yes", "no"), default=None,
+                   help="store the titles of imported busy events")
+    settings.set_defaults(func=cmd_settings, verb=None)
+
     p = nouns.add_parser("log", parents=[common], help="the sync log, newest first")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--failed", action="store_true", help="failures only")

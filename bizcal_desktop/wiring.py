@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from bizcal_desktop.config import Config
 from bizcal_desktop.providers.registry import ProviderFactory
 from bizcal_desktop.secrets import SecretStore
+from bizcal_desktop.services.availability import AvailabilityService
 from bizcal_desktop.services.bookings import BookingService
 from bizcal_desktop.services.connections import ConnectionService
 from bizcal_desktop.services.directory import DirectoryService
+from bizcal_desktop.services.settings import SettingsService
 from bizcal_desktop.services.sync_log import SyncLogService
 from bizcal_desktop.store.database import Database, open_database
 from bizcal_desktop.sync.backoff import BackoffPolicy
@@ -32,6 +34,8 @@ class Services:
     sync_log: SyncLogService
     engine: SyncEngine
     recovery: RecoveryService
+    settings: SettingsService
+    availability: AvailabilityService
 
     def close(self) -> None:
         self.db.dispose()
@@ -42,6 +46,7 @@ def build_services(config: Config) -> Services:
     secrets = SecretStore(config.keyring_service)
     providers = ProviderFactory(config, secrets)
     directory = DirectoryService(db)
+    settings = SettingsService(db)
     engine = SyncEngine(
         db,
         providers,
@@ -59,4 +64,6 @@ def build_services(config: Config) -> Services:
         sync_log=SyncLogService(db),
         engine=engine,
         recovery=RecoveryService(db),
+        settings=settings,
+        availability=AvailabilityService(db, directory, settings),
     )

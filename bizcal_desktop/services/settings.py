@@ -1,0 +1,116 @@
+"""Business settings (working hours, buffer policy, slot step, notice, booking window, import interval).
+
+Stored as JSON values in the ``setting`` table, so adding a setting needs no migration. Working hours
+can be overridden per staff member; everything else is one policy for the business.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from bizcal_desktop.domain.working_hours import WorkingHours
+from bizcal_desktop.errors import UserInputError
+from bizcal_desktop.services.directory import validate_zone
+from bizcal_desktop.store.database import Database
+from bizcal_desktop.store.models import Setting
+
+DEFAULT_HOURS: dict[str, list[str]] = {
+    day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")
+}
+
+_KEY = "business"
+_STAFF_HOURS_KEY = "working_hours:staff:{}"
+
+
+@dataclass(frozen=True)
+class BusinessSettings:
+    timezone: str = "UTC"
+    working_hours: dict[str, list[str]] = field(default_factory=lambda: dict(DEFAULT_HOURS))
+    buffer_before_minutes: int = 0
+    buffer_after_minutes: int = 0
+    slot_step_minutes: int = 15
+    min_notice_minutes: int = 120
+    booking_window_days: int = 60
+    import_interval_minutes: int = 60
+    #: Store the titles of imported busy events (off by default: keep no more personal data than needed).
+    keep_busy_titles: bool = False
+    start_at_login: bool = False
+
+    def validate(self) -> BusinessSettings:
+        validate_zone(self.timezone)
+        try:
+            WorkingHours.from_dict(self.working_hours)
+        except ValueError as exc:
+            raise UserInputError(f"Working hours: {exc}") from None
+        for name in ("buffer_before_minutes", "buffer_after_minutes", "min_notice_minutes"):
+            if getattr(self, name) < 0:
+                raise UserInputError(f"{name.replace('_', ' ')} cannot be negative.")
+        if not 1 <= self.slot_step_minutes <= 24 * 60:
+            raise UserInputError("The slot step is between 1 minute and 24 hours.")
+        if not 1 <= self.booking_window_days <= 730:
+            raise UserInputError("The booking window is between 1 and 730 days.")
+        if not 5 <= self.import_interval_minutes <= 24 * 60:
+            raise UserInputError("The import interval is between 5 minutes and 24 hours.")
+        return self
+
+
+class SettingsService:
+    """Reads and writes the business settings and per-staff working hours."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def get(self) -> BusinessSettings:
+        with self._db.session() as s:
+            row = s.get(Setting, _KEY)
+            if row is None:
+                return BusinessSettings()
+            stored: dict[str, Any] = json.loads(row.value_json)
+        known = {f.name for f in dataclasses.fields(BusinessSettings)}
+        return BusinessSettings(**{k: v for k, v in stored.items() if k in known})
+
+    def update(self, **changes: Any) -> BusinessSettings:
+        unknown = set(changes) - {f.name for f in dataclasses.fields(BusinessSettings)}
+        if unknown:
+            raise UserInputError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
+        settings = dataclasses.replace(self.get(), **changes).validate()
+        if "working_hours" in changes:
+            settings = dataclasses.replace(
+                settings, working_hours=WorkingHours.from_dict(settings.working_hours).to_dict()
+            )
+        self._put(_KEY, dataclasses.asdict(settings))
+        return settings
+
+    def staff_hours(self, staff_id: int) -> dict[str, list[str]] | None:
+        with self._db.session() as s:
+            row = s.get(Setting, _STAFF_HOURS_KEY.format(staff_id))
+            return json.loads(row.value_json) if row else None
+
+    def set_staff_hours(self, staff_id: int, hours: dict[str, list[str]] | None) -> None:
+        """Override the business hours for one staff member (``None`` goes back to the business's)."""
+        key = _STAFF_HOURS_KEY.format(staff_id)
+        if hours is None:
+            with self._db.session() as s:
+                row = s.get(Setting, key)
+                if row is not None:
+                    s.delete(row)
+            return
+        try:
+            normalised = WorkingHours.from_dict(hours).to_dict()
+        except ValueError as exc:
+            raise UserInputError(f"Working hours: {exc}") from None
+        self._put(key, normalised)
+
+    def hours_for(self, staff_id: int) -> WorkingHours:
+        return WorkingHours.from_dict(self.staff_hours(staff_id) or self.get().working_hours)
+
+    def _put(self, key: str, value: Any) -> None:
+        with self._db.session() as s:
+            row = s.get(Setting, key)
+            if row is None:
+                s.add(Setting(key=key, value_json=json.dumps(value)))
+            else:
+                row.value_json = json.dumps(value)
