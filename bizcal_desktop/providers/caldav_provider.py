@@ -13,6 +13,7 @@ The library's own rate-limit sleeping is off: the sync engine does the backoff, 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import ssl
 import uuid
@@ -134,6 +135,12 @@ class CalDAVProvider(CalendarProvider):
         self._timezone = timezone
         self._timeout = timeout
         self._client: AsyncDAVClient | None = None
+        # The caldav client learns the auth scheme from the first 401 and, seeing a second 401
+        # while it already has an auth object, closes and replaces its HTTP session - failing
+        # every request still in flight on it ("Pool is closed"). So requests go one at a time
+        # until one has completed; after that the scheme is known and they may run concurrently.
+        self._auth_settled = False
+        self._auth_lock = asyncio.Lock()
         host = urlsplit(server_url).hostname or server_url
         self._host = host
 
@@ -160,6 +167,7 @@ class CalDAVProvider(CalendarProvider):
 
     async def aclose(self) -> None:
         client, self._client = self._client, None
+        self._auth_settled = False
         if client is not None:
             await client.close()
 
@@ -202,7 +210,12 @@ class CalDAVProvider(CalendarProvider):
     async def _guard(self, awaitable: Awaitable[T], what: str) -> T:
         """Await a client call and translate every failure into our error types."""
         try:
-            return await awaitable
+            if self._auth_settled:
+                return await awaitable
+            async with self._auth_lock:
+                result = await awaitable
+                self._auth_settled = True
+                return result
         except ProviderError:
             raise
         except dav_error.RateLimitError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.server
 import threading
 import uuid
@@ -440,3 +441,14 @@ async def test_refused_data_is_permanent_with_the_server_text() -> None:
             with pytest.raises(PermanentError, match="415.*Unsupported calendar data: VEVENT needs DTEND") as info:
                 await p.upsert_event(spec, None)
     assert not isinstance(info.value, AuthError)
+
+
+async def test_concurrent_first_writes_share_one_login(caldav_calendar: CalendarFixture) -> None:
+    """The engine shares one provider between concurrent jobs; the first burst must all succeed
+    (the caldav client negotiates auth on the first 401 and must not do that several times at once)."""
+    specs = [make_spec(datetime(2026, 6, 20, 8 + i, 0, tzinfo=BERLIN), datetime(2026, 6, 20, 9 + i, 0, tzinfo=BERLIN))
+             for i in range(4)]
+    async with provider_for(caldav_calendar) as p:
+        refs = await asyncio.gather(*(p.upsert_event(spec, None) for spec in specs))
+    assert {r.href for r in refs} == {r.href for r in caldav_calendar.reader().resources()}
+    assert len(refs) == 4
