@@ -90,7 +90,8 @@ class GoogleProvider(CalendarProvider):
         self.calendar_id = calendar_id or "primary"
         self.timezone = timezone
         self.busy_calendar_ids = list(busy_calendar_ids or [self.calendar_id])
-        self._session = GoogleSession(token_json, endpoints.api_base, timeout, on_token_refreshed)
+        self._session = GoogleSession(token_json, endpoints.api_base, endpoints.token_uri, timeout,
+                                      on_token_refreshed)
 
     async def aclose(self) -> None:
         await self._session.aclose()

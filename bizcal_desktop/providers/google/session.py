@@ -97,6 +97,7 @@ class GoogleSession:
         self,
         token_json: str,
         api_base: str,
+        token_uri: str,
         timeout: float,
         on_token_refreshed: Callable[[str], None] | None,
     ) -> None:
@@ -104,8 +105,12 @@ class GoogleSession:
 
         try:
             info = json.loads(token_json)
-            self._creds = Credentials.from_authorized_user_info(info)
-        except (ValueError, KeyError) as exc:
+            # google-auth ignores a stored token_uri on purpose (a tampered blob must not send the
+            # refresh token elsewhere), so the token endpoint comes from our configuration.
+            stored = Credentials.from_authorized_user_info(info)
+            self._creds = stored.with_token_uri(token_uri)
+            self._creds.expiry = stored.expiry  # with_token_uri's copy forgets the expiry
+        except (ValueError, KeyError, AttributeError) as exc:
             raise AuthError("The stored Google token is unreadable; reconnect the Google calendar.") from exc
         self._timeout = timeout
         self._client = httpx.AsyncClient(base_url=api_base.rstrip("/") + "/", timeout=timeout)

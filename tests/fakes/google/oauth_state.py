@@ -159,6 +159,15 @@ class OAuthState:
                 return self._issue(client_id, asked, form["refresh_token"])
             raise OAuthError(400, "unsupported_grant_type", "Invalid grant_type: " + str(grant))
 
+    def mint(self, client_id: str, scopes: list[str]) -> dict[str, object]:
+        """Issue a grant as if the consent flow had run (for tests that start already connected)."""
+        with self.lock:
+            refresh = "1//" + secrets.token_urlsafe(32)
+            self.refresh_tokens[refresh] = RefreshToken(client_id, list(scopes))
+            body = self._issue(client_id, list(scopes), refresh)
+            body["refresh_token"] = refresh
+            return body
+
     def revoke(self, token: str) -> None:
         """POST /revoke: revoking either token of a grant ends the whole grant, as at Google."""
         with self.lock:

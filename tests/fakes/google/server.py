@@ -20,6 +20,7 @@ import traceback
 from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,9 @@ log = logging.getLogger(__name__)
 
 CLIENT_ID = "bizcal-test-client.apps.googleusercontent.com"
 CLIENT_SECRET = "GOCSPX-test-secret"
+#: The scopes BizCal asks for (duplicated here on purpose: the fake must not import the app's choice).
+DEFAULT_SCOPES = ("https://www.googleapis.com/auth/calendar.events",
+                  "https://www.googleapis.com/auth/calendar.calendarlist.readonly")
 
 
 @dataclass
@@ -85,7 +89,9 @@ class GoogleFake:
         server.block_on_close = False
         server.fake = self  # type: ignore[attr-defined]
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="google-fake", daemon=True)
+        # A short poll interval keeps stop() (and so every test's teardown) quick.
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                                        name="google-fake", daemon=True)
         self._thread.start()
         return self
 
@@ -123,6 +129,17 @@ class GoogleFake:
         )
 
     # ---------------------------------------------------------------- test knobs
+
+    def grant_token_json(self, scopes: tuple[str, ...] = DEFAULT_SCOPES) -> str:
+        """A fresh grant in ``google.oauth2.credentials.Credentials.to_json()`` form (no consent flow)."""
+        body = self.oauth.mint(self.client_id, list(scopes))
+        expiry = datetime.now(UTC) + timedelta(seconds=int(str(body["expires_in"])))
+        return json.dumps({
+            "token": body["access_token"], "refresh_token": body["refresh_token"],
+            "token_uri": f"{self.base_url}/token", "client_id": self.client_id,
+            "client_secret": self.client_secret, "scopes": list(scopes),
+            "expiry": expiry.replace(tzinfo=None).isoformat(timespec="seconds") + "Z",
+        })
 
     def add_calendar(self, calendar_id: str, summary: str, time_zone: str = "Europe/Berlin",
                      primary: bool = False, access_role: str = "owner") -> FakeCalendar:
