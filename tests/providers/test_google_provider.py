@@ -15,7 +15,7 @@ from bizcal_desktop.config import Config, GoogleEndpoints
 from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.errors import AuthError, PermanentError, TransientError
 from bizcal_desktop.providers import google as google_package
-from bizcal_desktop.providers.base import BusyInterval, ConnectionInfo, EventRef, EventSpec, booking_uid
+from bizcal_desktop.providers.base import BusyInterval, ConnectionInfo, EventSpec, booking_uid
 from bizcal_desktop.providers.google import GoogleProvider
 from bizcal_desktop.providers.google import provider as provider_module
 from bizcal_desktop.providers.registry import ProviderFactory
@@ -73,7 +73,9 @@ async def test_upsert_creates_the_event_in_the_staff_zone_with_our_marker(
     assert stored["status"] == "confirmed"
 
 
-async def test_move_keeps_the_id_and_changes_the_times(provider: GoogleProvider, google_fake: GoogleFake) -> None:
+async def test_move_keeps_the_id_and_changes_the_times(
+    provider: GoogleProvider, google_fake: GoogleFake
+) -> None:
     booking = spec()
     first = await provider.upsert_event(booking, None)
     moved = spec(booking.booking_public_id, start=utc(2024, 4, 2, 13, 30))  # after the DST change
@@ -86,7 +88,9 @@ async def test_move_keeps_the_id_and_changes_the_times(provider: GoogleProvider,
     assert google_fake.counts["events.insert"] == 1 and google_fake.counts["events.patch"] == 1
 
 
-async def test_delete_removes_and_a_second_delete_succeeds(provider: GoogleProvider, google_fake: GoogleFake) -> None:
+async def test_delete_removes_and_a_second_delete_succeeds(
+    provider: GoogleProvider, google_fake: GoogleFake
+) -> None:
     booking = spec()
     ref = await provider.upsert_event(booking, None)
     await provider.delete_event(booking.booking_public_id, ref)
@@ -96,7 +100,9 @@ async def test_delete_removes_and_a_second_delete_succeeds(provider: GoogleProvi
     assert google_fake.counts["events.delete"] == 3
 
 
-async def test_crash_after_insert_adopts_the_existing_event(provider: GoogleProvider, google_fake: GoogleFake) -> None:
+async def test_crash_after_insert_adopts_the_existing_event(
+    provider: GoogleProvider, google_fake: GoogleFake
+) -> None:
     booking = spec()
     await provider.upsert_event(booking, None)  # landed, but the mapping was never saved
     retried = spec(booking.booking_public_id, start=utc(2024, 3, 12, 11, 0))
@@ -138,7 +144,9 @@ async def test_an_event_deleted_in_google_is_restored_under_the_same_id(
     assert [e["id"] for e in google_fake.calendar().live_events()] == [booking.booking_public_id]
 
 
-async def test_an_event_purged_from_google_is_inserted_again(provider: GoogleProvider, google_fake: GoogleFake) -> None:
+async def test_an_event_purged_from_google_is_inserted_again(
+    provider: GoogleProvider, google_fake: GoogleFake
+) -> None:
     booking = spec()
     ref = await provider.upsert_event(booking, None)
     google_fake.calendar().purge(booking.booking_public_id)
@@ -177,7 +185,9 @@ async def test_a_refused_request_is_permanent_with_googles_message(
         await provider.upsert_event(spec(), None)
 
 
-async def test_a_slow_google_is_a_transient_timeout(google_fake: GoogleFake, google_endpoints: GoogleEndpoints) -> None:
+async def test_a_slow_google_is_a_transient_timeout(
+    google_fake: GoogleFake, google_endpoints: GoogleEndpoints
+) -> None:
     google_fake.inject_delay("events.insert", 1.0)
     async with GoogleProvider(google_fake.grant_token_json(), "primary", google_endpoints, ZONE,
                               timeout=0.2) as provider:
@@ -286,7 +296,9 @@ async def test_list_calendars_and_test_connection(provider: GoogleProvider, goog
     assert not refused.ok and "only read" in refused.message
 
 
-async def test_test_connection_reports_a_revoked_grant(provider: GoogleProvider, google_fake: GoogleFake) -> None:
+async def test_test_connection_reports_a_revoked_grant(
+    provider: GoogleProvider, google_fake: GoogleFake
+) -> None:
     google_fake.expire_access_tokens()
     google_fake.revoke_refresh_tokens()
     check = await provider.test_connection()
@@ -294,7 +306,8 @@ async def test_test_connection_reports_a_revoked_grant(provider: GoogleProvider,
 
 
 def test_the_google_package_exports_the_public_api() -> None:
-    assert {"authorize_google", "revoke", "GoogleProvider", "GoogleGrant", "SCOPES"} <= set(google_package.__all__)
+    expected = {"authorize_google", "revoke", "GoogleProvider", "GoogleGrant", "SCOPES"}
+    assert expected <= set(google_package.__all__)
 
 
 # ------------------------------------------------------------------------------------------ busy import
@@ -311,7 +324,8 @@ def seed_calendar(fake: GoogleFake) -> None:
     """A realistic mix: recurring with EXDATE, all-day on the DST day, transparent, deleted, declined."""
     cal = fake.calendar()
     cal.add_event(timed("weekly1", "2024-03-18T09:00:00+01:00", "2024-03-18T10:00:00+01:00",
-                        recurrence=["RRULE:FREQ=WEEKLY;COUNT=4", "EXDATE;TZID=Europe/Berlin:20240401T090000"]))
+                        recurrence=["RRULE:FREQ=WEEKLY;COUNT=4",
+                                    "EXDATE;TZID=Europe/Berlin:20240401T090000"]))
     cal.add_event({"id": "allday1", "summary": "Away", "start": {"date": "2024-03-31"},
                    "end": {"date": "2024-04-01"}})
     cal.add_event(timed("free1", "2024-03-26T12:00:00+01:00", "2024-03-26T13:00:00+01:00",
@@ -343,7 +357,8 @@ async def test_full_import_applies_the_busy_rules(provider: GoogleProvider, goog
         BusyInterval(utc(2024, 4, 8, 7), utc(2024, 4, 8, 8)),
     ]
     # The all-day event on the DST day blocks the local day: 23 hours.
-    assert changes.upserts["allday1"] == [BusyInterval(utc(2024, 3, 30, 23), utc(2024, 3, 31, 22), all_day=True)]
+    assert changes.upserts["allday1"] == [
+        BusyInterval(utc(2024, 3, 30, 23), utc(2024, 3, 31, 22), all_day=True)]
     assert changes.own_events == {own.booking_public_id: booking_uid(own.booking_public_id)}
     assert changes.removed == set()
 
@@ -351,11 +366,13 @@ async def test_full_import_applies_the_busy_rules(provider: GoogleProvider, goog
 async def test_all_day_events_follow_the_staff_zone_not_the_calendar_zone(
     google_fake: GoogleFake, google_endpoints: GoogleEndpoints
 ) -> None:
-    google_fake.calendar().add_event({"id": "allday2", "start": {"date": "2024-03-10"}, "end": {"date": "2024-03-11"}})
+    google_fake.calendar().add_event(
+        {"id": "allday2", "start": {"date": "2024-03-10"}, "end": {"date": "2024-03-11"}})
     async with GoogleProvider(google_fake.grant_token_json(), "primary", google_endpoints,
                               "America/New_York") as provider:  # US DST starts on 10 March 2024
         changes = await provider.fetch_busy(TimeRange(utc(2024, 3, 9), utc(2024, 3, 12)), None)
-    assert changes.upserts["allday2"] == [BusyInterval(utc(2024, 3, 10, 5), utc(2024, 3, 11, 4), all_day=True)]
+    assert changes.upserts["allday2"] == [
+        BusyInterval(utc(2024, 3, 10, 5), utc(2024, 3, 11, 4), all_day=True)]
 
 
 async def test_sync_token_returns_only_changes(provider: GoogleProvider, google_fake: GoogleFake) -> None:
@@ -389,7 +406,9 @@ async def test_sync_token_returns_only_changes(provider: GoogleProvider, google_
     assert "syncToken" in list_params[0] and "timeMin" not in list_params[0]
 
 
-async def test_a_refused_sync_token_leads_to_a_full_reread(provider: GoogleProvider, google_fake: GoogleFake) -> None:
+async def test_a_refused_sync_token_leads_to_a_full_reread(
+    provider: GoogleProvider, google_fake: GoogleFake
+) -> None:
     seed_calendar(google_fake)
     first = await provider.fetch_busy(WINDOW, None)
     google_fake.calendar().expire_sync_tokens()
@@ -422,7 +441,9 @@ async def test_full_import_pages_through_large_results(
     assert len(changes.upserts) == 5 and changes.requests == 3 and changes.cursor
 
 
-async def test_extra_busy_calendars_are_keyed_apart(google_fake: GoogleFake, google_endpoints: GoogleEndpoints) -> None:
+async def test_extra_busy_calendars_are_keyed_apart(
+    google_fake: GoogleFake, google_endpoints: GoogleEndpoints
+) -> None:
     team = google_fake.add_calendar("team@group.calendar.google.com", "Team", access_role="reader")
     team.add_event(timed("shared1", "2024-03-26T09:00:00+01:00", "2024-03-26T10:00:00+01:00"))
     google_fake.calendar().add_event(timed("mine1", "2024-03-27T09:00:00+01:00", "2024-03-27T10:00:00+01:00"))
@@ -443,7 +464,8 @@ async def test_the_fake_rejects_bodies_the_real_api_would_reject(
 ) -> None:
     """Bodies are checked against Google's discovery document: unknown fields and wrong types fail."""
     token = json.loads(google_fake.grant_token_json())["token"]
-    base = {"start": {"dateTime": "2024-03-12T10:00:00+01:00"}, "end": {"dateTime": "2024-03-12T11:00:00+01:00"}}
+    base = {"start": {"dateTime": "2024-03-12T10:00:00+01:00"},
+            "end": {"dateTime": "2024-03-12T11:00:00+01:00"}}
     async with httpx.AsyncClient(base_url=google_endpoints.api_base + "/",
                                  headers={"Authorization": f"Bearer {token}"}) as client:
         unknown = await client.post("calendars/primary/events", json={**base, "colour": "red"})

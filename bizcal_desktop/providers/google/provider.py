@@ -135,19 +135,20 @@ class GoogleProvider(CalendarProvider):
                 return ConnectionCheck(False, f"The calendar {self.calendar_id} is no longer in this Google "
                                        "account; choose another calendar.", calendars)
             if not target.writable:
-                return ConnectionCheck(False, f"BizCal may only read the calendar “{target.name}”; choose a "
-                                       "calendar you can edit.", calendars)
+                return ConnectionCheck(False, f"BizCal may only read the calendar “{target.name}”; "
+                                       "choose a calendar you can edit.", calendars)
             await self._probe_write()
         except ProviderError as exc:
             return ConnectionCheck(False, str(exc))
-        return ConnectionCheck(True, f"Connected to the Google calendar “{target.name}”; BizCal can write "
-                               "events there.", calendars)
+        return ConnectionCheck(True, f"Connected to the Google calendar “{target.name}”; BizCal can "
+                               "write events there.", calendars)
 
     async def _probe_write(self) -> None:
         start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
         probe_id = uuid.uuid4().hex
         body = {"id": probe_id, "summary": "BizCal connection test", "transparency": "transparent",
-                "start": {"dateTime": _rfc3339(start)}, "end": {"dateTime": _rfc3339(start + timedelta(minutes=5))},
+                "start": {"dateTime": _rfc3339(start)},
+                "end": {"dateTime": _rfc3339(start + timedelta(minutes=5))},
                 "extendedProperties": {"private": {"bizcalProbe": "1"}}}
         response = await self._session.request("POST", self._events_path(self.calendar_id), json_body=body,
                                                params={"sendUpdates": "none"})
@@ -251,7 +252,9 @@ class GoogleProvider(CalendarProvider):
             return None
         return {str(k): str(v) for k, v in tokens.items()}
 
-    async def _list_pages(self, calendar_id: str, params: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+    async def _list_pages(
+        self, calendar_id: str, params: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], str | None]:
         """All pages of events.list; (items, nextSyncToken). 410 on a sync token → _FullSyncRequired."""
         items: list[dict[str, Any]] = []
         page_token: str | None = None
@@ -268,7 +271,9 @@ class GoogleProvider(CalendarProvider):
             if not page_token:
                 return items, data.get("nextSyncToken")
 
-    async def _series_intervals(self, calendar_id: str, series_id: str, window: TimeRange) -> list[BusyInterval] | None:
+    async def _series_intervals(
+        self, calendar_id: str, series_id: str, window: TimeRange
+    ) -> list[BusyInterval] | None:
         """Busy intervals of a recurring series in the window; None when the series is gone."""
         intervals: list[BusyInterval] = []
         page_token: str | None = None
@@ -319,7 +324,8 @@ class GoogleProvider(CalendarProvider):
             if sync_token:
                 tokens[calendar_id] = sync_token
         if set(tokens) == set(self.busy_calendar_ids):
-            changes = dataclasses.replace(changes, cursor=json.dumps({"v": _CURSOR_VERSION, "tokens": tokens}))
+            cursor = json.dumps({"v": _CURSOR_VERSION, "tokens": tokens})
+            changes = dataclasses.replace(changes, cursor=cursor)
         return changes
 
     async def _incremental(self, window: TimeRange, tokens: dict[str, str]) -> BusyChanges:

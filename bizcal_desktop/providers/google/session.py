@@ -116,11 +116,14 @@ class GoogleSession:
         self._client = httpx.AsyncClient(base_url=api_base.rstrip("/") + "/", timeout=timeout)
         self._on_token_refreshed = on_token_refreshed
         self._lock = asyncio.Lock()
+        self._auth_request: Any = None  # google-auth's requests transport, made on first refresh
         #: HTTP requests sent to the API (refreshes not included).
         self.requests = 0
 
     async def aclose(self) -> None:
         await self._client.aclose()
+        if self._auth_request is not None:
+            self._auth_request.session.close()
 
     @property
     def token_json(self) -> str:
@@ -132,13 +135,25 @@ class GoogleSession:
         import google.auth.exceptions
         from google.auth.transport.requests import Request
 
+        if self._auth_request is None:
+            self._auth_request = Request()
+        transport = self._auth_request
+
+        def bounded(url: str, method: str = "GET", body: Any = None, headers: Any = None,
+                    timeout: float | None = None, **kwargs: Any) -> Any:
+            # google-auth waits up to 120 s by default; a refresh must not outlast our own timeout.
+            return transport(url, method=method, body=body, headers=headers,
+                             timeout=timeout or self._timeout, **kwargs)
+
         try:
-            self._creds.refresh(Request())
+            self._creds.refresh(bounded)
         except google.auth.exceptions.RefreshError as exc:
             data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], Mapping) else {}
             error = str(data.get("error") or (exc.args[0] if exc.args else ""))
             if getattr(exc, "retryable", False) and "invalid_grant" not in error:
-                raise TransientError("Google could not renew BizCal's access just now; it will retry.") from exc
+                raise TransientError(
+                    "Google could not renew BizCal's access just now; it will retry."
+                ) from exc
             raise AuthError(_RECONNECT) from exc
         except google.auth.exceptions.TransportError as exc:
             raise TransientError(
@@ -188,7 +203,8 @@ class GoogleSession:
                 ) from exc
             except httpx.TransportError as exc:
                 raise TransientError(
-                    f"Could not reach Google ({exc.__class__.__name__}); check the network, BizCal will retry."
+                    f"Could not reach Google ({exc.__class__.__name__}); check the network, "
+                    "BizCal will retry."
                 ) from exc
             finally:
                 self.requests += 1

@@ -102,7 +102,8 @@ class FakeCalendar:
             zone = master["start"].get("timeZone") or self.time_zone
             if isinstance(original_start, datetime):
                 key: datetime | date = original_start
-                original = {"dateTime": original_start.astimezone(ZoneInfo(zone)).isoformat(), "timeZone": zone}
+                local = original_start.astimezone(ZoneInfo(zone))
+                original = {"dateTime": local.isoformat(), "timeZone": zone}
             else:
                 key = original_start
                 original = {"date": original_start.isoformat()}
@@ -157,7 +158,8 @@ class FakeCalendar:
         if not start or not end:
             raise FakeHTTPError(400, "required", "Missing end time." if start else "Missing start time.")
         if ("date" in start) != ("date" in end):
-            raise FakeHTTPError(400, "invalid", "Start and end times must either both be date or both be dateTime.")
+            raise FakeHTTPError(400, "invalid",
+                                "Start and end times must either both be date or both be dateTime.")
         bounds = []
         for name, value in (("start", start), ("end", end)):
             if "date" in value:
@@ -291,7 +293,8 @@ class FakeCalendar:
             event = self._writable(event_id, if_match)
             kept = {k: event[k] for k in ("id", "created", "iCalUID", "creator", "organizer", "sequence",
                                           "recurringEventId", "originalStartTime") if k in event}
-            candidate = {k: copy.deepcopy(v) for k, v in body.items() if k not in _READ_ONLY and v is not None}
+            candidate = {k: copy.deepcopy(v) for k, v in body.items()
+                         if k not in _READ_ONLY and v is not None}
             candidate.update(kept)
             candidate.setdefault("status", "confirmed")
             self._check_times(candidate)

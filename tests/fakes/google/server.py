@@ -197,7 +197,9 @@ class GoogleFake:
         if delay:
             time.sleep(delay)
         if injected is not None:
-            extra = {"Retry-After": str(int(injected.retry_after))} if injected.retry_after is not None else {}
+            extra = {}
+            if injected.retry_after is not None:
+                extra["Retry-After"] = str(int(injected.retry_after))
             error = FakeHTTPError(injected.status, injected.reason, injected.message)
             return _json(injected.status, error.body(), extra)
         try:
@@ -240,7 +242,8 @@ class GoogleFake:
             return "events.instances", [s[1], s[3]]
         return None, []
 
-    def _oauth(self, route: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes) -> _Response:
+    def _oauth(self, route: str, query: dict[str, list[str]], headers: dict[str, str],
+               body: bytes) -> _Response:
         if route == "oauth.auth":
             status, where = self.oauth.authorize({k: v[-1] for k, v in query.items()})
             if status == 302:
