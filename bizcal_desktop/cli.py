@@ -280,6 +280,26 @@ def cmd_log(args: argparse.Namespace, svc: Services, out: Output) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace, svc: Services, out: Output) -> int:
+    report = asyncio.run(svc.importer.import_all(staff=args.staff))
+
+    def human() -> str:
+        if not report.connections:
+            return "No active calendar connection imports busy times."
+        lines = []
+        for c in report.connections:
+            if c.ok:
+                lines.append(f"{c.connection_name}: {c.added} added, {c.changed} changed, {c.removed} removed "
+                             f"({c.requests} request(s), {c.seconds:.2f}s)")
+            else:
+                lines.append(f"{c.connection_name}: FAILED — {c.message}")
+        lines += [f"warning: {c.message}" for c in report.conflicts]
+        return "\n".join(lines)
+
+    out.emit(report, human)
+    return 1 if report.failed else 0
+
+
 def parse_hours(values: list[str]) -> dict[str, list[str]]:
     """``["mon=09:00-12:00,13:00-17:00", "sat="]`` -> ``{"mon": [...], "sat": []}``."""
     hours: dict[str, list[str]] = {}
@@ -457,6 +477,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("mapping_id", type=int, nargs="?")
     p.add_argument("--failed", action="store_true")
     p.set_defaults(func=cmd_retry)
+    p = nouns.add_parser("import", parents=[common], help="import busy times from connected calendars now")
+    p.add_argument("--staff", default=None)
+    p.set_defaults(func=cmd_import)
+
     p = nouns.add_parser("slots", parents=[common], help="free times customers can book")
     p.add_argument("--staff", required=True)
     p.add_argument("--service", required=True)

@@ -19,6 +19,7 @@ from bizcal_desktop.services.sync_log import SyncLogService
 from bizcal_desktop.store.database import Database, open_database
 from bizcal_desktop.sync.backoff import BackoffPolicy
 from bizcal_desktop.sync.engine import SyncEngine
+from bizcal_desktop.sync.importer import AvailabilityImporter
 from bizcal_desktop.sync.recovery import RecoveryService
 
 
@@ -36,6 +37,7 @@ class Services:
     recovery: RecoveryService
     settings: SettingsService
     availability: AvailabilityService
+    importer: AvailabilityImporter
 
     def close(self) -> None:
         self.db.dispose()
@@ -66,4 +68,5 @@ def build_services(config: Config) -> Services:
         recovery=RecoveryService(db),
         settings=settings,
         availability=AvailabilityService(db, directory, settings),
+        importer=AvailabilityImporter(db, providers, settings, concurrency=config.sync_concurrency),
     )

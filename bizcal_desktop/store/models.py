@@ -218,6 +218,8 @@ class BusyBlock(Base):
     end_utc: Mapped[datetime] = mapped_column(UTCDateTime())
     all_day: Mapped[bool] = mapped_column(Boolean, default=False)
     title: Mapped[str | None] = mapped_column(Text, default=None)  #: only if the user opted in
+    #: The booking this block was reported to collide with (so a conflict is announced once).
+    conflict_booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"), default=None)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

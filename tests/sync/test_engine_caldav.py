@@ -209,7 +209,8 @@ async def test_many_bookings_drain_concurrently_with_one_event_each(mark, caldav
     services.bookings.move(target.id, "2026-12-20T10:00")
     services.bookings.move(target.id, "2026-12-20T11:00")
     report = await services.engine.drain()
-    assert (report.bookings, report.synced, report.failed) == (13, 13, 0)
+    failures = [e.message for e in report.events if e.outcome != "success"]
+    assert (report.bookings, report.synced, report.failed, failures) == (13, 13, 0, [])
     events = caldav_calendar.reader().events()
     assert len(events) == 13
     assert len({str(e["UID"]) for e in events}) == 13

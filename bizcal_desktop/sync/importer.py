@@ -1,0 +1,281 @@
+"""Availability import: busy events of every connected calendar become BusyBlock rows.
+
+Why it is shaped like this
+--------------------------
+* Every active connection with ``import_busy`` on is read, not only the default one: the dentist
+  appointment may live in any of the practitioner's calendars.
+* The window is today (local midnight in the staff zone) through the end of the booking window; blocks
+  that ended before the window are dropped, so the table never grows without bound.
+* Providers report *sources* (a CalDAV resource, a Google event) with their busy intervals; the
+  importer replaces a source's rows only when its intervals changed, so an unchanged import writes
+  nothing and a block keeps its id (and its "conflict already reported" flag) across imports.
+* A failing connection is logged and skipped; the others go on. Its existing blocks are kept (stale
+  but safer than treating an unreachable calendar as free) and the failure is visible in the log.
+* A busy block that overlaps a confirmed booking means the practitioner is already double-booked:
+  it is logged once (``conflict``) and told to listeners, which the tray turns into a notification.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+
+from bizcal_desktop.domain.time_range import TimeRange
+from bizcal_desktop.errors import BizCalError, SyncTokenExpiredError
+from bizcal_desktop.providers.base import BusyChanges, BusyInterval, ConnectionInfo
+from bizcal_desktop.providers.registry import ProviderFactory
+from bizcal_desktop.services import sync_log
+from bizcal_desktop.services.bookings import local_midnight_utc
+from bizcal_desktop.services.connections import connection_info
+from bizcal_desktop.services.settings import SettingsService
+from bizcal_desktop.store.database import Database
+from bizcal_desktop.store.models import (
+    Booking,
+    BookingStatus,
+    BusyBlock,
+    CalendarConnection,
+    Outcome,
+    Staff,
+    SyncAction,
+)
+from bizcal_desktop.store.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ConflictEvent:
+    """A confirmed booking overlaps a busy time imported from a calendar."""
+
+    booking_id: int
+    connection_id: int
+    staff_name: str
+    message: str
+
+
+@dataclass
+class ConnectionImport:
+    connection_id: int
+    connection_name: str
+    ok: bool = True
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    full: bool = True
+    message: str = ""
+
+
+@dataclass
+class ImportReport:
+    connections: list[ConnectionImport] = field(default_factory=list)
+    conflicts: list[ConflictEvent] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for c in self.connections if not c.ok)
+
+
+@dataclass(frozen=True)
+class _Target:
+    info: ConnectionInfo
+    name: str
+    staff_id: int
+    window: TimeRange
+    cursor: str | None
+
+
+class AvailabilityImporter:
+    """Reads busy times from every connected calendar into the store."""
+
+    def __init__(
+        self, db: Database, factory: ProviderFactory, settings: SettingsService, concurrency: int = 4,
+        actor: str = "importer",
+    ) -> None:
+        self._db = db
+        self._factory = factory
+        self._settings = settings
+        self._concurrency = max(1, concurrency)
+        self._actor = actor
+        self._lock = asyncio.Lock()
+        self.listeners: list[Callable[[ConflictEvent], None]] = []
+
+    async def import_all(self, staff: str | int | None = None, now: datetime | None = None) -> ImportReport:
+        """Import every eligible connection (of one staff member, if given); never raises for one."""
+        async with self._lock:
+            targets = await asyncio.to_thread(self._targets, staff, now or datetime.now(UTC))
+            semaphore = asyncio.Semaphore(self._concurrency)
+
+            async def run(target: _Target) -> ConnectionImport:
+                async with semaphore:
+                    return await self._import_one(target)
+
+            report = ImportReport(list(await asyncio.gather(*(run(t) for t in targets))))
+            staff_ids = {t.staff_id for t in targets}
+            report.conflicts = await asyncio.to_thread(self._find_conflicts, staff_ids, now or datetime.now(UTC))
+        for conflict in report.conflicts:
+            for listener in list(self.listeners):
+                try:
+                    listener(conflict)
+                except Exception:  # noqa: BLE001 - a UI listener must never break importing
+                    log.exception("conflict listener failed")
+        return report
+
+    # ----- one connection -----------------------------------------------------------------------
+    async def _import_one(self, target: _Target) -> ConnectionImport:
+        result = ConnectionImport(target.info.id, target.name)
+        started = time.perf_counter()
+        try:
+            provider = await asyncio.to_thread(self._factory.build, target.info)
+            async with provider:
+                try:
+                    changes = await provider.fetch_busy(target.window, target.cursor)
+                except SyncTokenExpiredError:
+                    log.info("sync token of connection %s refused; full re-read", target.info.id)
+                    changes = await provider.fetch_busy(target.window, None)
+            result.requests = changes.requests
+            result.full = changes.full
+            await asyncio.to_thread(self._apply, target, changes, result)
+        except BizCalError as exc:
+            result.ok = False
+            result.message = str(exc)
+        except Exception as exc:  # noqa: BLE001 - one broken calendar must not stop the others
+            log.exception("import of connection %s failed", target.info.id)
+            result.ok = False
+            result.message = f"Unexpected error: {exc.__class__.__name__}: {exc}"
+        result.seconds = time.perf_counter() - started
+        await asyncio.to_thread(self._log_result, target, result)
+        return result
+
+    # ----- database steps (worker threads) ------------------------------------------------------
+    def _targets(self, staff: str | int | None, now: datetime) -> list[_Target]:
+        window_days = self._settings.get().booking_window_days
+        with self._db.session() as s:
+            query = (
+                select(CalendarConnection)
+                .join(Staff)
+                .where(CalendarConnection.active.is_(True), CalendarConnection.import_busy.is_(True))
+                .order_by(CalendarConnection.id)
+            )
+            if staff is not None:
+                from bizcal_desktop.services.directory import DirectoryService
+
+                query = query.where(CalendarConnection.staff_id == DirectoryService._staff_row(s, staff).id)
+            targets = []
+            for c in s.scalars(query):
+                today = now.astimezone(ZoneInfo(c.staff.timezone)).date()
+                start = local_midnight_utc(today, c.staff.timezone)
+                end = local_midnight_utc(today + timedelta(days=window_days + 1), c.staff.timezone)
+                targets.append(_Target(connection_info(c), c.display_name, c.staff_id, TimeRange(start, end),
+                                       c.sync_cursor))
+            return targets
+
+    def _apply(self, target: _Target, changes: BusyChanges, result: ConnectionImport) -> None:
+        keep_titles = self._settings.get().keep_busy_titles
+        window = target.window
+        with self._db.session() as s:
+            rows = s.scalars(select(BusyBlock).where(BusyBlock.connection_id == target.info.id)).all()
+            by_source: dict[str, list[BusyBlock]] = {}
+            for row in rows:
+                by_source.setdefault(row.source_key, []).append(row)
+
+            def replace(source: str, intervals: list[BusyInterval]) -> None:
+                wanted = {
+                    (i.start, i.end, i.all_day, i.title if keep_titles else None): i
+                    for i in intervals
+                    if i.end > window.start and i.start < window.end and i.end > i.start
+                }
+                existing = {(r.start_utc, r.end_utc, r.all_day, r.title): r for r in by_source.get(source, [])}
+                gone = [r for key, r in existing.items() if key not in wanted]
+                new = [key for key in wanted if key not in existing]
+                # A moved instance is one removal plus one addition; count it as a change.
+                moved = min(len(gone), len(new))
+                result.changed += moved
+                result.removed += len(gone) - moved
+                result.added += len(new) - moved
+                for r in gone:
+                    s.delete(r)
+                for start, end, all_day, title in new:
+                    s.add(BusyBlock(connection_id=target.info.id, source_key=source, start_utc=start,
+                                    end_utc=end, all_day=all_day, title=title))
+
+            for source, intervals in changes.upserts.items():
+                replace(source, intervals)
+            stale_sources = set(changes.removed)
+            if changes.full:
+                stale_sources |= set(by_source) - set(changes.upserts)
+            for source in stale_sources:
+                replace(source, [])
+            # Blocks that ended before today can no longer block anything.
+            s.execute(delete(BusyBlock).where(BusyBlock.connection_id == target.info.id,
+                                              BusyBlock.end_utc <= window.start))
+            connection = s.get(CalendarConnection, target.info.id)
+            if connection is not None:
+                connection.sync_cursor = changes.cursor
+                connection.last_import_at = utcnow()
+                connection.last_success_at = utcnow()
+
+    def _log_result(self, target: _Target, result: ConnectionImport) -> None:
+        with self._db.session() as s:
+            if result.ok:
+                kind = "full" if result.full else "incremental"
+                message = (
+                    f"Imported busy times from {target.name} ({kind}): {result.added} added, "
+                    f"{result.changed} changed, {result.removed} removed; {result.requests} request(s) "
+                    f"in {result.seconds:.2f}s"
+                )
+            else:
+                message = f"Could not import busy times from {target.name}: {result.message}"
+                connection = s.get(CalendarConnection, target.info.id)
+                if connection is not None:
+                    connection.last_error = result.message
+            sync_log.record(
+                s, actor=self._actor, action=SyncAction.IMPORT,
+                outcome=Outcome.SUCCESS if result.ok else Outcome.FAILURE,
+                connection_id=target.info.id, message=message,
+            )
+
+    def _find_conflicts(self, staff_ids: set[int], now: datetime) -> list[ConflictEvent]:
+        """New overlaps between confirmed future bookings and busy blocks, each reported once."""
+        conflicts: list[ConflictEvent] = []
+        if not staff_ids:
+            return conflicts
+        with self._db.session() as s:
+            rows = s.execute(
+                select(Booking, BusyBlock, CalendarConnection)
+                .join(CalendarConnection, BusyBlock.connection_id == CalendarConnection.id)
+                .join(Booking, Booking.staff_id == CalendarConnection.staff_id)
+                .where(
+                    CalendarConnection.staff_id.in_(staff_ids),
+                    CalendarConnection.active.is_(True),
+                    CalendarConnection.import_busy.is_(True),
+                    Booking.status == BookingStatus.CONFIRMED,
+                    Booking.end_utc > now,
+                    Booking.start_utc < BusyBlock.end_utc,
+                    BusyBlock.start_utc < Booking.end_utc,
+                    BusyBlock.conflict_booking_id.is_(None),
+                )
+            ).all()
+            for booking, block, connection in rows:
+                block.conflict_booking_id = booking.id
+                zone = ZoneInfo(booking.timezone)
+                message = (
+                    f"Double-booked: booking {booking.id} ({booking.service.name} – {booking.customer_name}, "
+                    f"{booking.start_utc.astimezone(zone):%Y-%m-%d %H:%M}) overlaps a busy time in "
+                    f"{connection.display_name} ({block.start_utc.astimezone(zone):%H:%M}–"
+                    f"{block.end_utc.astimezone(zone):%H:%M})"
+                )
+                sync_log.record(
+                    s, actor=self._actor, action=SyncAction.CONFLICT, outcome=Outcome.FAILURE,
+                    booking_id=booking.id, connection_id=connection.id, message=message,
+                )
+                conflicts.append(ConflictEvent(booking.id, connection.id, booking.staff.name, message))
+        return conflicts
