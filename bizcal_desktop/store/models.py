@@ -36,6 +36,8 @@ class MappingState(StrEnum):
     PENDING = "pending"
     SYNCED = "synced"
     FAILED = "failed"
+    #: The booking's event moved to another connection because this one stopped working.
+    SUPERSEDED = "superseded"
 
 
 class JobStatus(StrEnum):
@@ -138,6 +140,11 @@ class CalendarConnection(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
 
     staff: Mapped[Staff] = relationship(back_populates="connections")
+
+    @property
+    def usable(self) -> bool:
+        """Switched on and its credentials not known to be refused: bookings may be written here."""
+        return self.active and self.status == ConnectionStatus.ACTIVE
 
 
 class CalendarEventMapping(Base):

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bizcal_desktop.errors import BizCalError, ConflictError, TransientError
+from bizcal_desktop.errors import AuthError, BizCalError, ConflictError, TransientError
 from bizcal_desktop.providers.base import CalendarProvider, ConnectionInfo, EventRef, EventSpec
 from bizcal_desktop.providers.registry import ProviderFactory
 from bizcal_desktop.services import sync_log
@@ -37,6 +37,7 @@ from bizcal_desktop.store.models import (
     BookingStatus,
     CalendarConnection,
     CalendarEventMapping,
+    ConnectionStatus,
     JobStatus,
     MappingState,
     OutboxJob,
@@ -261,6 +262,12 @@ class SyncEngine:
                 log.info("booking %s: %s; retrying in %.1fs", target.spec.booking_public_id, exc, delay)
                 await asyncio.to_thread(self._record_attempt, target, attempt, str(exc))
                 await asyncio.sleep(delay)
+            except AuthError as exc:
+                # The user must reconnect; until then bookings go to the next usable connection.
+                message = await asyncio.to_thread(
+                    self._record_failure, target, attempt, str(exc), True
+                )
+                return self._event(target, Outcome.FAILURE, message)
             except BizCalError as exc:
                 message = await asyncio.to_thread(self._record_failure, target, attempt, str(exc))
                 return self._event(target, Outcome.FAILURE, message)
@@ -312,7 +319,7 @@ class SyncEngine:
     ) -> _Plan:
         # Keep the event where it already lives while that connection works; otherwise the staff
         # member's default, or the next active connection when the default is switched off.
-        live = [m for m in mappings if m.connection.active and not m.deleted]
+        live = [m for m in mappings if m.connection.usable and not m.deleted]
         if live:
             mapping = live[0]
             connection = mapping.connection
@@ -324,6 +331,9 @@ class SyncEngine:
                     skip_reason=f"{booking.staff.name} has no active calendar connection; "
                     "connect one, then run Resync",
                 )
+            for stale in mappings:
+                if stale.connection_id != connection.id and not stale.connection.usable:
+                    stale.state = MappingState.SUPERSEDED
             mapping = next((m for m in mappings if m.connection_id == connection.id), None)
             if mapping is None:
                 mapping = CalendarEventMapping(
@@ -349,7 +359,7 @@ class SyncEngine:
         for mapping in mappings:
             if mapping.deleted:
                 continue
-            if not mapping.connection.active:
+            if not mapping.connection.usable:
                 continue
             mapping.state = MappingState.PENDING
             known = EventRef(mapping.external_id, mapping.href, mapping.etag) if mapping.external_id else None
@@ -360,14 +370,22 @@ class SyncEngine:
                 )
             )
         if not targets:
-            return _Plan(booking.id, [], skip_reason="cancelled before any calendar event was made")
+            if any(not m.deleted for m in mappings):
+                reason = "its calendar connection needs attention; reconnect it, then run Resync"
+            else:
+                reason = "cancelled before any calendar event was made"
+            return _Plan(booking.id, [], skip_reason=reason)
         return _Plan(booking.id, targets)
 
     @staticmethod
     def _target_connection(s: Session, staff_id: int) -> CalendarConnection | None:
         candidates = s.scalars(
             select(CalendarConnection)
-            .where(CalendarConnection.staff_id == staff_id, CalendarConnection.active.is_(True))
+            .where(
+                CalendarConnection.staff_id == staff_id,
+                CalendarConnection.active.is_(True),
+                CalendarConnection.status == ConnectionStatus.ACTIVE,
+            )
             .order_by(CalendarConnection.is_default.desc(), CalendarConnection.id)
         ).all()
         return candidates[0] if candidates else None
@@ -407,7 +425,9 @@ class SyncEngine:
             if mapping is not None:
                 mapping.last_error = f"attempt {attempt}: {error}"
 
-    def _record_failure(self, target: _Target, attempts: int, error: str) -> str:
+    def _record_failure(
+        self, target: _Target, attempts: int, error: str, needs_reconnect: bool = False
+    ) -> str:
         with self._db.session() as s:
             mapping = s.get(CalendarEventMapping, target.mapping_id)
             assert mapping is not None
@@ -415,6 +435,8 @@ class SyncEngine:
             mapping.attempts += attempts
             mapping.last_error = error
             mapping.connection.last_error = error
+            if needs_reconnect and mapping.connection.status == ConnectionStatus.ACTIVE:
+                mapping.connection.status = ConnectionStatus.NEEDS_RECONNECT
             message = f"Could not {target.action} the event of booking {mapping.booking_id} " \
                       f"in {target.connection_name}: {error}"
             sync_log.record(

@@ -36,7 +36,6 @@ class RecoveryService:
                 raise UserInputError(f"No event mapping {mapping_id}; see `bizcal log --failed`.")
             if mapping.state != MappingState.FAILED:
                 raise UserInputError(f"Event mapping {mapping_id} is {mapping.state}, not failed; nothing to retry.")
-            mapping.state = MappingState.PENDING
             enqueue(s, mapping.booking_id, "retry")
             sync_log.record(
                 s, actor=actor, action=SyncAction.RETRY, outcome=Outcome.SUCCESS,
@@ -52,8 +51,6 @@ class RecoveryService:
                 select(CalendarEventMapping).where(CalendarEventMapping.state == MappingState.FAILED)
             ).all()
             booking_ids = sorted({m.booking_id for m in failed})
-            for mapping in failed:
-                mapping.state = MappingState.PENDING
             for booking_id in booking_ids:
                 enqueue(s, booking_id, "retry")
             if booking_ids:
@@ -92,7 +89,7 @@ class RecoveryService:
 
     @staticmethod
     def _needs_sync(booking: Booking, mappings: list[CalendarEventMapping]) -> bool:
-        live = [m for m in mappings if m.connection.active and not m.deleted]
+        live = [m for m in mappings if m.connection.usable and not m.deleted]
         if booking.status == BookingStatus.CANCELLED:
             return bool(live)
         synced = [m for m in live if m.state == MappingState.SYNCED]

@@ -217,3 +217,31 @@ async def test_many_bookings_drain_concurrently_with_one_event_each(mark, caldav
     with services.db.session() as s:
         assert s.scalar(select(func.count()).select_from(OutboxJob).where(OutboxJob.status == "pending")) == 0
         assert s.scalar(select(func.count()).select_from(CalendarConnection)) == 1
+
+
+async def test_refused_password_marks_connection_and_fails_over(  # type: ignore[no-untyped-def]
+    mark, caldav_calendar, radicale_server, memory_keyring
+) -> None:
+    services = mark
+    first = await connect(services, radicale_server, caldav_calendar.url)
+    second_url = radicale_server.make_calendar()
+    await connect(services, radicale_server, second_url)
+    # The app-password was revoked on the server side: the keychain now holds a refused one.
+    for key in memory_keyring.store:
+        if key[1].endswith(":password") and services.connections.info(first.id).secret_key in key[1]:
+            memory_keyring.store[key] = "revoked"
+    doomed = services.bookings.add("Mark", "Massage", "Emma", "2026-12-01T10:00")
+    report = await services.engine.drain()
+    assert report.failed == 1 and "password" in report.events[0].message.lower()
+    assert services.connections.get(first.id).status == "needs_reconnect"
+
+    later = services.bookings.add("Mark", "Massage", "Noah", "2026-12-02T10:00")
+    await services.engine.drain()
+    assert services.bookings.get(later.id).sync_state == "synced"
+    second_reader = CalendarReader(second_url, radicale_server.username, radicale_server.password)
+    assert [str(e["SUMMARY"]) for e in second_reader.events()] == ["Massage – Noah"]
+    # Retrying the failed one now also lands in the working calendar.
+    services.recovery.retry_failed()
+    await services.engine.drain()
+    assert services.bookings.get(doomed.id).sync_state == "synced"
+    assert len(second_reader.events()) == 2
