@@ -28,33 +28,49 @@ def padded_candidate(service: ServiceSpec, start: datetime) -> TimeRange:
 class BusyTimeline:
     """Padded blockers merged once into sorted disjoint UTC intervals, queried by bisection.
 
-    Building costs O(m log m) for m blockers; each :meth:`overlaps` query costs O(log m). Empty
-    ranges cover no instant and are dropped, so a zero-length blocker with no buffers blocks nothing.
+    Building costs O(m log m) for m blockers; each query costs O(log m). Empty ranges cover no
+    instant and are dropped, so a zero-length blocker with no buffers blocks nothing. Internally the
+    ranges are plain ``(start, end)`` tuples: sorting 10,000 tuples of datetimes is several times
+    faster than sorting dataclasses, and this is the hot path of every availability query.
     """
 
     def __init__(self, ranges: Iterable[TimeRange]) -> None:
-        starts: list[datetime] = []
-        ends: list[datetime] = []
-        for item in sorted(r.to_utc() for r in ranges):
-            if item.start >= item.end:
+        self._starts: list[datetime] = []
+        self._ends: list[datetime] = []
+        self._merge((ensure_aware_utc(r.start), ensure_aware_utc(r.end)) for r in ranges)
+
+    @classmethod
+    def from_blockers(cls, rules: SchedulingRules, blockers: Iterable[Blocker]) -> BusyTimeline:
+        """The blockers padded by the business buffers (``Blocker`` ranges are UTC already)."""
+        before, after = rules.buffer_before, rules.buffer_after
+        timeline = cls(())
+        timeline._merge((b.range.start - before, b.range.end + after) for b in blockers)
+        return timeline
+
+    def _merge(self, pairs: Iterable[tuple[datetime, datetime]]) -> None:
+        starts, ends = self._starts, self._ends
+        for start, end in sorted(pairs):
+            if start >= end:
                 continue
-            if ends and item.start <= ends[-1]:
+            if ends and start <= ends[-1]:
                 # Overlapping or touching: [a, b) and [b, c) cover the same instants as [a, c).
-                if item.end > ends[-1]:
-                    ends[-1] = item.end
+                if end > ends[-1]:
+                    ends[-1] = end
             else:
-                starts.append(item.start)
-                ends.append(item.end)
-        self._starts = starts
-        self._ends = ends
+                starts.append(start)
+                ends.append(end)
 
     def __len__(self) -> int:
         return len(self._starts)
 
     def overlaps(self, span: TimeRange) -> bool:
-        """Whether the non-empty UTC ``span`` shares an instant with any merged busy interval."""
-        index = bisect_right(self._ends, span.start)  # first interval that ends after span starts
-        return index < len(self._starts) and self._starts[index] < span.end
+        """Whether the non-empty ``span`` shares an instant with any merged busy interval."""
+        return self.overlaps_between(ensure_aware_utc(span.start), ensure_aware_utc(span.end))
+
+    def overlaps_between(self, start: datetime, end: datetime) -> bool:
+        """:meth:`overlaps` for a UTC ``[start, end)`` given as two instants (no object to build)."""
+        index = bisect_right(self._ends, start)  # first interval that ends after ``start``
+        return index < len(self._starts) and self._starts[index] < end
 
 
 def iter_in_hours_starts(
@@ -141,15 +157,18 @@ def generate_slots(
     now = ensure_aware_utc(now)
     earliest = now + rules.min_notice
     horizon = now + rules.booking_window
-    busy = BusyTimeline(padded_blocker(rules, blocker) for blocker in blockers)
+    busy = BusyTimeline.from_blockers(rules, blockers)
+    duration = service.duration
+    reach_before = service.buffer_before
+    reach_after = duration + service.buffer_after
     slots: list[TimeRange] = []
     for start in iter_in_hours_starts(
         rules, service.duration, start_date, days, not_before=earliest, before=horizon
     ):
         if start < earliest or start >= horizon:
             continue
-        if busy.overlaps(padded_candidate(service, start)):
+        if busy.overlaps_between(start - reach_before, start + reach_after):
             continue
-        slots.append(TimeRange(start, start + service.duration))
+        slots.append(TimeRange(start, start + duration))
     slots.sort()  # already in order; sorting keeps the promise even for exotic zone histories
     return slots

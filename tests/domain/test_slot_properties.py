@@ -57,7 +57,7 @@ BLOCKER_ZONES = [
     timezone(timedelta(hours=5, minutes=45)),
 ]
 PROPERTY_SETTINGS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 
