@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import logging
 import zoneinfo
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+import dateutil.rrule
 import icalendar
 import recurring_ical_events
 
@@ -52,6 +52,10 @@ MAX_INSTANCES = 10_000
 #: window exactly in UTC. The margin covers every zone offset (at most ±14 h) and the way the
 #: expansion library compares all-day dates and floating times with aware instants.
 _EXPANSION_MARGIN = timedelta(days=2)
+
+#: Most instances a repeat rule may generate from its first instance to the end of the window: an
+#: hourly series running for a decade is 90,000. Beyond this the rule is refused, not expanded.
+_MAX_RULE_STEPS = 200_000
 
 #: Properties whose breakage makes an event's times unknowable (others, e.g. a broken SUMMARY, are
 #: tolerated: the time is what matters for busy blocks).
@@ -118,8 +122,10 @@ def busy_from_ical(
     if own is not None:
         return ParsedResource(intervals=[], own_uid=own, uid=uid)
 
-    mine = frozenset(_normalise_address(a) for a in self_addresses)
     window_utc = window.to_utc()
+    for event in events:
+        _check_rule_size(event, window_utc)
+    mine = frozenset(_normalise_address(a) for a in self_addresses)
     intervals: list[BusyInterval] = []
     for occurrence in _occurrences(calendar, window_utc, zone, uid):
         if not _blocks_time(occurrence, mine):
@@ -200,34 +206,59 @@ def _own_uid(calendar: icalendar.Calendar, events: list[icalendar.Component]) ->
 
 def _occurrences(
     calendar: icalendar.Calendar, window: TimeRange, zone: zoneinfo.ZoneInfo, uid: str | None
-) -> Iterator[icalendar.Component]:
-    """Instances of every VEVENT near ``window`` (a margin wider), at most MAX_INSTANCES of them.
+) -> list[icalendar.Component]:
+    """Instances of every VEVENT near ``window`` (a margin wider); the caller compares exactly.
 
-    ``after`` yields instances in start order, so the walk stops as soon as one starts past the
-    widened window end; an endless rule is never expanded further than that.
+    The window is handed over in the staff zone so that floating times, which the library compares
+    in the zone of the span, are read the way :func:`_to_utc` reads them.
     """
     lo = window.start.astimezone(zone) - _EXPANSION_MARGIN
-    hi = window.end + _EXPANSION_MARGIN
-    query = recurring_ical_events.of(calendar, components=("VEVENT",))
-    count = 0
+    hi = window.end.astimezone(zone) + _EXPANSION_MARGIN
     try:
-        for occurrence in query.after(lo):
-            start = _to_utc(occurrence.decoded("DTSTART"), zone)
-            if start >= hi:
-                return
-            count += 1
-            if count > MAX_INSTANCES:
-                raise MalformedCalendarData(
-                    f"it repeats more than {MAX_INSTANCES} times in the period being read", uid
-                )
-            yield occurrence
-    except MalformedCalendarData:
-        raise
+        return recurring_ical_events.of(calendar, components=("VEVENT",)).between(lo, hi)
     except (ValueError, KeyError, TypeError, OverflowError) as error:
         # recurring_ical_events.InvalidCalendar and icalendar's errors are ValueErrors; their
         # messages quote property values, so only the type is logged.
         log.debug("Recurrence expansion failed with %s", type(error).__name__)
         raise MalformedCalendarData("its dates or repeat rule cannot be expanded", uid) from None
+
+
+def _check_rule_size(event: icalendar.Component, window: TimeRange) -> None:
+    """Refuse a repeat rule that would expand to an unreasonable number of instances.
+
+    The expansion library materialises every instance from the series start to the window end
+    (``FREQ=SECONDLY`` would be millions, minutes of CPU). Counting with ``dateutil`` first costs
+    about 3 µs an instance and stops at the limits. Wall times are compared without zones: the
+    error is under a day, well inside the margin, and only the order of magnitude matters here.
+    """
+    uid = str(event.get("UID")) if event.get("UID") is not None else None
+    lo = (window.start - _EXPANSION_MARGIN).replace(tzinfo=None)
+    hi = (window.end + _EXPANSION_MARGIN).replace(tzinfo=None)
+    start = _wall_time(event.decoded("DTSTART"))
+    for rule in _as_list(event.get("RRULE")):
+        counts = rule.get("COUNT") or []
+        if counts and isinstance(counts[0], int) and counts[0] <= MAX_INSTANCES:
+            continue  # bounded by itself
+        bounded = icalendar.vRecur({key: value for key, value in rule.items() if key.upper() != "UNTIL"})
+        untils = rule.get("UNTIL") or []
+        if untils:
+            bounded["UNTIL"] = [_wall_time(untils[0])]
+        try:
+            instances = dateutil.rrule.rrulestr(bounded.to_ical().decode("ascii"), dtstart=start)
+        except (ValueError, TypeError, KeyError):
+            raise MalformedCalendarData("its repeat rule (RRULE) cannot be read", uid) from None
+        in_window = 0
+        for step, value in enumerate(instances):
+            if value > hi:
+                break
+            if step >= _MAX_RULE_STEPS:
+                raise MalformedCalendarData("it repeats too often to be read", uid)
+            if value >= lo:
+                in_window += 1
+                if in_window > MAX_INSTANCES:
+                    raise MalformedCalendarData(
+                        f"it repeats more than {MAX_INSTANCES} times in the period being read", uid
+                    )
 
 
 def _blocks_time(occurrence: icalendar.Component, self_addresses: frozenset[str]) -> bool:
@@ -275,6 +306,13 @@ def _interval(
 
 def _is_date(value: date | datetime) -> bool:
     return isinstance(value, date) and not isinstance(value, datetime)
+
+
+def _wall_time(value: date | datetime) -> datetime:
+    """The local wall-clock reading of a DATE or DATE-TIME, without its zone."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    return datetime.combine(value, time(0))
 
 
 def _to_utc(value: date | datetime, zone: zoneinfo.ZoneInfo) -> datetime:
