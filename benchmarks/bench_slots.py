@@ -17,10 +17,12 @@ import random
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bizcal_desktop.domain.scheduling import (
     Blocker,
+    BlockerKind,
     SchedulingRules,
     ServiceSpec,
     WorkingHours,
@@ -60,14 +62,20 @@ def scenario() -> tuple[SchedulingRules, ServiceSpec, list[Blocker], datetime]:
         start = first + timedelta(minutes=5 * rng.randrange(HISTORY_DAYS * 24 * 12))
         end = start + timedelta(minutes=rng.choice((15, 15, 30, 30, 30, 45, 60, 90)))
         tz = rng.choice(zones)
-        kind = "booking" if index % 5 == 0 else "busy"
-        blockers.append(Blocker(TimeRange(start.astimezone(tz), end.astimezone(tz)), kind, f"{kind} {index}", str(index)))
+        kind: BlockerKind = "booking" if index % 5 == 0 else "busy"
+        span = TimeRange(start.astimezone(tz), end.astimezone(tz))
+        blockers.append(Blocker(span, kind, f"{kind} {index}", str(index)))
     now = origin - timedelta(hours=12)
     return rules, service, blockers, now
 
 
 def naive_generate(
-    rules: SchedulingRules, service: ServiceSpec, blockers: list[Blocker], now: datetime, start_date: date, days: int
+    rules: SchedulingRules,
+    service: ServiceSpec,
+    blockers: list[Blocker],
+    now: datetime,
+    start_date: date,
+    days: int,
 ) -> list[TimeRange]:
     """The obvious baseline: for every candidate, scan every padded blocker until one overlaps."""
     padded = [padded_blocker(rules, blocker) for blocker in blockers]
@@ -84,8 +92,12 @@ def naive_generate(
     return slots
 
 
-def _best_of(repeats: int, call: Callable[[], object]) -> tuple[float, object]:
-    best, result = float("inf"), None
+T = TypeVar("T")
+
+
+def _best_of(repeats: int, call: Callable[[], T]) -> tuple[float, T]:
+    """Fastest of ``repeats`` runs: the least disturbed by whatever else the machine is doing."""
+    best = float("inf")
     for _ in range(repeats):
         started = time.perf_counter()
         result = call()

@@ -46,7 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.path.insert(0, str(BENCH_DIR.parent))
     modules = discover(args)
     if not modules:
-        print(f"No benchmark matches {' '.join(args)!r}; modules are named benchmarks/bench_*.py.", file=sys.stderr)
+        print(
+            f"No benchmark matches {' '.join(args)!r}; modules are named benchmarks/bench_*.py.",
+            file=sys.stderr,
+        )
         return 2
     failed = False
     for module_name in modules:

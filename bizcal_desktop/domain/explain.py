@@ -188,10 +188,10 @@ def explain(
     clashes.sort(key=lambda b: (b.range.start, b.range.end, b.ref))
     for blocker in clashes:
         start_local, end_local = blocker.range.start.astimezone(tz), blocker.range.end.astimezone(tz)
-        end_text = _local_clock(end_local, tz) if end_local.date() == start_local.date() else _local(end_local, tz)
+        end_text = (
+            _local_clock(end_local, tz) if end_local.date() == start_local.date() else _local(end_local, tz)
+        )
         span = f"{_local(start_local, tz)}–{end_text}"
         code = ReasonCode.OVERLAPS_BOOKING if blocker.kind == "booking" else ReasonCode.OVERLAPS_BUSY
-        reasons.append(
-            Reason(code, f"Overlaps {blocker.label} ({span}){buffers}.", blocker)
-        )
+        reasons.append(Reason(code, f"Overlaps {blocker.label} ({span}){buffers}.", blocker))
     return Explanation(at=at, reasons=reasons)

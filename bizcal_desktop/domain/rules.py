@@ -70,7 +70,11 @@ class SchedulingRules:
         _require_non_negative("buffer_after", self.buffer_after)
         _require_positive("step", self.step)
         _require_non_negative("min_notice", self.min_notice)
-        if isinstance(self.window_days, bool) or not isinstance(self.window_days, int) or self.window_days < 0:
+        if (
+            isinstance(self.window_days, bool)
+            or not isinstance(self.window_days, int)
+            or self.window_days < 0
+        ):
             raise ValueError(f"window_days must be a whole number of days >= 0, got {self.window_days!r}.")
 
     @property

@@ -60,9 +60,7 @@ def _parse_clock(hour: str, minute: str, text: str, day: str) -> time:
 
 def _parse_interval(text: object, day: str) -> Interval:
     if not isinstance(text, str):
-        raise ValueError(
-            f"Working hours for {day!r} must be strings like '09:00-17:00', not {text!r}."
-        )
+        raise ValueError(f"Working hours for {day!r} must be strings like '09:00-17:00', not {text!r}.")
     match = _INTERVAL_RE.match(text)
     if match is None:
         raise ValueError(f"Working hours for {day!r} have {text!r}; write intervals as 'HH:MM-HH:MM'.")
@@ -137,7 +135,9 @@ class WorkingHours:
     def from_dict(cls, data: Mapping[str, Sequence[str]]) -> WorkingHours:
         """Build from ``{"mon": ["09:00-12:00", ...], ...}``; missing days are closed."""
         if not isinstance(data, Mapping):
-            raise ValueError(f"Working hours must be a mapping of weekday to intervals, not {type(data).__name__}.")
+            raise ValueError(
+                f"Working hours must be a mapping of weekday to intervals, not {type(data).__name__}."
+            )
         days: list[list[Interval]] = [[] for _ in WEEKDAY_KEYS]
         for raw_key, raw_intervals in data.items():
             key = str(raw_key).strip().lower()
@@ -147,7 +147,8 @@ class WorkingHours:
                 )
             if isinstance(raw_intervals, str) or not isinstance(raw_intervals, Sequence):
                 raise ValueError(
-                    f"Working hours for {key!r} must be a list such as ['09:00-17:00'], not {raw_intervals!r}."
+                    f"Working hours for {key!r} must be a list such as ['09:00-17:00'], "
+                    f"not {raw_intervals!r}."
                 )
             days[WEEKDAY_KEYS.index(key)].extend(_parse_interval(text, key) for text in raw_intervals)
         return cls(tuple(tuple(day) for day in days))

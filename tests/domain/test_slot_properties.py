@@ -56,9 +56,7 @@ BLOCKER_ZONES = [
     timezone(timedelta(hours=-7)),
     timezone(timedelta(hours=5, minutes=45)),
 ]
-PROPERTY_SETTINGS = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+PROPERTY_SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -160,8 +158,7 @@ class Oracle:
         return found
 
     def offered(self, index: int) -> bool:
-        start, loc = self.minutes[index], self.locals[index]
-        day = loc.date()
+        day = self.locals[index].date()
         if not (self.start_date <= day < self.start_date + timedelta(days=self.days)):
             return False
         return self.offered_ignoring_dates(index)

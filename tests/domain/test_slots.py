@@ -170,7 +170,9 @@ def _assert_dst_day(slots: list[TimeRange], tz: ZoneInfo, expected: list[str], d
 )
 def test_spring_forward_skips_the_missing_hour(zone: str, day: date, before_gap: str, after_gap: str) -> None:
     tz = ZoneInfo(zone)
-    slots = generate_slots(rules({"sun": ["00:00-05:00"]}, zone=zone, step=30), service(60), [], LONG_AGO, day, 1)
+    slots = generate_slots(
+        rules({"sun": ["00:00-05:00"]}, zone=zone, step=30), service(60), [], LONG_AGO, day, 1
+    )
     expected = [f"{t}{before_gap}" for t in ("00:00", "00:30", "01:00", "01:30")]
     expected += [f"{t}{after_gap}" for t in ("03:00", "03:30", "04:00")]
     _assert_dst_day(slots, tz, expected, 60 * MIN)
@@ -189,7 +191,9 @@ def test_fall_back_offers_the_repeated_hour_once(
     zone: str, day: date, summer: str, winter: str, repeated: str
 ) -> None:
     tz = ZoneInfo(zone)
-    slots = generate_slots(rules({"sun": ["00:00-05:00"]}, zone=zone, step=30), service(30), [], LONG_AGO, day, 1)
+    slots = generate_slots(
+        rules({"sun": ["00:00-05:00"]}, zone=zone, step=30), service(30), [], LONG_AGO, day, 1
+    )
     switch = int(repeated) + 1  # first wall hour after the repeated one
     expected = [f"{h:02d}:{m:02d}{summer if h < switch else winter}" for h in range(5) for m in (0, 30)]
     _assert_dst_day(slots, tz, expected, 30 * MIN)
@@ -201,9 +205,7 @@ def test_fall_back_offers_the_repeated_hour_once(
 def test_fall_back_slot_spanning_the_repeated_hour_lasts_its_elapsed_duration() -> None:
     day = date(2026, 10, 25)
     slots = generate_slots(rules({"sun": ["01:00-04:00"]}, step=60), service(60), [], LONG_AGO, day, 1)
-    readings = [
-        f"{s.start.astimezone(BERLIN):%H:%M%z}-{s.end.astimezone(BERLIN):%H:%M%z}" for s in slots
-    ]
+    readings = [f"{s.start.astimezone(BERLIN):%H:%M%z}-{s.end.astimezone(BERLIN):%H:%M%z}" for s in slots]
     # 01:00-04:00 on the clock is four elapsed hours; the 02:00 start ends when the clock reads 02:00 again.
     assert readings == [
         "01:00+0200-02:00+0200",
@@ -231,7 +233,10 @@ def test_explain_agrees_and_names_every_reason() -> None:
 
     clash = explain(r, svc, [emma, mark], now, local(MONDAY, "10:15"))
     assert not clash.offered
-    assert [reason.code for reason in clash.reasons] == [ReasonCode.OVERLAPS_BOOKING, ReasonCode.OVERLAPS_BUSY]
+    assert [reason.code for reason in clash.reasons] == [
+        ReasonCode.OVERLAPS_BOOKING,
+        ReasonCode.OVERLAPS_BUSY,
+    ]
     assert clash.reasons[0].blocker is emma and clash.reasons[1].blocker is mark
     assert "Booking 12 (Massage – Emma)" in clash.reasons[0].message
     assert "Busy block from iCloud – Mark" in clash.reasons[1].message
