@@ -145,6 +145,20 @@ def cmd_connect(args: argparse.Namespace, svc: Services, out: Output) -> int:
             f"calendar “{view.calendar_name}”.{default}",
         )
         return 0
+    if args.provider_kind == "google":
+        def show_url(url: str) -> None:
+            print(f"Opening your browser for Google's consent screen. If it does not open, visit:\n{url}",
+                  file=sys.stderr)
+
+        view = asyncio.run(
+            svc.connections.connect_google(
+                staff=args.staff, calendar=args.calendar, busy_calendars=args.busy_calendar,
+                on_url=show_url, timeout=args.timeout, actor=actor(),
+            )
+        )
+        default = " It is the default calendar." if view.is_default else ""
+        out.emit(view, f"Connected {view.display_name}; bookings go to “{view.calendar_name}”.{default}")
+        return 0
     raise UserInputError(f"Unknown provider {args.provider_kind!r}.")
 
 
@@ -155,7 +169,7 @@ def cmd_connections(args: argparse.Namespace, svc: Services, out: Output) -> int
         out.emit(view, f"Connection {view.id} ({view.display_name}) is now the default of {view.staff_name}.")
         return 0
     if verb == "disconnect":
-        view = svc.connections.disconnect(args.id, actor=actor())
+        view = asyncio.run(svc.connections.disconnect_and_revoke(args.id, actor=actor()))
         out.emit(view, f"Disconnected {view.display_name}; its secrets were deleted from the keychain.")
         return 0
     rows = svc.connections.list(staff=getattr(args, "staff", None), include_disconnected=getattr(args, "all", False))
@@ -432,6 +446,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--username", required=True)
     p.add_argument("--password-stdin", action="store_true", help="read the app-specific password from stdin")
     p.add_argument("--calendar", default=None, help="calendar name to write bookings into")
+    p = kinds.add_parser("google", parents=[common], help="Google Calendar (opens your browser to sign in)")
+    p.add_argument("--staff", required=True)
+    p.add_argument("--calendar", default=None, help="calendar to write bookings into (default: primary)")
+    p.add_argument("--busy-calendar", action="append", default=[], metavar="NAME",
+                   help="another calendar of the account whose events count as busy; repeatable")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the consent")
     connect.set_defaults(func=cmd_connect)
 
     conns = nouns.add_parser("connections", parents=[common], help="list and manage connections")

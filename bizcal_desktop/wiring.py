@@ -62,7 +62,7 @@ def build_services(config: Config) -> Services:
         providers=providers,
         directory=directory,
         bookings=BookingService(db, directory),
-        connections=ConnectionService(db, secrets, directory),
+        connections=ConnectionService(db, secrets, directory, config),
         sync_log=SyncLogService(db),
         engine=engine,
         recovery=RecoveryService(db),

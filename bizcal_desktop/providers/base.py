@@ -197,3 +197,5 @@ class ConnectionInfo:
     username: str | None = None
     calendar_id: str | None = None
     calendar_href: str | None = None
+    #: Calendars whose events count as busy (REST providers); empty = the written calendar only.
+    busy_calendar_ids: tuple[str, ...] = ()

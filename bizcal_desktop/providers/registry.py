@@ -73,5 +73,6 @@ class ProviderFactory:
                 timezone=info.timezone,
                 on_token_refreshed=save_refreshed_token,
                 timeout=self._config.request_timeout,
+                busy_calendar_ids=list(info.busy_calendar_ids) or None,
             )
         raise ConfigurationError(f"Provider {info.provider!r} is not supported by this version.")

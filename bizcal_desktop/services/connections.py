@@ -7,13 +7,16 @@ rolled back, so there is never a connection without its secret (nor a secret wit
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bizcal_desktop.config import Config
 from bizcal_desktop.errors import BizCalError, UserInputError
 from bizcal_desktop.providers.base import CalendarInfo, ConnectionCheck, ConnectionInfo
 from bizcal_desktop.providers.registry import SECRET_NAMES
@@ -94,6 +97,7 @@ def connection_info(c: CalendarConnection) -> ConnectionInfo:
         username=c.username,
         calendar_id=c.calendar_id,
         calendar_href=c.calendar_href,
+        busy_calendar_ids=tuple(json.loads(c.busy_calendar_ids)) if c.busy_calendar_ids else (),
     )
 
 
@@ -117,10 +121,13 @@ def pick_calendar(calendars: list[CalendarInfo], wanted: str | None) -> Calendar
 class ConnectionService:
     """Use cases around a staff member's calendar connections."""
 
-    def __init__(self, db: Database, secrets: SecretStore, directory: DirectoryService) -> None:
+    def __init__(
+        self, db: Database, secrets: SecretStore, directory: DirectoryService, config: Config
+    ) -> None:
         self._db = db
         self._secrets = secrets
         self._directory = directory
+        self._config = config
 
     # ----- CalDAV -------------------------------------------------------------------------------
     async def test_caldav(
@@ -177,6 +184,65 @@ class ConnectionService:
             actor=actor,
         )
 
+    # ----- Google ---------------------------------------------------------------------------------
+    async def connect_google(
+        self,
+        staff: str | int,
+        calendar: str | None = None,
+        busy_calendars: list[str] | None = None,
+        on_url: Callable[[str], None] | None = None,
+        timeout: float = 300.0,
+        actor: str = "user",
+    ) -> ConnectionView:
+        """Browser consent on a loopback redirect, pick the calendar, test it, then save.
+
+        ``busy_calendars`` names further calendars of the account whose events count as busy (the
+        calendar bookings are written into always counts).
+        """
+        from bizcal_desktop.providers.google import GoogleProvider, authorize_google
+
+        staff_view = await asyncio.to_thread(self._directory.find_staff, staff)
+        grant = await authorize_google(self._config.google, timeout=timeout, on_url=on_url)
+        latest = {"token": grant.token_json}
+
+        def keep(new_json: str) -> None:
+            latest["token"] = new_json
+
+        async with GoogleProvider(
+            grant.token_json, "primary", self._config.google, staff_view.timezone, on_token_refreshed=keep,
+            timeout=self._config.request_timeout,
+        ) as probe:
+            calendars = await probe.list_calendars()
+        chosen = pick_calendar(calendars, calendar)
+        busy_ids = [chosen.calendar_id]
+        for wanted in busy_calendars or []:
+            extra = pick_calendar(calendars, wanted).calendar_id
+            if extra not in busy_ids:
+                busy_ids.append(extra)
+        async with GoogleProvider(
+            latest["token"], chosen.calendar_id, self._config.google, staff_view.timezone,
+            on_token_refreshed=keep, timeout=self._config.request_timeout,
+        ) as provider:
+            check = await provider.test_connection()
+        if not check.ok:
+            await asyncio.to_thread(
+                self._log_failed_connect, staff_view.id, f"Google test failed: {check.message}", actor
+            )
+            raise ConnectionTestFailed(check.message)
+        account = grant.account_email or "Google account"
+        return await asyncio.to_thread(
+            self.save_connection,
+            staff=staff_view.id,
+            provider="google",
+            display_name=f"Google – {account}",
+            username=grant.account_email,
+            calendar_id=chosen.calendar_id,
+            calendar_name=chosen.name,
+            busy_calendar_ids=busy_ids if len(busy_ids) > 1 else None,
+            secrets={"oauth_token": latest["token"]},
+            actor=actor,
+        )
+
     # ----- shared by every provider -------------------------------------------------------------
     def save_connection(
         self,
@@ -191,6 +257,7 @@ class ConnectionService:
         calendar_id: str | None = None,
         calendar_href: str | None = None,
         calendar_name: str | None = None,
+        busy_calendar_ids: list[str] | None = None,
         actor: str = "user",
     ) -> ConnectionView:
         """Save a tested connection and its secrets; the first one of a staff member is the default."""
@@ -213,6 +280,7 @@ class ConnectionService:
                 calendar_id=calendar_id,
                 calendar_href=calendar_href,
                 calendar_name=calendar_name,
+                busy_calendar_ids=json.dumps(busy_calendar_ids) if busy_calendar_ids else None,
                 is_default=has_default is None,
                 active=True,
                 status=ConnectionStatus.ACTIVE,
@@ -310,6 +378,32 @@ class ConnectionService:
             )
             s.flush()
             return connection_view(row)
+
+    async def disconnect_and_revoke(self, connection_id: int, actor: str = "user") -> ConnectionView:
+        """Disconnect (secrets deleted at once), then tell the provider to revoke the OAuth grant.
+
+        Revocation is best effort: the local secret is already gone, which is what protects the user
+        if the laptop is lost; a failed revoke is logged so the user can remove the app in their
+        account settings.
+        """
+        info = await asyncio.to_thread(self.info, connection_id)
+        token = None
+        if info.provider == "google":
+            token = await asyncio.to_thread(self._secrets.get, info.secret_key, "oauth_token")
+        view = await asyncio.to_thread(self.disconnect, connection_id, actor)
+        if token:
+            from bizcal_desktop.providers.google import revoke
+
+            try:
+                await revoke(token, self._config.google)
+            except BizCalError as exc:
+                log.warning("revoking the Google grant of connection %s failed: %s", connection_id, exc)
+                await asyncio.to_thread(
+                    self._log_failed_connect, view.staff_id,
+                    f"Google did not confirm revoking access ({exc}); remove BizCal under "
+                    "myaccount.google.com → Security → Third-party access", actor,
+                )
+        return view
 
     @staticmethod
     def _row(session: Session, connection_id: int) -> CalendarConnection:

@@ -131,6 +131,9 @@ class CalendarConnection(Base):
     status: Mapped[str] = mapped_column(String(24), default=ConnectionStatus.ACTIVE)
     #: Whether this calendar's events count as busy time (availability import).
     import_busy: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: JSON list of further calendar ids of the same account whose events count as busy
+    #: (REST providers; the written calendar always counts). None = only the written calendar.
+    busy_calendar_ids: Mapped[str | None] = mapped_column(Text, default=None)
     #: Key of this connection's secrets in the OS keychain (not a secret itself).
     secret_key: Mapped[str] = mapped_column(String(64), default=new_public_id)
     sync_cursor: Mapped[str | None] = mapped_column(Text, default=None)
