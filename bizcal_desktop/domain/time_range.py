@@ -19,7 +19,7 @@ def ensure_aware_utc(value: datetime) -> datetime:
 
 @dataclass(frozen=True, order=True)
 class TimeRange:
-    """A half-open interval ``[start, end)`` of aware datetimes."""
+    """A half-open interval ``[start, end)`` of aware datetimes, held in UTC."""
 
     start: datetime
     end: datetime
@@ -27,6 +27,11 @@ class TimeRange:
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise ValueError("TimeRange needs timezone-aware datetimes")
+        # Held in UTC: Python compares and subtracts two datetimes of the SAME zone by wall clock,
+        # ignoring which pass of a repeated (fall-back) hour each is in, which gets durations and
+        # overlaps wrong on DST days. In UTC there is no repeated hour.
+        object.__setattr__(self, "start", ensure_aware_utc(self.start))
+        object.__setattr__(self, "end", ensure_aware_utc(self.end))
         if self.end < self.start:
             raise ValueError(f"TimeRange ends before it starts: {self.start} > {self.end}")
 

@@ -290,3 +290,17 @@ def test_invalid_rules_raise_value_error(build, message: str) -> None:  # noqa: 
 def test_naive_now_is_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
         generate_slots(rules(), service(30), [], datetime(2026, 3, 9, 8), MONDAY, 1)
+
+
+def test_time_range_is_exact_across_the_repeated_fall_back_hour() -> None:
+    """01:53 PDT then 01:44 PST is a valid 51-minute range, though its wall clock goes backwards."""
+    from zoneinfo import ZoneInfo
+
+    from bizcal_desktop.domain.time_range import TimeRange
+
+    la = ZoneInfo("America/Los_Angeles")
+    first = datetime(2026, 11, 1, 1, 53, tzinfo=la)  # fold=0: PDT
+    second = datetime(2026, 11, 1, 1, 44, fold=1, tzinfo=la)  # fold=1: PST, 51 minutes later
+    span = TimeRange(first, second)
+    assert span.duration == timedelta(minutes=51)
+    assert span.overlaps(TimeRange(datetime(2026, 11, 1, 9, 0, tzinfo=UTC), datetime(2026, 11, 1, 9, 1, tzinfo=UTC)))
