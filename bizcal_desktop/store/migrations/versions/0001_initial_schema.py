@@ -1,13 +1,13 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25
 """
-from alembic import op
 import sqlalchemy as sa
-import bizcal_desktop.store.types
+from alembic import op
 
+import bizcal_desktop.store.types
 
 revision = '0001'
 down_revision = None
