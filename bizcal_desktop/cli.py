@@ -314,6 +314,19 @@ def cmd_import(args: argparse.Namespace, svc: Services, out: Output) -> int:
     return 1 if report.failed else 0
 
 
+def cmd_tokens(args: argparse.Namespace, svc: Services, out: Output) -> int:
+    report = asyncio.run(svc.guardian.check_all())
+
+    def human() -> str:
+        lines = [f"Checked {report.checked} OAuth connection(s); renewed {len(report.refreshed)}, "
+                 f"failed {len(report.failed)}."]
+        lines += [f"warning: {event.message}" for event in report.deactivated]
+        return "\n".join(lines)
+
+    out.emit(report, human)
+    return 1 if report.failed else 0
+
+
 def parse_hours(values: list[str]) -> dict[str, list[str]]:
     """``["mon=09:00-12:00,13:00-17:00", "sat="]`` -> ``{"mon": [...], "sat": []}``."""
     hours: dict[str, list[str]] = {}
@@ -500,6 +513,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = nouns.add_parser("import", parents=[common], help="import busy times from connected calendars now")
     p.add_argument("--staff", default=None)
     p.set_defaults(func=cmd_import)
+
+    p = nouns.add_parser("tokens", parents=[common],
+                         help="renew OAuth tokens that expire within 10 minutes (the tray does it by itself)")
+    p.set_defaults(func=cmd_tokens)
 
     p = nouns.add_parser("slots", parents=[common], help="free times customers can book")
     p.add_argument("--staff", required=True)

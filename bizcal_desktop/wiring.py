@@ -20,6 +20,7 @@ from bizcal_desktop.store.database import Database, open_database
 from bizcal_desktop.sync.backoff import BackoffPolicy
 from bizcal_desktop.sync.engine import SyncEngine
 from bizcal_desktop.sync.importer import AvailabilityImporter
+from bizcal_desktop.sync.token_guardian import TokenGuardian
 from bizcal_desktop.sync.recovery import RecoveryService
 
 
@@ -38,6 +39,7 @@ class Services:
     settings: SettingsService
     availability: AvailabilityService
     importer: AvailabilityImporter
+    guardian: TokenGuardian
 
     def close(self) -> None:
         self.db.dispose()
@@ -69,4 +71,5 @@ def build_services(config: Config) -> Services:
         settings=settings,
         availability=AvailabilityService(db, directory, settings),
         importer=AvailabilityImporter(db, providers, settings, concurrency=config.sync_concurrency),
+        guardian=TokenGuardian(db, providers),
     )

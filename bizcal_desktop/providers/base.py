@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bizcal_desktop.domain.time_range import TimeRange
 
@@ -140,6 +140,14 @@ class BusyChanges:
     requests: int = 0
 
 
+@dataclass(frozen=True)
+class CredentialRefresh:
+    """What ``refresh_credentials`` did: whether it renewed, and when the credential now expires."""
+
+    refreshed: bool
+    expires_at: datetime | None  #: aware UTC; None for credentials that do not expire (passwords)
+
+
 class CalendarProvider(ABC):
     """One connection's calendar, reachable through a provider's API. Use as an async context."""
 
@@ -154,6 +162,14 @@ class CalendarProvider(ABC):
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook, most providers hold a client
         """Release network resources."""
+
+    async def refresh_credentials(self, within: timedelta) -> CredentialRefresh:
+        """Renew the access credential if it expires within ``within`` (the token guardian's job).
+
+        Providers whose credentials do not expire (CalDAV app-passwords) keep this default.
+        Raises ``AuthError`` when the grant is gone (``invalid_grant``), ``TransientError`` otherwise.
+        """
+        return CredentialRefresh(refreshed=False, expires_at=None)
 
     @abstractmethod
     async def test_connection(self) -> ConnectionCheck:

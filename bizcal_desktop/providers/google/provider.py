@@ -50,6 +50,7 @@ from bizcal_desktop.providers.base import (
     CalendarInfo,
     CalendarProvider,
     ConnectionCheck,
+    CredentialRefresh,
     EventRef,
     EventSpec,
     booking_uid,
@@ -95,6 +96,10 @@ class GoogleProvider(CalendarProvider):
 
     async def aclose(self) -> None:
         await self._session.aclose()
+
+    async def refresh_credentials(self, within: timedelta) -> CredentialRefresh:
+        refreshed = await self._session.refresh_if_expiring(within)
+        return CredentialRefresh(refreshed=refreshed, expires_at=self._session.expires_at)
 
     # ---------------------------------------------------------------- paths
 

@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -128,6 +128,20 @@ class GoogleSession:
     @property
     def token_json(self) -> str:
         return str(self._creds.to_json())
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When the access token expires (aware UTC), if known."""
+        expiry = self._creds.expiry  # google-auth keeps a naive UTC datetime
+        return expiry.replace(tzinfo=UTC) if expiry is not None else None
+
+    async def refresh_if_expiring(self, within: timedelta) -> bool:
+        """Refresh now when the token expires within ``within``; True when it was renewed."""
+        expires_at = self.expires_at
+        if self._creds.token and expires_at is not None and expires_at - datetime.now(UTC) > within:
+            return False
+        await self._refresh(None)
+        return True
 
     # ---------------------------------------------------------------- tokens
 
