@@ -35,6 +35,7 @@ from bizcal_desktop.errors import (
     ConflictError,
     PermanentError,
     ProviderError,
+    SyncTokenExpiredError,
     TransientError,
 )
 from bizcal_desktop.providers.base import (
@@ -46,6 +47,21 @@ from bizcal_desktop.providers.base import (
     EventRef,
     EventSpec,
 )
+from bizcal_desktop.providers.caldav_sync import (
+    VALID_SYNC_TOKEN,
+    ResourceData,
+    SyncCursor,
+    SyncReport,
+    calendar_query_body,
+    multiget_body,
+    names_valid_sync_token,
+    read_calendar_data,
+    read_sync_report,
+    read_sync_token,
+    sync_collection_body,
+    sync_token_propfind_body,
+)
+from bizcal_desktop.providers.ical_busy import MalformedCalendarData, busy_from_ical
 from bizcal_desktop.providers.ical_event import build_ics, load_zone, read_event_summary
 from bizcal_desktop.secrets import redact
 
@@ -59,6 +75,11 @@ _PRINCIPAL_PROPS = ["{DAV:}current-user-principal"]
 #: How often a conditional write is retried after losing a race before giving up for now.
 _MAX_WRITE_ATTEMPTS = 3
 _SERVER_TEXT_LIMIT = 200
+_XML_CONTENT_TYPE = 'application/xml; charset="utf-8"'
+#: Resources fetched per calendar-multiget: keeps one answer a few hundred kB at most.
+_MULTIGET_BATCH = 100
+#: sync-collection pages followed when a server truncates its answer (RFC 6578 §3.6).
+_MAX_SYNC_PAGES = 50
 
 
 class _NotCalDAVError(PermanentError):
@@ -458,41 +479,191 @@ class CalDAVProvider(CalendarProvider):
         self._raise_for_status(response, "deleting an event")
 
     # ---------------------------------------------------------------- busy time
+    #
+    # Request budget (counted in BusyChanges.requests, one per HTTP exchange, including the
+    # 401 challenge a new client meets before it knows the auth scheme):
+    #   full read        PROPFIND sync-token + calendar-query                    = 2
+    #   nothing changed  sync-collection                                         = 1
+    #   k changes        sync-collection + ceil(k / _MULTIGET_BATCH) multigets
+    # The token is read *before* the calendar-query, so a change racing the full read is reported
+    # again by the next incremental read (harmless) instead of being lost.
 
     async def fetch_busy(self, window: TimeRange, cursor: str | None) -> BusyChanges:
-        """Every event overlapping ``window`` (one calendar-query REPORT), parsed into busy intervals.
+        """Busy intervals overlapping ``window``: incremental from ``cursor`` where it still fits.
 
-        A full read each time: ``cursor`` is ignored and None is returned as the next one.
+        ``cursor`` (see :class:`~bizcal_desktop.providers.caldav_sync.SyncCursor`) is used only
+        when it was made for this calendar and exactly this window; otherwise, or when there is
+        none, a full time-range read is done. Raises SyncTokenExpiredError when the server refuses
+        the token; the caller then calls again with ``cursor=None``.
         """
-        from bizcal_desktop.providers.ical_busy import MalformedCalendarData, busy_from_ical
-
         calendar_url = self._require_calendar()
-        zone = load_zone(self._timezone)
         utc_window = window.to_utc()
-        response = await self._guard(
-            self._dav().calendar_query(calendar_url, start=utc_window.start, end=utc_window.end,
-                                       event=True, expand=False, depth=1),
-            "reading busy times",
-        )
-        status = response.status
+        meter = _RequestMeter(self)
+        previous = SyncCursor.decode(cursor)
+        if cursor and previous is None:
+            log.info("Unreadable import cursor for %s; doing a full read", calendar_url)
+        if previous is not None and previous.fits(utc_window, calendar_url):
+            return await self._fetch_incremental(calendar_url, utc_window, previous, meter)
+        return await self._fetch_full(calendar_url, utc_window, meter)
+
+    async def _fetch_full(self, calendar_url: str, window: TimeRange, meter: _RequestMeter) -> BusyChanges:
+        """Every event overlapping ``window`` (one calendar-query REPORT) plus a token for next time."""
+        token = await self._current_sync_token(calendar_url, meter)
+        response = await meter.send("REPORT", calendar_url, calendar_query_body(window),
+                                    {"Depth": "1", "Content-Type": _XML_CONTENT_TYPE}, "reading busy times")
+        status = response.status  # type: ignore[attr-defined]
         if status in (404, 410):
             raise self._calendar_gone_error()
         if status != 207:
             self._raise_for_status(response, "reading busy times")
+        resources = read_calendar_data(getattr(response, "tree", None), calendar_url)
         upserts: dict[str, list[BusyInterval]] = {}
         own_events: dict[str, str] = {}
-        for result in response.results or []:
-            if result.status not in (200, 207) or not result.calendar_data:
+        for resource in resources:
+            if resource.status != 200 or resource.data is None:
                 continue
-            href = urljoin(calendar_url, result.href)
-            try:
-                parsed = busy_from_ical(result.calendar_data, utc_window, zone)
-            except MalformedCalendarData:
-                log.warning("Skipped a calendar resource that is not valid iCalendar (%s)", href)
-                continue
-            if parsed.own_uid:
-                own_events[href] = parsed.own_uid
-            else:
-                upserts[href] = parsed.intervals
-        return BusyChanges(full=True, upserts=upserts, own_events=own_events, cursor=None, requests=1)
+            self._parse_into(resource.href, resource.data, window, upserts, own_events, incremental=False)
+        next_cursor = SyncCursor(token, calendar_url, window).encode() if token else None
+        return BusyChanges(full=True, upserts=upserts, own_events=own_events, cursor=next_cursor,
+                           requests=meter.count)
 
+    async def _current_sync_token(self, calendar_url: str, meter: _RequestMeter) -> str | None:
+        """The collection's DAV:sync-token, or None when the server offers none (then every read is full).
+
+        Best effort: a server without RFC 6578 answers 404/501 or leaves the property out, and the
+        import still works, only without the incremental shortcut. Network and auth failures raise.
+        """
+        response = await meter.send("PROPFIND", calendar_url, sync_token_propfind_body(),
+                                    {"Depth": "0", "Content-Type": _XML_CONTENT_TYPE}, "reading the sync token")
+        if response.status != 207:  # type: ignore[attr-defined]
+            return None
+        return read_sync_token(getattr(response, "tree", None))
+
+    async def _fetch_incremental(self, calendar_url: str, window: TimeRange, previous: SyncCursor,
+                                 meter: _RequestMeter) -> BusyChanges:
+        """sync-collection from the stored token, then the changed resources by calendar-multiget."""
+        token = previous.token
+        changed: set[str] = set()
+        removed: set[str] = set()
+        for _page in range(_MAX_SYNC_PAGES):
+            report = await self._sync_report(calendar_url, token, meter)
+            changed = (changed - report.removed) | report.changed
+            removed = (removed - report.changed) | report.removed
+            if report.token is None:
+                raise SyncTokenExpiredError(
+                    f"The calendar server {self._host} sent no new sync token; the calendar will be read in full."
+                )
+            token = report.token
+            if not report.truncated:
+                break
+        upserts: dict[str, list[BusyInterval]] = {}
+        own_events: dict[str, str] = {}
+        unread: set[str] = set()
+        ordered = sorted(changed)
+        for first in range(0, len(ordered), _MULTIGET_BATCH):
+            batch = ordered[first:first + _MULTIGET_BATCH]
+            got = await self._multiget(calendar_url, batch, meter)
+            for href in batch:
+                resource = got.get(href)
+                if resource is None or resource.status != 200 or resource.data is None:
+                    unread.add(href)
+                    continue
+                self._parse_into(href, resource.data, window, upserts, own_events, incremental=True)
+        if unread:
+            # Gone or unreadable since the report (or the server skipped them): keep the old token so
+            # the next import is told about them again, rather than losing the change until tomorrow.
+            log.info("%d changed calendar resource(s) could not be read yet; they are asked for again "
+                     "next time", len(unread))
+            token = previous.token
+        return BusyChanges(full=False, upserts=upserts, removed=removed, own_events=own_events,
+                           cursor=SyncCursor(token, calendar_url, window).encode(), requests=meter.count)
+
+    async def _sync_report(self, calendar_url: str, token: str, meter: _RequestMeter) -> SyncReport:
+        """One sync-collection REPORT; a refused token becomes SyncTokenExpiredError."""
+        refused = SyncTokenExpiredError(
+            f"The calendar server {self._host} no longer accepts the stored sync token; the calendar will "
+            "be read in full."
+        )
+        response = await meter.send("REPORT", calendar_url, sync_collection_body(token),
+                                    {"Depth": "0", "Content-Type": _XML_CONTENT_TYPE},
+                                    "reading calendar changes", refused=refused)
+        status = response.status  # type: ignore[attr-defined]
+        tree = getattr(response, "tree", None)
+        if status in (404, 410):
+            raise self._calendar_gone_error()
+        # RFC 6578 says 403/409 with DAV:valid-sync-token; some servers answer 412, 400 or even 500.
+        if status == 500 or (status in (400, 403, 409, 412) and names_valid_sync_token(tree)):
+            raise refused
+        if status != 207:
+            self._raise_for_status(response, "reading calendar changes")
+        return read_sync_report(tree, calendar_url)
+
+    async def _multiget(self, calendar_url: str, hrefs: list[str], meter: _RequestMeter) -> dict[str, ResourceData]:
+        response = await meter.send("REPORT", calendar_url, multiget_body(hrefs),
+                                    {"Content-Type": _XML_CONTENT_TYPE}, "reading changed events")
+        status = response.status  # type: ignore[attr-defined]
+        if status in (404, 410):
+            raise self._calendar_gone_error()
+        if status != 207:
+            self._raise_for_status(response, "reading changed events")
+        return {r.href: r for r in read_calendar_data(getattr(response, "tree", None), calendar_url)}
+
+    def _parse_into(self, href: str, data: str, window: TimeRange, upserts: dict[str, list[BusyInterval]],
+                    own_events: dict[str, str], *, incremental: bool) -> None:
+        """Parse one resource into ``upserts`` / ``own_events``.
+
+        In an incremental read an unreadable resource or one of our own events is recorded as
+        "no busy time" (an empty list) so a block it produced before is dropped, exactly as the
+        next full read would drop it; in a full read leaving it out has that effect already.
+        """
+        try:
+            parsed = busy_from_ical(data, window, load_zone(self._timezone))
+        except MalformedCalendarData:
+            log.warning("Skipped a calendar resource that is not valid iCalendar (%s)", href)
+            if incremental:
+                upserts[href] = []
+            return
+        if parsed.own_uid:
+            own_events[href] = parsed.own_uid
+            if incremental:
+                upserts[href] = []
+        else:
+            upserts[href] = parsed.intervals
+
+
+class _RequestMeter:
+    """Sends a provider's requests and counts every HTTP exchange they cost, honestly.
+
+    A new client does not know the auth scheme yet: its first request is answered 401 and sent
+    again with credentials. That challenge is a real round trip, so it is counted too.
+    """
+
+    def __init__(self, provider: CalDAVProvider) -> None:
+        self._provider = provider
+        self.count = 0
+
+    async def send(self, method: str, url: str, body: str, headers: Mapping[str, str], what: str,
+                   refused: SyncTokenExpiredError | None = None) -> object:
+        client = self._provider._dav()
+        unauthenticated = client.auth is None
+        self.count += 1
+        try:
+            return await self._provider._guard(_refusal_aware(client.request(url, method, body, dict(headers)),
+                                                              refused), what)
+        finally:
+            if unauthenticated and client.auth is not None:
+                self.count += 1
+
+
+async def _refusal_aware(awaitable: Awaitable[T], refused: SyncTokenExpiredError | None) -> T:
+    """Await a request, turning a raised DAV:valid-sync-token refusal into ``refused``.
+
+    The caldav client raises 401/403 answers as AuthorizationError before we see them, and RFC 6578
+    lets a server refuse a token with 403; its precondition element is what tells the two apart.
+    """
+    try:
+        return await awaitable
+    except dav_error.DAVError as exc:
+        if refused is not None and VALID_SYNC_TOKEN in (exc.preconditions or []):
+            raise refused from None
+        raise
