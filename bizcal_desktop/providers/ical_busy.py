@@ -33,13 +33,13 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-import dateutil.rrule
+import dateutil.rrule  # type: ignore[import-untyped]
 import icalendar
-import recurring_ical_events
+import recurring_ical_events  # type: ignore[import-untyped]
 
 from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.errors import PermanentError
-from bizcal_desktop.providers.base import OWN_EVENT_MARKER, BusyInterval, is_own_uid
+from bizcal_desktop.providers.base import OWN_EVENT_MARKER, BusyInterval, booking_uid, is_own_uid
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +85,9 @@ class ParsedResource:
     """What one resource contributes.
 
     ``intervals``: busy instances overlapping the window, sorted, aware UTC.
-    ``own_uid``: the booking UID when the resource is one of our own booking events (then
-    ``intervals`` is empty and the caller records it as ours instead of as a busy block).
+    ``own_uid``: the booking UID (``<public id>@bizcal-desktop``) when the resource is one of our own
+    booking events (then ``intervals`` is empty and the caller records it as ours instead of as a
+    busy block).
     ``uid``: the resource's UID (None when it holds no event).
     """
 
@@ -175,7 +176,7 @@ def _validate(event: icalendar.Component) -> None:
     instance), and INTERVAL=0 makes it loop forever.
     """
     uid = str(event.get("UID")) if event.get("UID") is not None else None
-    broken = sorted({name for name, _message in event.errors if name.upper() in _TIME_PROPERTIES})
+    broken = sorted({str(name).upper() for name, _message in event.errors if str(name).upper() in _TIME_PROPERTIES})
     if broken:
         raise MalformedCalendarData(f"its {', '.join(broken)} cannot be read", uid)
     if "DTSTART" not in event:
@@ -191,13 +192,21 @@ def _validate(event: icalendar.Component) -> None:
                 raise MalformedCalendarData("its repeat rule (RRULE) has an interval below 1", uid)
 
 
-def _own_uid(calendar: icalendar.Calendar, events: list[icalendar.Component]) -> str | None:
-    """The booking UID if this resource is one of our own booking events, else None."""
+def _own_uid(calendar: icalendar.Component, events: list[icalendar.Component]) -> str | None:
+    """The booking UID if this resource is one of our own booking events, else None.
+
+    The marker carries the booking's public id, so it names the booking even when a calendar
+    client rewrote the UID; failing that, a UID of our form names it.
+    """
+    for component in (*events, calendar):
+        marker = str(component.get(OWN_EVENT_MARKER) or "").strip().lower()
+        if marker:
+            return booking_uid(marker)
     for event in events:
         value = event.get("UID")
         uid = str(value).strip() if value is not None else None
-        if is_own_uid(uid) or OWN_EVENT_MARKER in event or OWN_EVENT_MARKER in calendar:
-            return uid or str(event.get(OWN_EVENT_MARKER) or calendar.get(OWN_EVENT_MARKER) or "") or None
+        if is_own_uid(uid):
+            return uid
     return None
 
 
@@ -341,7 +350,7 @@ def _as_list(value: object) -> list:
 
 def _normalise_address(address: str) -> str:
     address = address.strip().lower()
-    return address[len("mailto:"):] if address.startswith("mailto:") else address
+    return address.removeprefix("mailto:")
 
 
 __all__ = ["MAX_INSTANCES", "MalformedCalendarData", "ParsedResource", "busy_from_ical"]

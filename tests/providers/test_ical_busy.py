@@ -249,7 +249,8 @@ def test_marker_property_makes_an_event_ours_whatever_its_uid() -> None:
                           DTEND="20260310T100000Z", X_BIZCAL_BOOKING="cd" * 16))
     result = busy_from_ical(ics, MARCH, BERLIN)
     assert result.intervals == []
-    assert result.own_uid == "imported-7@example.org"
+    assert result.own_uid == booking_uid("cd" * 16)  # the booking it belongs to
+    assert result.uid == "imported-7@example.org"
 
 
 def test_todo_and_journal_are_ignored() -> None:
