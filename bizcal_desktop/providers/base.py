@@ -56,7 +56,7 @@ def booking_uid(public_id_hex: str) -> str:
 
 def is_own_uid(uid: str | None) -> bool:
     """True when ``uid`` names an event we wrote for a booking."""
-    return bool(uid) and uid.endswith(f"@{UID_DOMAIN}")
+    return uid is not None and uid.endswith(f"@{UID_DOMAIN}")
 
 
 @dataclass(frozen=True)
