@@ -519,10 +519,8 @@ class CalDAVProvider(CalendarProvider):
         resources = read_calendar_data(getattr(response, "tree", None), calendar_url)
         upserts: dict[str, list[BusyInterval]] = {}
         own_events: dict[str, str] = {}
-        for resource in resources:
-            if resource.status != 200 or resource.data is None:
-                continue
-            self._parse_into(resource.href, resource.data, window, upserts, own_events, incremental=False)
+        readable = [(r.href, r.data) for r in resources if r.status == 200 and r.data is not None]
+        await asyncio.to_thread(self._parse_all, readable, window, upserts, own_events, False)
         next_cursor = SyncCursor(token, calendar_url, window).encode() if token else None
         return BusyChanges(full=True, upserts=upserts, own_events=own_events, cursor=next_cursor,
                            requests=meter.count)
@@ -563,12 +561,14 @@ class CalDAVProvider(CalendarProvider):
         for first in range(0, len(ordered), _MULTIGET_BATCH):
             batch = ordered[first:first + _MULTIGET_BATCH]
             got = await self._multiget(calendar_url, batch, meter)
+            readable = []
             for href in batch:
                 resource = got.get(href)
                 if resource is None or resource.status != 200 or resource.data is None:
                     unread.add(href)
-                    continue
-                self._parse_into(href, resource.data, window, upserts, own_events, incremental=True)
+                else:
+                    readable.append((href, resource.data))
+            await asyncio.to_thread(self._parse_all, readable, window, upserts, own_events, True)
         if unread:
             # Gone or unreadable since the report (or the server skipped them): keep the old token so
             # the next import is told about them again, rather than losing the change until tomorrow.
@@ -584,9 +584,17 @@ class CalDAVProvider(CalendarProvider):
             f"The calendar server {self._host} no longer accepts the stored sync token; the calendar will "
             "be read in full."
         )
-        response = await meter.send("REPORT", calendar_url, sync_collection_body(token),
-                                    {"Depth": "0", "Content-Type": _XML_CONTENT_TYPE},
-                                    "reading calendar changes", refused=refused)
+        try:
+            response = await meter.send("REPORT", calendar_url, sync_collection_body(token),
+                                        {"Depth": "0", "Content-Type": _XML_CONTENT_TYPE},
+                                        "reading calendar changes", refused=refused)
+        except AuthError:
+            raise
+        except PermanentError as exc:
+            # An answer we cannot use (unreadable XML, an odd refusal) must not leave the import stuck
+            # on this token forever: the full read that follows either works or says what is wrong.
+            log.info("sync-collection on %s failed (%s); reading in full", calendar_url, exc)
+            raise refused from None
         status = response.status  # type: ignore[attr-defined]
         tree = getattr(response, "tree", None)
         if status in (404, 410):
@@ -607,6 +615,13 @@ class CalDAVProvider(CalendarProvider):
         if status != 207:
             self._raise_for_status(response, "reading changed events")
         return {r.href: r for r in read_calendar_data(getattr(response, "tree", None), calendar_url)}
+
+    def _parse_all(self, resources: list[tuple[str, str]], window: TimeRange,
+                   upserts: dict[str, list[BusyInterval]], own_events: dict[str, str], incremental: bool) -> None:
+        """Parse a batch in a worker thread: parsing and recurrence expansion cost ~1-2 ms per
+        resource, so a full read of a big calendar would otherwise stall the app's event loop."""
+        for href, data in resources:
+            self._parse_into(href, data, window, upserts, own_events, incremental=incremental)
 
     def _parse_into(self, href: str, data: str, window: TimeRange, upserts: dict[str, list[BusyInterval]],
                     own_events: dict[str, str], *, incremental: bool) -> None:
