@@ -134,8 +134,11 @@ class BusyChanges:
     removed: set[str] = field(default_factory=set)
     cursor: str | None = None
     #: Our own booking events seen in the calendar: source key -> booking UID. Not busy blocks
-    #: (a booking must not be counted twice), but reported so changes can flow back later.
+    #: (a booking must not be counted twice), but reported so changes can flow back.
     own_events: dict[str, str] = field(default_factory=dict)
+    #: Where our own events are now (source key -> (start, end), aware UTC), where the provider could
+    #: read them: an assistant who moves a booking's event in the calendar moves the booking.
+    own_times: dict[str, tuple[datetime, datetime]] = field(default_factory=dict)
     #: Number of HTTP requests the fetch cost (for the sync log and the benchmark).
     requests: int = 0
 

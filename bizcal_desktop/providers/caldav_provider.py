@@ -519,11 +519,12 @@ class CalDAVProvider(CalendarProvider):
         resources = read_calendar_data(getattr(response, "tree", None), calendar_url)
         upserts: dict[str, list[BusyInterval]] = {}
         own_events: dict[str, str] = {}
+        own_times: dict[str, tuple[datetime, datetime]] = {}
         readable = [(r.href, r.data) for r in resources if r.status == 200 and r.data is not None]
-        await asyncio.to_thread(self._parse_all, readable, window, upserts, own_events, False)
+        await asyncio.to_thread(self._parse_all, readable, window, upserts, own_events, False, own_times)
         next_cursor = SyncCursor(token, calendar_url, window).encode() if token else None
-        return BusyChanges(full=True, upserts=upserts, own_events=own_events, cursor=next_cursor,
-                           requests=meter.count)
+        return BusyChanges(full=True, upserts=upserts, own_events=own_events, own_times=own_times,
+                           cursor=next_cursor, requests=meter.count)
 
     async def _current_sync_token(self, calendar_url: str, meter: _RequestMeter) -> str | None:
         """The collection's DAV:sync-token, or None when the server offers none (then every read is full).
@@ -556,6 +557,7 @@ class CalDAVProvider(CalendarProvider):
                 break
         upserts: dict[str, list[BusyInterval]] = {}
         own_events: dict[str, str] = {}
+        own_times: dict[str, tuple[datetime, datetime]] = {}
         unread: set[str] = set()
         ordered = sorted(changed)
         for first in range(0, len(ordered), _MULTIGET_BATCH):
@@ -568,7 +570,7 @@ class CalDAVProvider(CalendarProvider):
                     unread.add(href)
                 else:
                     readable.append((href, resource.data))
-            await asyncio.to_thread(self._parse_all, readable, window, upserts, own_events, True)
+            await asyncio.to_thread(self._parse_all, readable, window, upserts, own_events, True, own_times)
         if unread:
             # Gone or unreadable since the report (or the server skipped them): keep the old token so
             # the next import is told about them again, rather than losing the change until tomorrow.
@@ -576,7 +578,8 @@ class CalDAVProvider(CalendarProvider):
                      "next time", len(unread))
             token = previous.token
         return BusyChanges(full=False, upserts=upserts, removed=removed, own_events=own_events,
-                           cursor=SyncCursor(token, calendar_url, window).encode(), requests=meter.count)
+                           own_times=own_times, cursor=SyncCursor(token, calendar_url, window).encode(),
+                           requests=meter.count)
 
     async def _sync_report(self, calendar_url: str, token: str, meter: _RequestMeter) -> SyncReport:
         """One sync-collection REPORT; a refused token becomes SyncTokenExpiredError."""
@@ -617,14 +620,27 @@ class CalDAVProvider(CalendarProvider):
         return {r.href: r for r in read_calendar_data(getattr(response, "tree", None), calendar_url)}
 
     def _parse_all(self, resources: list[tuple[str, str]], window: TimeRange,
-                   upserts: dict[str, list[BusyInterval]], own_events: dict[str, str], incremental: bool) -> None:
+                   upserts: dict[str, list[BusyInterval]], own_events: dict[str, str], incremental: bool,
+                   own_times: dict[str, tuple[datetime, datetime]] | None = None) -> None:
         """Parse a batch in a worker thread: parsing and recurrence expansion cost ~1-2 ms per
         resource, so a full read of a big calendar would otherwise stall the app's event loop."""
         for href, data in resources:
-            self._parse_into(href, data, window, upserts, own_events, incremental=incremental)
+            self._parse_into(href, data, window, upserts, own_events, incremental=incremental,
+                             own_times=own_times)
+
+    def _own_event_times(self, data: str) -> tuple[datetime, datetime] | None:
+        """Where one of our booking events is now (it may have been moved in the calendar app)."""
+        try:
+            summary = read_event_summary(data, load_zone(self._timezone))
+        except PermanentError:
+            return None
+        if summary.start is None or summary.end is None or summary.end <= summary.start:
+            return None
+        return summary.start, summary.end
 
     def _parse_into(self, href: str, data: str, window: TimeRange, upserts: dict[str, list[BusyInterval]],
-                    own_events: dict[str, str], *, incremental: bool) -> None:
+                    own_events: dict[str, str], *, incremental: bool,
+                    own_times: dict[str, tuple[datetime, datetime]] | None = None) -> None:
         """Parse one resource into ``upserts`` / ``own_events``.
 
         In an incremental read an unreadable resource or one of our own events is recorded as
@@ -640,6 +656,9 @@ class CalDAVProvider(CalendarProvider):
             return
         if parsed.own_uid:
             own_events[href] = parsed.own_uid
+            times = self._own_event_times(data) if own_times is not None else None
+            if own_times is not None and times is not None:
+                own_times[href] = times
             if incremental:
                 upserts[href] = []
         else:

@@ -11,6 +11,12 @@ Why it is shaped like this
   nothing and a block keeps its id (and its "conflict already reported" flag) across imports.
 * A failing connection is logged and skipped; the others go on. Its existing blocks are kept (stale
   but safer than treating an unreachable calendar as free) and the failure is visible in the log.
+* Our own booking events are never busy blocks (a booking must not count twice), but when one was
+  moved in the calendar (an assistant drags it in Outlook or on a phone), the booking follows it:
+  two-way sync by change signals. Only a real move counts — the event's times differ from what we
+  last wrote — and a local change always wins: a booking with a queued sync, or one touched after the
+  read began, is left alone (its own sync will put the calendar right). A deleted event never cancels
+  a booking; that takes a human.
 * A busy block that overlaps a confirmed booking means the practitioner is already double-booked:
   it is logged once (``conflict``) and told to listeners, which the tray turns into a notification.
 """
@@ -25,11 +31,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.errors import BizCalError, SyncTokenExpiredError
-from bizcal_desktop.providers.base import BusyChanges, BusyInterval, ConnectionInfo
+from bizcal_desktop.providers.base import BusyChanges, BusyInterval, ConnectionInfo, is_own_uid
 from bizcal_desktop.providers.registry import ProviderFactory
 from bizcal_desktop.services import sync_log
 from bizcal_desktop.services.bookings import local_midnight_utc
@@ -41,6 +47,10 @@ from bizcal_desktop.store.models import (
     BookingStatus,
     BusyBlock,
     CalendarConnection,
+    CalendarEventMapping,
+    JobStatus,
+    MappingState,
+    OutboxJob,
     Outcome,
     Staff,
     SyncAction,
@@ -68,6 +78,8 @@ class ConnectionImport:
     added: int = 0
     changed: int = 0
     removed: int = 0
+    #: Bookings moved because their event was moved in the calendar.
+    moved_bookings: int = 0
     requests: int = 0
     seconds: float = 0.0
     full: bool = True
@@ -133,6 +145,7 @@ class AvailabilityImporter:
     async def _import_one(self, target: _Target) -> ConnectionImport:
         result = ConnectionImport(target.info.id, target.name)
         started = time.perf_counter()
+        fetched_at = utcnow()
         try:
             provider = await asyncio.to_thread(self._factory.build, target.info)
             async with provider:
@@ -144,6 +157,7 @@ class AvailabilityImporter:
             result.requests = changes.requests
             result.full = changes.full
             await asyncio.to_thread(self._apply, target, changes, result)
+            result.moved_bookings = await asyncio.to_thread(self._follow_moved_events, target, changes, fetched_at)
         except BizCalError as exc:
             result.ok = False
             result.message = str(exc)
@@ -223,6 +237,57 @@ class AvailabilityImporter:
                 connection.last_import_at = utcnow()
                 connection.last_success_at = utcnow()
 
+    def _follow_moved_events(self, target: _Target, changes: BusyChanges, fetched_at: datetime) -> int:
+        """Move bookings whose event was moved in the calendar; returns how many moved."""
+        moved = 0
+        if not changes.own_times:
+            return moved
+        with self._db.session() as s:
+            for source, (start, end) in changes.own_times.items():
+                uid = changes.own_events.get(source)
+                if not uid or not is_own_uid(uid):
+                    continue
+                booking = s.scalar(select(Booking).where(Booking.public_id == uid.split("@", 1)[0]))
+                if booking is None or booking.status != BookingStatus.CONFIRMED:
+                    continue
+                mapping = s.scalar(
+                    select(CalendarEventMapping).where(
+                        CalendarEventMapping.booking_id == booking.id,
+                        CalendarEventMapping.connection_id == target.info.id,
+                    )
+                )
+                if mapping is None or mapping.state != MappingState.SYNCED or mapping.deleted:
+                    continue
+                if (mapping.synced_start_utc, mapping.synced_end_utc) == (start, end):
+                    continue  # what we wrote: no echo of our own writes
+                if mapping.updated_at >= fetched_at or booking.updated_at >= fetched_at:
+                    continue  # we wrote or changed it while this read was under way: ours is newer
+                queued = s.scalar(
+                    select(func.count()).select_from(OutboxJob).where(
+                        OutboxJob.booking_id == booking.id, OutboxJob.status == JobStatus.PENDING
+                    )
+                )
+                if queued:
+                    continue  # a local change is on its way to the calendar and wins
+                zone = ZoneInfo(booking.timezone)
+                before = booking.start_utc.astimezone(zone)
+                booking.start_utc, booking.end_utc = start, end
+                booking.version += 1
+                mapping.synced_start_utc, mapping.synced_end_utc = start, end
+                mapping.synced_version = booking.version
+                sync_log.record(
+                    s, actor=f"calendar:{target.name}"[:64], action=SyncAction.UPDATE, outcome=Outcome.SUCCESS,
+                    booking_id=booking.id, connection_id=target.info.id, mapping_id=mapping.id,
+                    message=(
+                        f"Booking {booking.id} ({booking.service.name} – {booking.customer_name}) was moved in "
+                        f"{target.name} from {before:%Y-%m-%d %H:%M} to "
+                        f"{start.astimezone(zone):%Y-%m-%d %H:%M}–{end.astimezone(zone):%H:%M} "
+                        f"{booking.timezone}; the booking follows"
+                    ),
+                )
+                moved += 1
+        return moved
+
     def _log_result(self, target: _Target, result: ConnectionImport) -> None:
         with self._db.session() as s:
             if result.ok:
@@ -232,6 +297,9 @@ class AvailabilityImporter:
                     f"{result.changed} changed, {result.removed} removed; {result.requests} request(s) "
                     f"in {result.seconds:.2f}s"
                 )
+                if result.moved_bookings:
+                    message += f"; {result.moved_bookings} booking(s) moved in the calendar followed"
+
             else:
                 message = f"Could not import busy times from {target.name}: {result.message}"
                 connection = s.get(CalendarConnection, target.info.id)

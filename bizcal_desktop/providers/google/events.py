@@ -90,3 +90,15 @@ def busy_intervals(item: dict[str, Any], staff_zone: str, window: TimeRange) -> 
         return []
     interval = BusyInterval(start=start, end=end, all_day="date" in item["start"])
     return [interval] if interval.as_range().overlaps(window) else []
+
+
+def own_event_times(item: dict[str, Any], staff_zone: str) -> tuple[datetime, datetime] | None:
+    """Where one of our booking events is now (moved in Google Calendar?), in UTC; None if unreadable."""
+    if item.get("status") == "cancelled" or not item.get("start") or not item.get("end"):
+        return None
+    zone = ZoneInfo(staff_zone)
+    try:
+        start, end = _instant(item["start"], zone), _instant(item["end"], zone)
+    except (KeyError, ValueError):
+        return None
+    return (start, end) if end > start else None

@@ -55,7 +55,7 @@ from bizcal_desktop.providers.base import (
     EventSpec,
     booking_uid,
 )
-from bizcal_desktop.providers.google.events import busy_intervals, event_body, own_booking_id
+from bizcal_desktop.providers.google.events import busy_intervals, event_body, own_booking_id, own_event_times
 from bizcal_desktop.providers.google.session import GoogleSession, api_error
 
 log = logging.getLogger(__name__)
@@ -300,6 +300,11 @@ class GoogleProvider(CalendarProvider):
             if not page_token:
                 return intervals
 
+    def _note_own_times(self, key: str, item: dict[str, Any], changes: BusyChanges) -> None:
+        times = own_event_times(item, self.timezone)
+        if times is not None:
+            changes.own_times[key] = times
+
     def _classify(self, calendar_id: str, item: dict[str, Any], window: TimeRange, changes: BusyChanges,
                   series: dict[str, list[BusyInterval]]) -> None:
         """File one listed instance into ``changes`` (full read) or ``series`` (per recurring series)."""
@@ -307,6 +312,7 @@ class GoogleProvider(CalendarProvider):
         key = self._source_key(calendar_id, item.get("recurringEventId") or item["id"])
         if booking is not None:
             changes.own_events[key] = booking_uid(booking)
+            self._note_own_times(key, item, changes)
             return
         intervals = busy_intervals(item, self.timezone, window)
         if item.get("recurringEventId"):
@@ -348,6 +354,7 @@ class GoogleProvider(CalendarProvider):
                     changes.removed.add(key)  # a deleted single event or a deleted whole series
                 elif own_booking_id(item) is not None:
                     changes.own_events[key] = booking_uid(own_booking_id(item) or "")
+                    self._note_own_times(key, item, changes)
                 else:
                     changes.upserts[key] = busy_intervals(item, self.timezone, window)
             for series_id in sorted(touched_series):
