@@ -20,8 +20,8 @@ from bizcal_desktop.store.database import Database, open_database
 from bizcal_desktop.sync.backoff import BackoffPolicy
 from bizcal_desktop.sync.engine import SyncEngine
 from bizcal_desktop.sync.importer import AvailabilityImporter
-from bizcal_desktop.sync.token_guardian import TokenGuardian
 from bizcal_desktop.sync.recovery import RecoveryService
+from bizcal_desktop.sync.token_guardian import TokenGuardian
 
 
 @dataclass

@@ -101,6 +101,27 @@ def connection_info(c: CalendarConnection) -> ConnectionInfo:
     )
 
 
+def switch_off(session: Session, row: CalendarConnection, status: str) -> None:
+    """Deactivate ``row``; if it was its staff member's default, the next active connection is."""
+    was_default = row.is_default
+    row.active = False
+    row.is_default = False
+    row.status = status
+    if not was_default:
+        return
+    successor = session.scalar(
+        select(CalendarConnection)
+        .where(
+            CalendarConnection.staff_id == row.staff_id,
+            CalendarConnection.active.is_(True),
+            CalendarConnection.id != row.id,
+        )
+        .order_by(CalendarConnection.id)
+    )
+    if successor is not None:
+        successor.is_default = True
+
+
 def pick_calendar(calendars: list[CalendarInfo], wanted: str | None) -> CalendarInfo:
     """The calendar named ``wanted`` (by name, id or href), else the primary, else the first."""
     writable = [c for c in calendars if c.writable] or calendars
@@ -353,25 +374,10 @@ class ConnectionService:
         with self._db.session() as s:
             row = self._row(s, connection_id)
             self._secrets.delete_all(row.secret_key, SECRET_NAMES.get(row.provider, ()))
-            was_default = row.is_default
-            row.active = False
-            row.is_default = False
-            row.status = ConnectionStatus.DISCONNECTED
+            switch_off(s, row, ConnectionStatus.DISCONNECTED)
             row.sync_cursor = None
             # Its busy times no longer count: the calendar is no longer ours to read.
             s.execute(delete(BusyBlock).where(BusyBlock.connection_id == row.id))
-            if was_default:
-                successor = s.scalar(
-                    select(CalendarConnection)
-                    .where(
-                        CalendarConnection.staff_id == row.staff_id,
-                        CalendarConnection.active.is_(True),
-                        CalendarConnection.id != row.id,
-                    )
-                    .order_by(CalendarConnection.id)
-                )
-                if successor is not None:
-                    successor.is_default = True
             sync_log.record(
                 s, actor=actor, action=SyncAction.DISCONNECT, outcome=Outcome.SUCCESS, connection_id=row.id,
                 message=f"Disconnected {row.display_name}; its secrets were deleted from the keychain",

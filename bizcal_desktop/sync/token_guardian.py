@@ -25,7 +25,7 @@ from bizcal_desktop.errors import AuthError, BizCalError
 from bizcal_desktop.providers.base import ConnectionInfo
 from bizcal_desktop.providers.registry import ProviderFactory
 from bizcal_desktop.services import sync_log
-from bizcal_desktop.services.connections import connection_info
+from bizcal_desktop.services.connections import connection_info, switch_off
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.models import (
     CalendarConnection,
@@ -166,21 +166,7 @@ class TokenGuardian:
             )
             if (failures or 0) < self._max_failures:
                 return None
-            connection.active = False
-            connection.status = ConnectionStatus.DEACTIVATED
-            if connection.is_default:
-                connection.is_default = False
-                successor = s.scalar(
-                    select(CalendarConnection)
-                    .where(
-                        CalendarConnection.staff_id == connection.staff_id,
-                        CalendarConnection.active.is_(True),
-                        CalendarConnection.id != connection.id,
-                    )
-                    .order_by(CalendarConnection.id)
-                )
-                if successor is not None:
-                    successor.is_default = True
+            switch_off(s, connection, ConnectionStatus.DEACTIVATED)
             message = (
                 f"{name} was switched off after {failures} failed token renewals in 24 hours; "
                 "reconnect it in Calendar Integrations"
