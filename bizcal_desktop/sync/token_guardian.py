@@ -89,16 +89,9 @@ class TokenGuardian:
                     provider = await asyncio.to_thread(self._factory.build, info)
                     async with provider:
                         outcome = await provider.refresh_credentials(self._threshold)
-                except BizCalError as exc:
-                    report.failed.append(info.id)
-                    event = await asyncio.to_thread(
-                        self._record_failure, info.id, name, exc, now or datetime.now(UTC)
-                    )
-                    if event is not None:
-                        report.deactivated.append(event)
-                    continue
                 except Exception as exc:  # noqa: BLE001 - one broken connection must not stop the rest
-                    log.exception("token refresh of connection %s failed unexpectedly", info.id)
+                    if not isinstance(exc, BizCalError):
+                        log.exception("token refresh of connection %s failed unexpectedly", info.id)
                     report.failed.append(info.id)
                     event = await asyncio.to_thread(
                         self._record_failure, info.id, name, exc, now or datetime.now(UTC)
