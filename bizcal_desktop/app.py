@@ -1,0 +1,151 @@
+"""``bizcal-desktop``: the tray app. Wiring: config → services (same as the CLI) → scheduler → UI.
+
+Why the loop is built like this: Qt and asyncio share ONE thread through qasync, so a coroutine
+awaiting the network never freezes a window, and every blocking service call is pushed to a worker
+thread (``asyncio.to_thread``). The app lives in the tray: closing the last window does not quit;
+only *Quit* (or the session ending) does, and it waits briefly for a drain in progress. Killing the
+process loses nothing: every change is already in the database's outbox.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+
+from bizcal_desktop import __version__
+from bizcal_desktop.config import Config
+from bizcal_desktop.logging_setup import configure_logging
+from bizcal_desktop.ui import resources
+from bizcal_desktop.ui.coalescer import Notice, ProblemKind
+from bizcal_desktop.ui.controller import DesktopController
+from bizcal_desktop.ui.notifications import Notifier
+from bizcal_desktop.ui.single_instance import SingleInstanceServer, claim_single_instance
+from bizcal_desktop.ui.tasks import off_thread, spawn
+from bizcal_desktop.ui.tray import Tray
+from bizcal_desktop.ui.window_manager import WindowManager
+from bizcal_desktop.wiring import Services, build_services
+
+log = logging.getLogger(__name__)
+
+
+class DesktopApp(QObject):
+    """Everything the running app holds, wired once; tests build it the same way."""
+
+    quit_finished = Signal()
+
+    def __init__(self, services: Services, show_window: bool = False, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.controller = DesktopController(services, parent=self)
+        self.windows = WindowManager(self.controller, parent=self)
+        self.tray = Tray(self.controller, self.windows.names, parent=self)
+        self.notifier = Notifier(self.tray.icon, busy=lambda: self.controller.syncing, parent=self)
+        self.controller.problem.connect(self.notifier.add)
+        self.controller.burst_finished.connect(self.notifier.flush)
+        self.notifier.notice_clicked.connect(self._notice_clicked)
+        self.tray.open_requested.connect(self.windows.open)
+        self.tray.quit_requested.connect(self.request_quit)
+        self._show_window = show_window
+        self._quitting = False
+        self.instance_server: SingleInstanceServer | None = None
+
+    def start(self) -> None:
+        self.tray.show()
+        self.controller.start()
+        if self._show_window or not QSystemTrayIcon.isSystemTrayAvailable():
+            # Without a tray (some Linux desktops) the main window is the only way in.
+            self.windows.show_main()
+
+    def _notice_clicked(self, notice: Notice) -> None:
+        if ProblemKind.SYNC_FAILED in notice.kinds or ProblemKind.CONFLICT in notice.kinds:
+            self.windows.open_sync_log_failures()
+        else:
+            self.windows.open("integrations")
+
+    def request_quit(self) -> None:
+        if not self._quitting:
+            self._quitting = True
+            spawn(self.quit())
+
+    async def quit(self) -> None:
+        """Close the windows, let an in-flight drain finish briefly, stop, and end the loop."""
+        self.windows.close_all()
+        self.tray.hide()
+        if self.instance_server is not None:
+            self.instance_server.close()
+        try:
+            await self.controller.shutdown()
+        finally:
+            self.quit_finished.emit()
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bizcal-desktop", description="BizCal Desktop tray app")
+    parser.add_argument("--data-dir", help="data folder (default: BIZCAL_HOME or the per-user folder)")
+    parser.add_argument("--show", action="store_true", help="open the Bookings window at start")
+    parser.add_argument("--debug", action="store_true", help="verbose log file")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser.parse_args(argv)
+
+
+async def _run(app: QApplication, config: Config, show_window: bool, instance: SingleInstanceServer) -> int:
+    try:
+        services = await off_thread(build_services, config)
+    except Exception as exc:  # noqa: BLE001 - tell the person, then leave
+        log.exception("could not open the data folder")
+        QMessageBox.critical(
+            None, app.tr("BizCal Desktop"),
+            app.tr("Could not open the data folder {path}: {error}").format(path=config.data_dir, error=exc),
+        )
+        return 1
+    desktop = DesktopApp(services, show_window=show_window)
+    desktop.instance_server = instance
+    instance.activation_requested.connect(desktop.windows.show_main)
+    done = asyncio.Event()
+    desktop.quit_finished.connect(done.set)
+    desktop.start()
+    await done.wait()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``bizcal-desktop`` and ``python -m bizcal_desktop``."""
+    import qasync
+
+    args = parse_args(argv if argv is not None else sys.argv[1:])
+    config = Config.load(args.data_dir)
+    configure_logging(config.log_path, verbose=args.debug)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("BizCal Desktop")
+    app.setOrganizationName("BizCal")
+    app.setApplicationVersion(__version__)
+    app.setQuitOnLastWindowClosed(False)
+    app.setWindowIcon(resources.icon("app"))
+
+    instance = claim_single_instance(config.data_dir)
+    if instance is None:
+        log.info("BizCal Desktop already runs for %s; asked it to show its window", config.data_dir)
+        return 0
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    # Ctrl+C in a terminal ends the app (Qt would otherwise swallow SIGINT); the outbox keeps
+    # every queued change, so nothing is lost.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        with loop:
+            return loop.run_until_complete(_run(app, config, args.show, instance))
+    except RuntimeError as exc:
+        # The desktop session ended (QApplication quit) before Quit ran: nothing is lost.
+        log.info("event loop ended: %s", exc)
+        return 0
+    finally:
+        instance.close()

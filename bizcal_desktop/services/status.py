@@ -1,0 +1,140 @@
+"""Read-only answers the tray and the Integrations window need: is anything wrong, and where.
+
+Why a service of its own: the tray asks "how many failed, how many pending, which connections are
+not active, anything new in the log" after every drain. Asking through the booking list would
+load every booking; these are a few indexed COUNT/SELECT queries, and the UI keeps no SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from bizcal_desktop.store.database import Database
+from bizcal_desktop.store.models import (
+    Booking,
+    CalendarConnection,
+    CalendarEventMapping,
+    CalendarSyncLog,
+    ConnectionStatus,
+    JobStatus,
+    MappingState,
+    OutboxJob,
+    Staff,
+)
+
+
+@dataclass(frozen=True)
+class ConnectionProblem:
+    connection_id: int
+    display_name: str
+    staff_name: str
+    status: str
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class StatusSummary:
+    """Everything the tray icon and its tooltip show."""
+
+    pending_jobs: int
+    failed_mappings: int
+    synced_mappings: int
+    connections: int
+    problems: list[ConnectionProblem]
+    last_success_at: datetime | None
+    last_log_id: int
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.failed_mappings > 0 or bool(self.problems)
+
+
+@dataclass(frozen=True)
+class MappingRow:
+    """One event mapping with enough of its booking to recognise it in a list."""
+
+    id: int
+    booking_id: int
+    connection_id: int
+    customer_name: str
+    service_name: str
+    start: datetime  #: UTC
+    timezone: str
+    booking_status: str
+    state: str
+    deleted: bool
+    attempts: int
+    last_error: str | None
+    external_id: str | None
+
+
+class StatusService:
+    """Counts and lists for the tray, the notifications and the mapping details."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def summary(self) -> StatusSummary:
+        with self._db.session() as s:
+            pending = s.scalar(select(func.count(OutboxJob.id)).where(OutboxJob.status == JobStatus.PENDING))
+            states = dict(
+                s.execute(
+                    select(CalendarEventMapping.state, func.count(CalendarEventMapping.id))
+                    .join(CalendarConnection, CalendarConnection.id == CalendarEventMapping.connection_id)
+                    .where(CalendarConnection.status != ConnectionStatus.DISCONNECTED)
+                    .group_by(CalendarEventMapping.state)
+                ).all()
+            )
+            rows = s.execute(
+                select(CalendarConnection, Staff.name)
+                .join(Staff, Staff.id == CalendarConnection.staff_id)
+                .where(CalendarConnection.status != ConnectionStatus.DISCONNECTED)
+            ).all()
+            problems = [
+                ConnectionProblem(c.id, c.display_name, staff_name, c.status, c.last_error)
+                for c, staff_name in rows
+                if c.status != ConnectionStatus.ACTIVE
+            ]
+            last_success = max((c.last_success_at for c, _ in rows if c.last_success_at), default=None)
+            last_log_id = s.scalar(select(func.max(CalendarSyncLog.id))) or 0
+            return StatusSummary(
+                pending_jobs=int(pending or 0),
+                failed_mappings=int(states.get(MappingState.FAILED, 0)),
+                synced_mappings=int(states.get(MappingState.SYNCED, 0)),
+                connections=len(rows),
+                problems=problems,
+                last_success_at=last_success,
+                last_log_id=int(last_log_id),
+            )
+
+    def mappings(self, connection_id: int, limit: int = 500) -> list[MappingRow]:
+        """A connection's event mappings, newest booking first."""
+        with self._db.session() as s:
+            query = (
+                select(CalendarEventMapping, Booking)
+                .join(Booking, Booking.id == CalendarEventMapping.booking_id)
+                .where(CalendarEventMapping.connection_id == int(connection_id))
+                .order_by(Booking.start_utc.desc())
+                .limit(limit)
+            )
+            return [
+                MappingRow(
+                    id=m.id,
+                    booking_id=b.id,
+                    connection_id=m.connection_id,
+                    customer_name=b.customer_name,
+                    service_name=b.service.name,
+                    start=b.start_utc,
+                    timezone=b.timezone,
+                    booking_status=b.status,
+                    state=m.state,
+                    deleted=m.deleted,
+                    attempts=m.attempts,
+                    last_error=m.last_error,
+                    external_id=m.external_id,
+                )
+                for m, b in s.execute(query).all()
+            ]

@@ -1,0 +1,82 @@
+"""What every window shares: a title and icon, a status line for errors, and async refresh.
+
+Why a status line rather than message boxes for errors: a failed refresh or a refused action is
+reported where the person is looking, in one human sentence, without a modal box that blocks the
+rest of the app (confirmations that need an answer still use a box).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from bizcal_desktop.errors import BizCalError
+from bizcal_desktop.ui import resources
+from bizcal_desktop.ui.controller import DesktopController
+from bizcal_desktop.ui.tasks import spawn
+
+log = logging.getLogger(__name__)
+
+
+def error_text(exc: BaseException) -> str:
+    """Our errors carry a sentence that says what to do; anything else is a bug, said plainly."""
+    if isinstance(exc, BizCalError):
+        return str(exc)
+    return f"Unexpected error ({exc.__class__.__name__}): {exc}. Details are in the log file."
+
+
+class BaseWindow(QWidget):
+    """A top-level window bound to the controller, with ``refresh()`` run off the Qt thread."""
+
+    def __init__(self, controller: DesktopController, title: str, icon_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.services = controller.services
+        self.setWindowTitle(title)
+        self.setWindowIcon(resources.icon(icon_name))
+        self.layout_ = QVBoxLayout(self)
+        self.status_label = QLabel(self)
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_label.setVisible(False)
+        self.refreshing = False
+        #: The task of the last refresh (tests await it through qtbot.waitUntil).
+        self.last_refresh = None
+
+    def finish_layout(self) -> None:
+        """Put the status line at the bottom (call after adding the window's own widgets)."""
+        self.layout_.addWidget(self.status_label)
+
+    def show_error(self, exc: BaseException) -> None:
+        if not isinstance(exc, BizCalError):
+            log.error("action failed", exc_info=exc)
+        self.show_message(error_text(exc), error=True)
+
+    def show_message(self, text: str, error: bool = False) -> None:
+        self.status_label.setStyleSheet("color: #c62828;" if error else "")
+        self.status_label.setText(text)
+        self.status_label.setVisible(bool(text))
+
+    def run(self, coro):  # type: ignore[no-untyped-def]
+        """Start an action's coroutine; its error lands on the status line."""
+        return spawn(coro, on_error=self.show_error)
+
+    def request_refresh(self):  # type: ignore[no-untyped-def]
+        self.last_refresh = self.run(self._guarded_refresh())
+        return self.last_refresh
+
+    async def _guarded_refresh(self) -> None:
+        self.refreshing = True
+        try:
+            await self.refresh()
+        finally:
+            self.refreshing = False
+
+    async def refresh(self) -> None:  # overridden by each window
+        return None
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        self.request_refresh()

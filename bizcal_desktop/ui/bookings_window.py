@@ -1,0 +1,188 @@
+"""Bookings: the day's bookings; New booking, Reschedule and Cancel go through BookingService and
+then ask for a drain, so the calendars follow within seconds."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QWidget,
+)
+
+from bizcal_desktop.services.bookings import BookingView, local_midnight_utc
+from bizcal_desktop.ui.base_window import BaseWindow
+from bizcal_desktop.ui.booking_dialog import BookingDialog
+from bizcal_desktop.ui.confirm import confirm
+from bizcal_desktop.ui.controller import DesktopController
+from bizcal_desktop.ui.models.bookings import bookings_model
+from bizcal_desktop.ui.tasks import off_thread
+
+
+def qdate_to_date(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+class BookingsWindow(BaseWindow):
+    def __init__(self, controller: DesktopController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, self.tr("Bookings — BizCal"), "bookings", parent)
+        self.resize(900, 520)
+        self._zone = "UTC"
+        self.dialog: BookingDialog | None = None
+        self.confirm_box: QMessageBox | None = None
+
+        bar = QHBoxLayout()
+        self.prev_button = QPushButton("◀")
+        self.prev_button.setToolTip(self.tr("Previous day"))
+        self.day = QDateEdit(QDate.currentDate())
+        self.day.setCalendarPopup(True)
+        self.day.setDisplayFormat("dddd, yyyy-MM-dd")
+        self.next_button = QPushButton("▶")
+        self.next_button.setToolTip(self.tr("Next day"))
+        self.today_button = QPushButton(self.tr("Today"))
+        for w in (self.prev_button, self.next_button):
+            w.setFixedWidth(36)
+        bar.addWidget(self.prev_button)
+        bar.addWidget(self.day)
+        bar.addWidget(self.next_button)
+        bar.addWidget(self.today_button)
+        bar.addSpacing(16)
+        bar.addWidget(QLabel(self.tr("Staff:")))
+        self.staff = QComboBox()
+        self.staff.addItem(self.tr("Everyone"), None)
+        bar.addWidget(self.staff)
+        self.show_cancelled = QCheckBox(self.tr("Show cancelled"))
+        bar.addWidget(self.show_cancelled)
+        bar.addStretch(1)
+        self.layout_.addLayout(bar)
+
+        self.model = bookings_model(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.layout_.addWidget(self.table, 1)
+
+        buttons = QHBoxLayout()
+        self.new_button = QPushButton(self.tr("New booking…"))
+        self.reschedule_button = QPushButton(self.tr("Reschedule…"))
+        self.cancel_button = QPushButton(self.tr("Cancel booking…"))
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.reschedule_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        self.layout_.addLayout(buttons)
+        self.finish_layout()
+
+        self.prev_button.clicked.connect(lambda: self.day.setDate(self.day.date().addDays(-1)))
+        self.next_button.clicked.connect(lambda: self.day.setDate(self.day.date().addDays(1)))
+        self.today_button.clicked.connect(lambda: self.day.setDate(QDate.currentDate()))
+        self.day.dateChanged.connect(lambda _d: self.request_refresh())
+        self.staff.currentIndexChanged.connect(lambda _i: self.request_refresh())
+        self.show_cancelled.toggled.connect(lambda _c: self.request_refresh())
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
+        self.table.doubleClicked.connect(lambda _i: self.open_reschedule())
+        self.new_button.clicked.connect(self.open_new)
+        self.reschedule_button.clicked.connect(self.open_reschedule)
+        self.cancel_button.clicked.connect(self.ask_cancel)
+        controller.data_changed.connect(self._data_changed)
+        self._selection_changed()
+
+    def selected_day(self) -> date:
+        return qdate_to_date(self.day.date())
+
+    def set_day(self, day: date) -> None:
+        self.day.setDate(QDate(day.year, day.month, day.day))
+
+    async def refresh(self) -> None:
+        settings = getattr(self.services, "settings", None)
+        if settings is not None:
+            self._zone = (await off_thread(settings.get)).timezone
+        staff = await off_thread(self.services.directory.list_staff)
+        current = self.staff.currentData()
+        self.staff.blockSignals(True)
+        self.staff.clear()
+        self.staff.addItem(self.tr("Everyone"), None)
+        for s in staff:
+            self.staff.addItem(s.name, s.id)
+        self.staff.setCurrentIndex(max(self.staff.findData(current), 0))
+        self.staff.blockSignals(False)
+        day = self.selected_day()
+        start = local_midnight_utc(day, self._zone)
+        end = local_midnight_utc(day + timedelta(days=1), self._zone)
+        rows = await off_thread(
+            self.services.bookings.list, self.staff.currentData(), start, end, self.show_cancelled.isChecked()
+        )
+        self.model.set_rows(rows)
+        self.show_message(self.tr("No bookings on this day.") if not rows else "")
+        self._selection_changed()
+
+    def _data_changed(self) -> None:
+        if self.isVisible():
+            self.request_refresh()
+
+    def selected_booking(self) -> BookingView | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    def _selection_changed(self) -> None:
+        b = self.selected_booking()
+        editable = b is not None and b.status == "confirmed"
+        self.reschedule_button.setEnabled(editable)
+        self.cancel_button.setEnabled(editable)
+
+    # ----- actions -------------------------------------------------------------------------------
+    def open_new(self) -> BookingDialog:
+        return self._open_dialog(None)
+
+    def open_reschedule(self) -> BookingDialog | None:
+        booking = self.selected_booking()
+        if booking is None or booking.status != "confirmed":
+            return None
+        return self._open_dialog(booking)
+
+    def _open_dialog(self, booking: BookingView | None) -> BookingDialog:
+        self.dialog = BookingDialog(self.controller, self.selected_day(), booking, parent=self)
+        self.dialog.accepted.connect(self._dialog_saved)
+        self.dialog.open()
+        return self.dialog
+
+    def _dialog_saved(self) -> None:
+        if self.dialog is not None and self.dialog.result_booking is not None:
+            b = self.dialog.result_booking
+            self.show_message(self.tr("Saved booking {id}; syncing it to the calendar.").format(id=b.id))
+
+    def ask_cancel(self) -> QMessageBox | None:
+        booking = self.selected_booking()
+        if booking is None:
+            return None
+        self.confirm_box = confirm(
+            self, self.tr("Cancel booking"),
+            self.tr("Cancel {service} for {customer} ({when})? The calendar event will be deleted.").format(
+                service=booking.service_name, customer=booking.customer_name,
+                when=f"{booking.start.astimezone(ZoneInfo(booking.timezone)):%Y-%m-%d %H:%M}"),
+            self.tr("Cancel booking"), lambda: self.run(self.cancel_booking(booking.id)),
+        )
+        return self.confirm_box
+
+    async def cancel_booking(self, booking_id: int) -> None:
+        await off_thread(self.services.bookings.cancel, booking_id)
+        self.controller.request_drain()
+        await self.refresh()
+        self.show_message(self.tr("Booking {id} cancelled; its calendar event is being removed.").format(id=booking_id))

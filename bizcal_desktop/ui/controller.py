@@ -1,0 +1,251 @@
+"""The desktop app's one coordinator: services + scheduler + status, as signals the UI listens to.
+
+Why one object: the tray, every window and the notifications need the same few verbs (sync now,
+retry, resync, pause) and the same facts (syncing? anything wrong?). Keeping them here means a
+window never starts a drain of its own behind the scheduler's back, and the tray's state is
+computed in one place. Everything blocking runs in worker threads; this object lives on the Qt
+thread and only awaits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from bizcal_desktop.services.status import StatusService, StatusSummary
+from bizcal_desktop.store.models import Outcome
+from bizcal_desktop.sync.engine import DrainReport, SyncEvent
+from bizcal_desktop.sync.scheduler import DRAIN, GUARDIAN, IMPORT, Scheduler, build_scheduler
+from bizcal_desktop.ui.coalescer import ProblemKind
+from bizcal_desktop.ui.tasks import off_thread, running_tasks, spawn
+from bizcal_desktop.wiring import Services
+
+log = logging.getLogger(__name__)
+
+#: How long Quit waits for a drain in progress before it stops anyway (jobs stay queued).
+QUIT_GRACE_SECONDS = 5.0
+
+
+def optional_service(services: Services, name: str) -> Any | None:
+    """A service the wiring may not build yet (importer, availability, settings, guardian)."""
+    return getattr(services, name, None)
+
+
+class DesktopController(QObject):
+    """Owns the scheduler; turns sync activity into status, notifications and refresh signals."""
+
+    status_changed = Signal(object)  #: StatusSummary
+    syncing_changed = Signal(bool)
+    paused_changed = Signal(bool)
+    #: Bookings, mappings or the log changed (after a drain that did something, an import, a retry).
+    data_changed = Signal()
+    #: A problem for the notifier: (ProblemKind, key, detail).
+    problem = Signal(object, str, str)
+    #: After each drain or import: the burst is over, show one notification for it.
+    burst_finished = Signal()
+    #: Resync progress: (done, total).
+    resync_progress = Signal(int, int)
+
+    def __init__(
+        self,
+        services: Services,
+        scheduler: Scheduler | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.status_service = StatusService(services.db)
+        importer = optional_service(services, "importer")
+        guardian = optional_service(services, "guardian")
+        self.scheduler = scheduler or build_scheduler(
+            drain=services.engine.drain,
+            import_all=importer.import_all if importer is not None else None,
+            guardian=_guardian_work(guardian),
+        )
+        self.importer = importer
+        self.guardian = guardian
+        self.status: StatusSummary | None = None
+        self._known_problems: set[int] = set()
+        self._syncing = False
+        self._resync_ids: set[int] | None = None
+        self._resync_done: set[int] = set()
+        self._started = False
+
+    # ----- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        """Hook into the engine and the scheduler, start the timers (the loop must be running)."""
+        if self._started:
+            return
+        self._started = True
+        self.services.engine.listeners.append(self._on_sync_event)
+        if self.importer is not None and hasattr(self.importer, "listeners"):
+            self.importer.listeners.append(self._on_conflict)
+        if self.guardian is not None and hasattr(self.guardian, "listeners"):
+            self.guardian.listeners.append(self._on_deactivated)
+        self.scheduler.started_listeners.append(self._on_run_started)
+        self.scheduler.finished_listeners.append(self._on_run_finished)
+        self.scheduler.start()
+        spawn(self.refresh_status())
+        spawn(self.apply_import_interval())
+
+    async def shutdown(self, grace: float = QUIT_GRACE_SECONDS) -> None:
+        """Let a drain in progress finish (up to ``grace`` s), stop the timers, close the database."""
+        await self.scheduler.stop(grace=grace)
+        others = [t for t in running_tasks() if t is not asyncio.current_task()]
+        if others:
+            await asyncio.wait(others, timeout=1.0)
+        for owner, listener in (
+            (self.services.engine, self._on_sync_event),
+            (self.importer, self._on_conflict),
+            (self.guardian, self._on_deactivated),
+        ):
+            listeners = getattr(owner, "listeners", None)
+            if listeners is not None and listener in listeners:
+                listeners.remove(listener)
+        await off_thread(self.services.close)
+
+    # ----- verbs -------------------------------------------------------------------------------
+    @property
+    def has_importer(self) -> bool:
+        return self.scheduler.has(IMPORT)
+
+    @property
+    def paused(self) -> bool:
+        return self.scheduler.paused
+
+    def set_paused(self, paused: bool) -> None:
+        if paused == self.scheduler.paused:
+            return
+        if paused:
+            self.scheduler.pause()
+        else:
+            self.scheduler.resume()
+        self.paused_changed.emit(paused)
+        if self.status is not None:
+            self.status_changed.emit(self.status)
+
+    def request_drain(self) -> None:
+        """A booking changed: sync it now rather than at the next tick (unless paused)."""
+        if not self.scheduler.paused:
+            self.scheduler.kick(DRAIN)
+
+    async def sync_now(self) -> DrainReport:
+        """Drain the outbox now (also while paused: the user asked) and return what it did."""
+        report = await self.scheduler.run_now(DRAIN)
+        return report if isinstance(report, DrainReport) else DrainReport()
+
+    async def import_now(self) -> Any:
+        if not self.has_importer:
+            return None
+        return await self.scheduler.run_now(IMPORT)
+
+    async def retry_mapping(self, mapping_id: int) -> DrainReport:
+        """Re-enqueue exactly this mapping's booking, then drain."""
+        await off_thread(self.services.recovery.retry_mapping, mapping_id)
+        self.data_changed.emit()
+        return await self.sync_now()
+
+    async def resync(self, from_day: date, progress: Callable[[int, int], None] | None = None) -> DrainReport:
+        """Queue every booking from ``from_day`` whose event is missing or stale, then drain them."""
+        booking_ids = await off_thread(self.services.recovery.resync, from_day)
+        total = len(booking_ids)
+        self._resync_ids, self._resync_done = set(booking_ids), set()
+        relay = None
+        if progress is not None:
+            def relay(done: int, all_: int) -> None:
+                progress(done, all_)
+            self.resync_progress.connect(relay)
+        try:
+            self.resync_progress.emit(0, total)
+            report = await self.sync_now() if total else DrainReport()
+            self.resync_progress.emit(total, total)
+            return report
+        finally:
+            self._resync_ids = None
+            if relay is not None:
+                self.resync_progress.disconnect(relay)
+
+    async def refresh_status(self) -> StatusSummary:
+        """Re-read the counts; report connections that stopped being active since the last look."""
+        summary = await off_thread(self.status_service.summary)
+        current = {p.connection_id for p in summary.problems}
+        for p in summary.problems:
+            if p.connection_id not in self._known_problems:
+                detail = self.tr("{name} of {staff} is {status}: reconnect it in Calendar Integrations.").format(
+                    name=p.display_name, staff=p.staff_name, status=p.status.replace("_", " ")
+                )
+                self.problem.emit(ProblemKind.CONNECTION_DOWN, f"connection:{p.connection_id}", detail)
+        self._known_problems = current
+        self.status = summary
+        self.status_changed.emit(summary)
+        return summary
+
+    @property
+    def syncing(self) -> bool:
+        return self._syncing
+
+    # ----- listeners ---------------------------------------------------------------------------
+    def _on_sync_event(self, event: SyncEvent) -> None:
+        if event.outcome == Outcome.FAILURE:
+            self.problem.emit(ProblemKind.SYNC_FAILED, f"booking:{event.booking_id}", event.message)
+        if self._resync_ids is not None and event.booking_id in self._resync_ids:
+            self._resync_done.add(event.booking_id)
+            self.resync_progress.emit(len(self._resync_done), len(self._resync_ids))
+
+    def _on_conflict(self, event: Any) -> None:
+        """The importer found a busy time over a booking (a double booking)."""
+        self.problem.emit(
+            ProblemKind.CONFLICT, f"conflict:{event.booking_id}:{event.connection_id}", event.message
+        )
+
+    def _on_deactivated(self, event: Any) -> None:
+        """The token guardian switched a connection off after repeated refresh failures."""
+        self.problem.emit(ProblemKind.CONNECTION_DOWN, f"connection:{event.connection_id}", event.message)
+
+    def _on_run_started(self, name: str) -> None:
+        if name in (DRAIN, IMPORT) and not self._syncing:
+            self._syncing = True
+            self.syncing_changed.emit(True)
+
+    def _on_run_finished(self, name: str, result: Any, error: BaseException | None) -> None:
+        if name not in (DRAIN, IMPORT):
+            spawn(self.refresh_status())
+            return
+        if not self.scheduler.is_running(DRAIN) and not self.scheduler.is_running(IMPORT):
+            self._syncing = False
+            self.syncing_changed.emit(False)
+        did_something = name == IMPORT or (isinstance(result, DrainReport) and result.bookings > 0)
+        if error is not None:
+            self.problem.emit(ProblemKind.SYNC_FAILED, f"run:{name}", str(error))
+        spawn(self._after_run(did_something))
+
+    async def _after_run(self, did_something: bool) -> None:
+        await self.refresh_status()
+        if did_something:
+            self.data_changed.emit()
+        self.burst_finished.emit()
+
+    async def apply_import_interval(self) -> None:
+        """Use the Settings' import interval for the import timer (read off the Qt thread)."""
+        settings = optional_service(self.services, "settings")
+        if settings is None:
+            return
+        business = await off_thread(settings.get)
+        minutes = getattr(business, "import_interval_minutes", 60) or 60
+        self.scheduler.set_interval(IMPORT, float(minutes) * 60.0)
+
+
+def _guardian_work(guardian: Any | None) -> Callable[[], Any] | None:
+    """The token guardian's periodic call (``TokenGuardian.check_all``)."""
+    if guardian is None:
+        return None
+    fn = getattr(guardian, "check_all", None)
+    return fn if callable(fn) else None
+
+
+__all__ = ["DesktopController", "GUARDIAN", "optional_service"]

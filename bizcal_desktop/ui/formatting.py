@@ -1,0 +1,25 @@
+"""How instants and durations read in the UI (shared by windows and models, no Qt needed)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+
+def local_time_text(instant: datetime | None, zone: str | None = None, now: datetime | None = None) -> str:
+    """``14:05`` today, ``2026-11-24 14:05`` otherwise; in ``zone`` or the computer's local zone."""
+    if instant is None:
+        return "—"
+    tz = ZoneInfo(zone) if zone else None
+    local = instant.astimezone(tz) if tz else instant.astimezone()
+    today = (now or datetime.now(UTC)).astimezone(local.tzinfo).date()
+    if local.date() == today:
+        return f"{local:%H:%M}"
+    return f"{local:%Y-%m-%d %H:%M}"
+
+
+def span_text(start: datetime, end: datetime, zone: str) -> str:
+    """``Mon 2026-11-30 10:00–10:45 (Europe/Berlin)`` in the booking's own zone."""
+    tz = ZoneInfo(zone)
+    a, b = start.astimezone(tz), end.astimezone(tz)
+    return f"{a:%a %Y-%m-%d %H:%M}–{b:%H:%M}"

@@ -1,0 +1,175 @@
+"""Calendar Integrations: each staff member's calendar connections, their health, and what to do.
+
+Connect buttons appear only for providers this build can connect (CalDAV always; Google when its
+sign-in flow is present). Disconnect asks first, because it deletes the keychain secrets.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QMessageBox, QPushButton, QTreeView, QWidget
+
+from bizcal_desktop.services.connections import ConnectionView
+from bizcal_desktop.ui.base_window import BaseWindow
+from bizcal_desktop.ui.caldav_wizard import CalDAVWizard
+from bizcal_desktop.ui.confirm import confirm
+from bizcal_desktop.ui.connection_details import ConnectionDetailsWindow
+from bizcal_desktop.ui.controller import DesktopController
+from bizcal_desktop.ui.google_connect import GoogleConnectDialog, google_connect_available
+from bizcal_desktop.ui.models.connections import CONNECTION_ROLE, STAFF_ROLE, connections_model
+from bizcal_desktop.ui.tasks import off_thread
+
+
+class IntegrationsWindow(BaseWindow):
+    def __init__(self, controller: DesktopController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, self.tr("Calendar Integrations — BizCal"), "integrations", parent)
+        self.resize(960, 480)
+        self._connections: dict[int, ConnectionView] = {}
+        self.wizard: CalDAVWizard | None = None
+        self.google_dialog: GoogleConnectDialog | None = None
+        self.details: dict[int, ConnectionDetailsWindow] = {}
+        self.confirm_box: QMessageBox | None = None
+
+        self.tree = QTreeView()
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setRootIsDecorated(True)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setModel(connections_model([], [], self))
+        self.layout_.addWidget(self.tree, 1)
+
+        row = QHBoxLayout()
+        self.connect_caldav_button = QPushButton(self.tr("Connect CalDAV…"))
+        row.addWidget(self.connect_caldav_button)
+        self.connect_google_button: QPushButton | None = None
+        if google_connect_available(controller):
+            self.connect_google_button = QPushButton(self.tr("Connect Google…"))
+            row.addWidget(self.connect_google_button)
+            self.connect_google_button.clicked.connect(self.open_google)
+        row.addSpacing(16)
+        self.default_button = QPushButton(self.tr("Set default"))
+        self.details_button = QPushButton(self.tr("Details…"))
+        self.disconnect_button = QPushButton(self.tr("Disconnect…"))
+        row.addWidget(self.default_button)
+        row.addWidget(self.details_button)
+        row.addWidget(self.disconnect_button)
+        row.addStretch(1)
+        self.layout_.addLayout(row)
+        self.finish_layout()
+
+        self.connect_caldav_button.clicked.connect(self.open_caldav)
+        self.default_button.clicked.connect(lambda: self.run(self.set_default()))
+        self.details_button.clicked.connect(self.open_details)
+        self.disconnect_button.clicked.connect(self.ask_disconnect)
+        self.tree.doubleClicked.connect(lambda _i: self.open_details())
+        controller.data_changed.connect(lambda: self.isVisible() and self.request_refresh())
+        controller.status_changed.connect(lambda _s: self.isVisible() and self.request_refresh())
+        self._selection_changed()
+
+    async def refresh(self) -> None:
+        staff = await off_thread(self.services.directory.list_staff)
+        connections = await off_thread(self.services.connections.list)
+        self._connections = {c.id: c for c in connections}
+        selected = self.selected_connection()
+        model = connections_model(staff, connections, self)
+        old = self.tree.model()
+        self.tree.setModel(model)
+        if old is not None and old.parent() is self:
+            old.deleteLater()
+        self.tree.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
+        self.tree.expandAll()
+        header = self.tree.header()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        if selected is not None:
+            self.select_connection(selected.id)
+        if not staff:
+            self.show_message(self.tr("No staff members yet; add them first (bizcal staff add)."))
+        else:
+            self.show_message("")
+        self._selection_changed()
+
+    # ----- selection -------------------------------------------------------------------------------
+    def _selected_index(self):  # type: ignore[no-untyped-def]
+        indexes = self.tree.selectionModel().selectedIndexes() if self.tree.selectionModel() else []
+        return indexes[0] if indexes else None
+
+    def selected_connection(self) -> ConnectionView | None:
+        index = self._selected_index()
+        if index is None:
+            return None
+        cid = index.data(CONNECTION_ROLE)
+        return self._connections.get(cid) if cid is not None else None
+
+    def selected_staff_id(self) -> int | None:
+        index = self._selected_index()
+        return index.data(STAFF_ROLE) if index is not None else None
+
+    def select_connection(self, connection_id: int) -> None:
+        model = self.tree.model()
+        for r in range(model.rowCount()):
+            head = model.index(r, 0)
+            for cr in range(model.rowCount(head)):
+                child = model.index(cr, 0, head)
+                if child.data(CONNECTION_ROLE) == connection_id:
+                    self.tree.setCurrentIndex(child)
+                    return
+
+    def _selection_changed(self) -> None:
+        c = self.selected_connection()
+        self.default_button.setEnabled(bool(c and c.active and not c.is_default))
+        self.details_button.setEnabled(c is not None)
+        self.disconnect_button.setEnabled(c is not None)
+
+    # ----- actions ---------------------------------------------------------------------------------
+    def open_caldav(self) -> CalDAVWizard:
+        self.wizard = CalDAVWizard(self.controller, self.selected_staff_id(), parent=self)
+        self.wizard.accepted.connect(self.request_refresh)
+        self.wizard.open()
+        return self.wizard
+
+    def open_google(self) -> GoogleConnectDialog:
+        self.google_dialog = GoogleConnectDialog(self.controller, self.selected_staff_id(), parent=self)
+        self.google_dialog.accepted.connect(self.request_refresh)
+        self.google_dialog.open()
+        return self.google_dialog
+
+    async def set_default(self) -> None:
+        c = self.selected_connection()
+        if c is None:
+            return
+        await off_thread(self.services.connections.set_default, c.id)
+        await self.refresh()
+        self.show_message(self.tr("New bookings of {staff} go to {name}.").format(staff=c.staff_name, name=c.display_name))
+
+    def open_details(self) -> ConnectionDetailsWindow | None:
+        c = self.selected_connection()
+        if c is None:
+            return None
+        window = self.details.get(c.id)
+        if window is None:
+            window = ConnectionDetailsWindow(self.controller, c)
+            self.details[c.id] = window
+        window.show()
+        window.raise_()
+        return window
+
+    def ask_disconnect(self) -> QMessageBox | None:
+        c = self.selected_connection()
+        if c is None:
+            return None
+        self.confirm_box = confirm(
+            self, self.tr("Disconnect calendar"),
+            self.tr("Disconnect {name} from {staff}? Its password or token is deleted from the keychain; "
+                    "events already written stay in the calendar.").format(name=c.display_name, staff=c.staff_name),
+            self.tr("Disconnect"), lambda: self.run(self.disconnect(c.id)),
+        )
+        return self.confirm_box
+
+    async def disconnect(self, connection_id: int) -> None:
+        revoke = getattr(self.services.connections, "disconnect_and_revoke", None)
+        if revoke is not None:
+            await revoke(connection_id)
+        else:
+            await off_thread(self.services.connections.disconnect, connection_id)
+        self.controller.data_changed.emit()
+        await self.refresh()
+        self.show_message(self.tr("Disconnected."))

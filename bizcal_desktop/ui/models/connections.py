@@ -1,0 +1,80 @@
+"""The Calendar Integrations tree: staff members, each with their calendar connections."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+
+from bizcal_desktop.services.connections import ConnectionView
+from bizcal_desktop.services.directory import StaffView
+from bizcal_desktop.ui import resources
+from bizcal_desktop.ui.formatting import local_time_text
+
+CONNECTION_ROLE = Qt.ItemDataRole.UserRole + 20
+STAFF_ROLE = Qt.ItemDataRole.UserRole + 21
+
+_STATUS_ICON = {"active": "status-ok", "needs_reconnect": "status-failed", "deactivated": "status-failed",
+                "disconnected": "status-skipped"}
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ConnectionsModel", text)
+
+
+def provider_text(c: ConnectionView) -> str:
+    if c.provider == "caldav":
+        kind = {"icloud": "iCloud", "fastmail": "Fastmail", "nextcloud": "Nextcloud"}.get(c.provider_type or "", "CalDAV")
+        return kind
+    return {"google": "Google", "microsoft": "Microsoft 365"}.get(c.provider, c.provider)
+
+
+def status_text(c: ConnectionView) -> str:
+    return {
+        "active": _tr("Active"),
+        "needs_reconnect": _tr("Needs reconnect"),
+        "deactivated": _tr("Deactivated"),
+        "disconnected": _tr("Disconnected"),
+    }.get(c.status, c.status)
+
+
+HEADERS = ("Staff / account", "Provider", "Calendar", "Default", "Status", "Last success")
+
+
+def connections_model(staff: list[StaffView], connections: list[ConnectionView], parent=None) -> QStandardItemModel:  # type: ignore[no-untyped-def]
+    model = QStandardItemModel(parent)
+    model.setHorizontalHeaderLabels([_tr(h) for h in HEADERS])
+    by_staff: dict[int, list[ConnectionView]] = {}
+    for c in connections:
+        by_staff.setdefault(c.staff_id, []).append(c)
+    for person in staff:
+        head = QStandardItem(person.name)
+        head.setData(person.id, STAFF_ROLE)
+        head.setToolTip(person.timezone)
+        font = head.font()
+        font.setBold(True)
+        head.setFont(font)
+        rest = [QStandardItem("") for _ in HEADERS[1:]]
+        mine = by_staff.get(person.id, [])
+        if not mine:
+            rest[1].setText(_tr("No calendar connected"))
+        for item in [head, *rest]:
+            item.setEditable(False)
+            item.setData(person.id, STAFF_ROLE)
+        model.appendRow([head, *rest])
+        for c in mine:
+            cells = [
+                QStandardItem(c.display_name),
+                QStandardItem(provider_text(c)),
+                QStandardItem(c.calendar_name or c.calendar_id or ""),
+                QStandardItem(_tr("Default") if c.is_default else ""),
+                QStandardItem(resources.icon(_STATUS_ICON.get(c.status, "status-pending")), status_text(c)),
+                QStandardItem(local_time_text(c.last_success_at) if c.last_success_at else _tr("never")),
+            ]
+            if c.last_error:
+                cells[4].setToolTip(c.last_error)
+            for item in cells:
+                item.setEditable(False)
+                item.setData(c.id, CONNECTION_ROLE)
+                item.setData(person.id, STAFF_ROLE)
+            head.appendRow(cells)
+    return model

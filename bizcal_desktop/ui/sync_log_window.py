@@ -1,0 +1,180 @@
+"""Sync Log: the audit trail, newest first, filterable; Retry on a failed row; copy details."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QWidget,
+)
+
+from bizcal_desktop.services.sync_log import LogEntry
+from bizcal_desktop.ui.base_window import BaseWindow
+from bizcal_desktop.ui.controller import DesktopController
+from bizcal_desktop.ui.models.sync_log import describe_entry, sync_log_model
+from bizcal_desktop.ui.tasks import off_thread
+
+#: How many entries one view shows (the CLI's ``bizcal log --limit`` reaches further back).
+LOG_LIMIT = 500
+
+
+class SyncLogWindow(BaseWindow):
+    def __init__(self, controller: DesktopController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, self.tr("Sync Log — BizCal"), "sync-log", parent)
+        self.resize(980, 560)
+        self._connection_names: dict[int, str] = {}
+
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel(self.tr("Outcome:")))
+        self.outcome = QComboBox()
+        for label, value in (
+            (self.tr("All"), None), (self.tr("Failures"), "failure"),
+            (self.tr("Successes"), "success"), (self.tr("Skipped"), "skipped"),
+        ):
+            self.outcome.addItem(label, value)
+        filters.addWidget(self.outcome)
+        filters.addWidget(QLabel(self.tr("Calendar:")))
+        self.connection = QComboBox()
+        self.connection.addItem(self.tr("All calendars"), None)
+        self.connection.setMinimumContentsLength(18)
+        filters.addWidget(self.connection)
+        filters.addWidget(QLabel(self.tr("Booking #:")))
+        self.booking = QLineEdit()
+        self.booking.setPlaceholderText(self.tr("any"))
+        self.booking.setMaximumWidth(90)
+        filters.addWidget(self.booking)
+        filters.addStretch(1)
+        self.refresh_button = QPushButton(self.tr("Refresh"))
+        filters.addWidget(self.refresh_button)
+        self.layout_.addLayout(filters)
+
+        self.model = sync_log_model(self._connection_names, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.details = QPlainTextEdit()
+        self.details.setReadOnly(True)
+        self.details.setPlaceholderText(self.tr("Select an entry to see its details."))
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.details)
+        splitter.setSizes([400, 120])
+        self.layout_.addWidget(splitter, 1)
+
+        buttons = QHBoxLayout()
+        self.retry_button = QPushButton(self.tr("Retry"))
+        self.retry_button.setToolTip(self.tr("Queue this booking's calendar event again and sync now"))
+        self.copy_button = QPushButton(self.tr("Copy details"))
+        buttons.addWidget(self.retry_button)
+        buttons.addWidget(self.copy_button)
+        buttons.addStretch(1)
+        self.layout_.addLayout(buttons)
+        self.finish_layout()
+
+        self.outcome.currentIndexChanged.connect(lambda _i: self.request_refresh())
+        self.connection.currentIndexChanged.connect(lambda _i: self.request_refresh())
+        self.booking.editingFinished.connect(self.request_refresh)
+        self.refresh_button.clicked.connect(self.request_refresh)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
+        self.retry_button.clicked.connect(lambda: self.run(self.retry_selected()))
+        self.copy_button.clicked.connect(self.copy_selected)
+        controller.data_changed.connect(self._data_changed)
+        self._selection_changed()
+
+    # ----- filters ---------------------------------------------------------------------------------
+    def show_failures(self) -> None:
+        """What a click on a failure notification shows."""
+        self.connection.setCurrentIndex(0)
+        self.booking.clear()
+        index = self.outcome.findData("failure")
+        if self.outcome.currentIndex() == index:
+            self.request_refresh()
+        else:
+            self.outcome.setCurrentIndex(index)
+
+    def _booking_filter(self) -> int | None:
+        text = self.booking.text().strip().lstrip("#")
+        return int(text) if text.isdigit() else None
+
+    async def refresh(self) -> None:
+        connections = await off_thread(self.services.connections.list, None, True)
+        self._connection_names.clear()
+        self._connection_names.update({c.id: f"{c.display_name} ({c.staff_name})" for c in connections})
+        self._sync_connection_choices()
+        if self.booking.text().strip() and self._booking_filter() is None:
+            self.show_message(self.tr("Type a booking number, or leave the field empty."), error=True)
+            return
+        entries = await off_thread(
+            self.services.sync_log.entries,
+            limit=LOG_LIMIT,
+            outcome=self.outcome.currentData(),
+            connection_id=self.connection.currentData(),
+            booking_id=self._booking_filter(),
+        )
+        self.model.set_rows(entries)
+        self.show_message(self.tr("No entries match these filters.") if not entries else "")
+        self._selection_changed()
+
+    def _sync_connection_choices(self) -> None:
+        current = self.connection.currentData()
+        self.connection.blockSignals(True)
+        self.connection.clear()
+        self.connection.addItem(self.tr("All calendars"), None)
+        for cid, name in sorted(self._connection_names.items(), key=lambda kv: kv[1]):
+            self.connection.addItem(name, cid)
+        index = self.connection.findData(current)
+        self.connection.setCurrentIndex(max(index, 0))
+        self.connection.blockSignals(False)
+
+    def _data_changed(self) -> None:
+        if self.isVisible():
+            self.request_refresh()
+
+    # ----- selection and actions -----------------------------------------------------------------------
+    def selected_entry(self) -> LogEntry | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    def select_row(self, row: int) -> None:
+        self.table.selectRow(row)
+
+    def _selection_changed(self) -> None:
+        entry = self.selected_entry()
+        self.details.setPlainText(describe_entry(entry) if entry else "")
+        self.retry_button.setEnabled(bool(entry and entry.outcome == "failure" and entry.mapping_id))
+        self.copy_button.setEnabled(entry is not None)
+
+    async def retry_selected(self) -> None:
+        entry = self.selected_entry()
+        if entry is None or entry.mapping_id is None:
+            return
+        self.retry_button.setEnabled(False)
+        self.show_message(self.tr("Retrying booking {id}…").format(id=entry.booking_id))
+        report = await self.controller.retry_mapping(entry.mapping_id)
+        await self.refresh()
+        if report.failed:
+            self.show_message(self.tr("The retry failed again; see the newest entry."), error=True)
+        else:
+            self.show_message(self.tr("Booking {id} synced.").format(id=entry.booking_id))
+
+    def copy_selected(self) -> None:
+        entry = self.selected_entry()
+        if entry is not None:
+            QGuiApplication.clipboard().setText(describe_entry(entry))

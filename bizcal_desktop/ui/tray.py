@@ -1,0 +1,127 @@
+"""The tray icon: state at a glance (idle / syncing / attention), a tooltip, and the app's menu.
+
+Attention wins over idle and stays until resolved (failed mappings, a connection that is not
+active), because the worst thing a sync tool can do is say "ok" while it is broken.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from bizcal_desktop.services.status import StatusSummary
+from bizcal_desktop.ui import resources
+from bizcal_desktop.ui.controller import DesktopController
+from bizcal_desktop.ui.formatting import local_time_text
+from bizcal_desktop.ui.tasks import spawn
+
+
+class TrayState(StrEnum):
+    IDLE = "idle"
+    SYNCING = "syncing"
+    ATTENTION = "attention"
+
+
+class Tray(QObject):
+    """Builds the menu; every action calls the controller or asks for a window."""
+
+    #: A window was asked for: "resync", "bookings", "availability", "integrations", "sync_log",
+    #: "settings". The window manager listens.
+    open_requested = Signal(str)
+    quit_requested = Signal()
+
+    def __init__(self, controller: DesktopController, windows: set[str], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self.icon = QSystemTrayIcon(self)
+        self.menu = QMenu()
+        self.state = TrayState.IDLE
+        self.actions: dict[str, QAction] = {}
+        self._build_menu(windows)
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._activated)
+        controller.status_changed.connect(self._update)
+        controller.syncing_changed.connect(lambda _busy: self._update(controller.status))
+        controller.paused_changed.connect(self._paused_changed)
+        self._update(None)
+
+    def show(self) -> None:
+        self.icon.show()
+
+    def hide(self) -> None:
+        self.icon.hide()
+
+    # ----- menu --------------------------------------------------------------------------------
+    def _add(self, key: str, text: str, slot) -> QAction:  # type: ignore[no-untyped-def]
+        action = QAction(text, self.menu)
+        action.triggered.connect(slot)
+        self.menu.addAction(action)
+        self.actions[key] = action
+        return action
+
+    def _build_menu(self, windows: set[str]) -> None:
+        c = self._controller
+        self._add("sync_now", self.tr("Sync now"), lambda: spawn(c.sync_now()))
+        self._add("resync", self.tr("Resync…"), lambda: self.open_requested.emit("resync"))
+        if c.has_importer:
+            self._add("import_now", self.tr("Import availability now"), lambda: spawn(c.import_now()))
+        self.menu.addSeparator()
+        self._add("bookings", self.tr("Bookings…"), lambda: self.open_requested.emit("bookings"))
+        if "availability" in windows:
+            self._add("availability", self.tr("Availability…"), lambda: self.open_requested.emit("availability"))
+        self._add("integrations", self.tr("Calendar Integrations…"),
+                  lambda: self.open_requested.emit("integrations"))
+        self._add("sync_log", self.tr("Sync Log…"), lambda: self.open_requested.emit("sync_log"))
+        self.menu.addSeparator()
+        pause = self._add("pause", self.tr("Pause syncing"), lambda checked: c.set_paused(bool(checked)))
+        pause.setCheckable(True)
+        pause.setChecked(c.paused)
+        if "settings" in windows:
+            self._add("settings", self.tr("Settings…"), lambda: self.open_requested.emit("settings"))
+        self.menu.addSeparator()
+        self._add("quit", self.tr("Quit"), self.quit_requested.emit)
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
+            self.open_requested.emit("bookings")
+
+    def _paused_changed(self, paused: bool) -> None:
+        self.actions["pause"].setChecked(paused)
+        self._update(self._controller.status)
+
+    # ----- state ---------------------------------------------------------------------------------
+    def _update(self, summary: StatusSummary | None) -> None:
+        if self._controller.syncing:
+            state = TrayState.SYNCING
+        elif summary is not None and summary.needs_attention:
+            state = TrayState.ATTENTION
+        else:
+            state = TrayState.IDLE
+        if state != self.state or self.icon.icon().isNull():
+            self.state = state
+            self.icon.setIcon(resources.icon(f"tray-{state}"))
+        self.icon.setToolTip(self.tooltip(summary))
+
+    def tooltip(self, summary: StatusSummary | None) -> str:
+        lines = [self.tr("BizCal Desktop")]
+        if self._controller.paused:
+            lines.append(self.tr("Syncing is paused"))
+        elif self._controller.syncing:
+            lines.append(self.tr("Syncing…"))
+        if summary is None:
+            return "\n".join(lines)
+        if summary.last_success_at is not None:
+            lines.append(self.tr("Last sync: {when}").format(when=local_time_text(summary.last_success_at)))
+        else:
+            lines.append(self.tr("Not synced yet"))
+        lines.append(
+            self.tr("{synced} synced · {pending} waiting · {failed} failed").format(
+                synced=summary.synced_mappings, pending=summary.pending_jobs, failed=summary.failed_mappings
+            )
+        )
+        for p in summary.problems[:3]:
+            lines.append(self.tr("{name}: {status}").format(name=p.display_name, status=p.status.replace("_", " ")))
+        return "\n".join(lines)

@@ -1,0 +1,107 @@
+"""The tray menu drives the real services; failures become exactly one coalesced notification."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bizcal_desktop.app import DesktopApp
+from bizcal_desktop.sync.scheduler import DRAIN
+from bizcal_desktop.ui.coalescer import ProblemKind
+from bizcal_desktop.ui.tray import TrayState
+from tests.fixtures.radicale import free_port
+from tests.ui.conftest import connect_broken, connect_radicale, run_async
+
+MENU = ["Sync now", "Resync…", "Bookings…", "Calendar Integrations…", "Sync Log…", "Pause syncing", "Quit"]
+
+
+@pytest.fixture
+def desktop(qloop, qtbot, services):  # type: ignore[no-untyped-def]
+    app = DesktopApp(services)
+    yield app
+    run_async(qtbot, app.controller.scheduler.stop(grace=10))
+    app.windows.close_all()
+
+
+def menu_texts(app: DesktopApp) -> list[str]:
+    return [a.text() for a in app.tray.menu.actions() if not a.isSeparator()]
+
+
+def test_menu_lists_the_actions_this_build_supports(desktop: DesktopApp) -> None:
+    expected = list(MENU)
+    if desktop.controller.has_importer:
+        expected.insert(2, "Import availability now")
+    if "availability" in desktop.windows.names:
+        expected.insert(expected.index("Calendar Integrations…"), "Availability…")
+    if "settings" in desktop.windows.names:
+        expected.insert(expected.index("Quit"), "Settings…")
+    assert menu_texts(desktop) == expected
+    assert desktop.tray.actions["pause"].isCheckable()
+
+
+def test_sync_now_pushes_the_booking_to_the_calendar(desktop, qtbot, services, sample, caldav_calendar) -> None:  # type: ignore[no-untyped-def]
+    staff, _service, booking = sample
+    connect_radicale(services, staff.id, caldav_calendar)
+    desktop.controller.scheduler.pause()  # only the menu action may drain
+    desktop.start()
+    desktop.tray.actions["sync_now"].trigger()
+    qtbot.waitUntil(lambda: services.bookings.get(booking.id).sync_state == "synced", timeout=20000)
+    events = caldav_calendar.reader().events()
+    assert [str(e["SUMMARY"]) for e in events] == ["Haircut – Carla Customer"]
+    qtbot.waitUntil(lambda: desktop.tray.state == TrayState.IDLE and desktop.controller.status is not None
+                    and desktop.controller.status.synced_mappings == 1, timeout=10000)
+    assert "1 synced" in desktop.tray.icon.toolTip()
+
+
+def test_pause_syncing_pauses_the_scheduler(desktop) -> None:  # type: ignore[no-untyped-def]
+    desktop.start()
+    pause = desktop.tray.actions["pause"]
+    pause.trigger()
+    assert desktop.controller.scheduler.paused
+    pause.trigger()
+    assert not desktop.controller.scheduler.paused
+
+
+def test_window_actions_open_their_windows(desktop, qtbot) -> None:  # type: ignore[no-untyped-def]
+    for key, name in (("bookings", "bookings"), ("integrations", "integrations"), ("sync_log", "sync_log"),
+                      ("resync", "resync")):
+        desktop.tray.actions[key].trigger()
+        assert desktop.windows.windows[name].isVisible()
+        qtbot.waitUntil(lambda w=desktop.windows.windows[name]: not getattr(w, "refreshing", False))
+
+
+def test_a_burst_of_failures_raises_one_notification_and_its_click_shows_failures(  # type: ignore[no-untyped-def]
+    desktop, qtbot, services, sample
+) -> None:
+    staff, service, _booking = sample
+    connect_broken(services, staff.id, free_port())
+    day = (datetime.now(UTC) + timedelta(days=2)).date()
+    for hour in (9, 11, 13):
+        services.bookings.add(staff.id, service.id, f"Customer {hour}", f"{day.isoformat()}T{hour:02d}:00")
+    shown = []
+    desktop.notifier.notice_shown.connect(shown.append)
+    desktop.start()
+    qtbot.waitUntil(lambda: len(shown) >= 1, timeout=30000)
+    # Nothing else is pending: another drain adds no second message.
+    run_async(qtbot, desktop.controller.sync_now())
+    qtbot.waitUntil(lambda: not desktop.controller.syncing and desktop.notifier.pending == 0)
+    assert len(shown) == 1
+    notice = shown[0]
+    assert notice.kinds == {ProblemKind.SYNC_FAILED}
+    assert notice.body == "4 bookings failed to sync"
+    assert desktop.tray.state == TrayState.ATTENTION
+    desktop.notifier.notice_clicked.emit(notice)
+    window = desktop.windows.windows["sync_log"]
+    assert window.isVisible() and window.outcome.currentData() == "failure"
+    qtbot.waitUntil(lambda: window.model.rowCount() == 4)
+    assert all(e.outcome == "failure" for e in window.model.rows())
+
+
+def test_quit_stops_timers_and_closes(desktop, qtbot) -> None:  # type: ignore[no-untyped-def]
+    finished = []
+    desktop.quit_finished.connect(lambda: finished.append(True))
+    desktop.start()
+    desktop.tray.actions["quit"].trigger()
+    qtbot.waitUntil(lambda: finished == [True], timeout=20000)
+    assert not desktop.controller.scheduler.is_running(DRAIN)
