@@ -59,6 +59,13 @@ class BaseWindow(QWidget):
         self.status_label.setText(text)
         self.status_label.setVisible(bool(text))
 
+    def show_empty_hint(self, empty: bool, text: str) -> None:
+        """Say why a list is empty; clear only that hint (not a message about an action)."""
+        if empty:
+            self.show_message(text)
+        elif self.status_label.text() == text:
+            self.show_message("")
+
     def run(self, coro):  # type: ignore[no-untyped-def]
         """Start an action's coroutine; its error lands on the status line."""
         return spawn(coro, on_error=self.show_error)
@@ -76,6 +83,12 @@ class BaseWindow(QWidget):
 
     async def refresh(self) -> None:  # overridden by each window
         return None
+
+    def _data_changed(self) -> None:
+        """Connected to the controller's ``data_changed`` (a bound method, so Qt drops the
+        connection when the window is destroyed; a lambda would outlive it)."""
+        if self.isVisible():
+            self.request_refresh()
 
     def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().showEvent(event)

@@ -130,12 +130,8 @@ class BookingsWindow(BaseWindow):
             self.services.bookings.list, self.staff.currentData(), start, end, self.show_cancelled.isChecked()
         )
         self.model.set_rows(rows)
-        self.show_message(self.tr("No bookings on this day.") if not rows else "")
+        self.show_empty_hint(not rows, self.tr("No bookings on this day."))
         self._selection_changed()
-
-    def _data_changed(self) -> None:
-        if self.isVisible():
-            self.request_refresh()
 
     def selected_booking(self) -> BookingView | None:
         rows = self.table.selectionModel().selectedRows()

@@ -22,7 +22,7 @@ def confirm(parent: QWidget, title: str, text: str, yes_text: str, on_yes: Calla
     def done(_result: int) -> None:
         if box.clickedButton() is yes:
             on_yes()
-        box.deleteLater()
+        box.hide()
 
     box.finished.connect(done)
     box.open()

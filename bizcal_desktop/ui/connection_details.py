@@ -44,7 +44,7 @@ class ConnectionDetailsWindow(BaseWindow):
         self.finish_layout()
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         self.retry_button.clicked.connect(lambda: self.run(self.retry_selected()))
-        controller.data_changed.connect(lambda: self.isVisible() and self.request_refresh())
+        controller.data_changed.connect(self._data_changed)
         self._selection_changed()
 
     async def refresh(self) -> None:

@@ -60,8 +60,7 @@ class IntegrationsWindow(BaseWindow):
         self.details_button.clicked.connect(self.open_details)
         self.disconnect_button.clicked.connect(self.ask_disconnect)
         self.tree.doubleClicked.connect(lambda _i: self.open_details())
-        controller.data_changed.connect(lambda: self.isVisible() and self.request_refresh())
-        controller.status_changed.connect(lambda _s: self.isVisible() and self.request_refresh())
+        controller.data_changed.connect(self._data_changed)
         self._selection_changed()
 
     async def refresh(self) -> None:

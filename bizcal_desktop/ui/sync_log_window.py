@@ -129,7 +129,7 @@ class SyncLogWindow(BaseWindow):
             booking_id=self._booking_filter(),
         )
         self.model.set_rows(entries)
-        self.show_message(self.tr("No entries match these filters.") if not entries else "")
+        self.show_empty_hint(not entries, self.tr("No entries match these filters."))
         self._selection_changed()
 
     def _sync_connection_choices(self) -> None:
@@ -142,10 +142,6 @@ class SyncLogWindow(BaseWindow):
         index = self.connection.findData(current)
         self.connection.setCurrentIndex(max(index, 0))
         self.connection.blockSignals(False)
-
-    def _data_changed(self) -> None:
-        if self.isVisible():
-            self.request_refresh()
 
     # ----- selection and actions -----------------------------------------------------------------------
     def selected_entry(self) -> LogEntry | None:

@@ -44,7 +44,7 @@ class Tray(QObject):
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
         controller.status_changed.connect(self._update)
-        controller.syncing_changed.connect(lambda _busy: self._update(controller.status))
+        controller.syncing_changed.connect(self._syncing_changed)
         controller.paused_changed.connect(self._paused_changed)
         self._update(None)
 
@@ -87,6 +87,9 @@ class Tray(QObject):
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
             self.open_requested.emit("bookings")
+
+    def _syncing_changed(self, _busy: bool) -> None:
+        self._update(self._controller.status)
 
     def _paused_changed(self, paused: bool) -> None:
         self.actions["pause"].setChecked(paused)

@@ -8,6 +8,7 @@ running executes its callbacks whenever Qt processes events, which is exactly wh
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 import qasync  # noqa: E402
+from PySide6.QtCore import QEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from bizcal_desktop.ui.tasks import running_tasks  # noqa: E402
@@ -32,6 +34,10 @@ def _session_qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="ui-test-worker")
     loop.set_default_executor(executor)
     yield loop
+    # Close it while the QApplication still exists (qasync offers no public way to close a loop
+    # it was told is "already running"; this is the flag its own stop() clears).
+    loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
+    loop.close()
     executor.shutdown(wait=True, cancel_futures=True)
 
 
@@ -55,6 +61,10 @@ def qloop(_session_qloop, qtbot) -> Iterator[asyncio.AbstractEventLoop]:  # type
         for task in asyncio.all_tasks(loop):
             task.cancel()
         qtbot.wait(1)
+        # Free this test's Qt objects now, while the QApplication is alive: left to the
+        # interpreter's final garbage collection, PySide may destroy them in an unsafe order.
+        gc.collect()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         asyncio.events._set_running_loop(None)
         asyncio.set_event_loop(None)
 
@@ -96,3 +106,4 @@ def connect_broken(services, staff_id: int, port: int) -> int:  # type: ignore[n
         calendar_href=url, calendar_name="Gone", secrets={"password": "x"},
     )
     return view.id
+

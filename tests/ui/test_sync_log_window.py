@@ -1,0 +1,56 @@
+"""Sync Log: newest first, filters, Retry on a failed row, copy details."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtGui import QGuiApplication
+
+from bizcal_desktop.ui.controller import DesktopController
+from bizcal_desktop.ui.sync_log_window import SyncLogWindow
+from tests.fixtures.radicale import CalendarFixture, RadicaleServer
+from tests.ui.conftest import connect_radicale, run_async
+
+
+@pytest.fixture
+def controller(qloop, qtbot, services):  # type: ignore[no-untyped-def]
+    c = DesktopController(services)
+    c.scheduler.pause()
+    c.start()
+    yield c
+    run_async(qtbot, c.scheduler.stop(grace=10))
+
+
+def test_failures_filter_retry_and_copy(  # type: ignore[no-untyped-def]
+    controller, qtbot, services, sample, fresh_radicale: RadicaleServer
+) -> None:
+    staff, _service, booking = sample
+    url = fresh_radicale.make_calendar("work", "Work")
+    cal = CalendarFixture(url=url, server=fresh_radicale, display_name="Work")
+    cid = connect_radicale(services, staff.id, cal)
+    fresh_radicale.stop()
+    run_async(qtbot, controller.sync_now())
+    fresh_radicale.start()
+
+    window = SyncLogWindow(controller)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.last_refresh is not None and window.last_refresh.done())
+    entries = window.model.rows()
+    assert [e.id for e in entries] == sorted((e.id for e in entries), reverse=True)  # newest first
+    assert {e.outcome for e in entries} >= {"success", "failure"}
+
+    window.show_failures()
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0 and all(e.outcome == "failure" for e in window.model.rows()))
+    window.connection.setCurrentIndex(window.connection.findData(cid))
+    window.booking.setText(str(booking.id))
+    window.booking.editingFinished.emit()
+    qtbot.waitUntil(lambda: not window.refreshing and window.model.rowCount() == 1)
+    window.select_row(0)
+    assert window.retry_button.isEnabled()
+    window.copy_selected()
+    copied = QGuiApplication.clipboard().text()
+    assert "Outcome: failure" in copied and f"Booking: {booking.id}" in copied
+
+    run_async(qtbot, window.retry_selected())
+    assert services.bookings.get(booking.id).sync_state == "synced"
+    assert window.status_label.text() == f"Booking {booking.id} synced."
