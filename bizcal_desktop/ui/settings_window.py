@@ -1,0 +1,165 @@
+"""Settings: business time zone, working hours, buffers, slot step, notice, booking window,
+import interval, busy titles, and start at login (an autostart entry written for this OS).
+
+Nothing is applied until Save, and Save goes through SettingsService.update, which validates
+everything at once; its one-sentence refusal is shown under the form.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from bizcal_desktop.ui.autostart import Autostart, command_text, launch_command
+from bizcal_desktop.ui.base_window import BaseWindow
+from bizcal_desktop.ui.controller import DesktopController
+from bizcal_desktop.ui.tasks import off_thread
+
+DAYS = (("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"),
+        ("fri", "Friday"), ("sat", "Saturday"), ("sun", "Sunday"))
+
+
+def _spin(minimum: int, maximum: int, suffix: str, step: int = 1) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(minimum, maximum)
+    box.setSingleStep(step)
+    box.setSuffix(suffix)
+    return box
+
+
+class SettingsWindow(BaseWindow):
+    def __init__(self, controller: DesktopController, autostart: Autostart | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(controller, self.tr("Settings — BizCal"), "settings", parent)
+        self.autostart = autostart or Autostart()
+        self.setMinimumWidth(560)
+
+        general = QGroupBox(self.tr("Business"))
+        form = QFormLayout(general)
+        self.timezone = QComboBox()
+        self.timezone.setEditable(True)
+        self.timezone.addItems(sorted(zoneinfo.available_timezones()))
+        form.addRow(self.tr("Time zone:"), self.timezone)
+        self.layout_.addWidget(general)
+
+        hours = QGroupBox(self.tr("Working hours"))
+        grid = QGridLayout(hours)
+        self.day_open: dict[str, QCheckBox] = {}
+        self.day_hours: dict[str, QLineEdit] = {}
+        for row, (key, name) in enumerate(DAYS):
+            check = QCheckBox(self.tr(name))
+            edit = QLineEdit()
+            edit.setPlaceholderText(self.tr("closed"))
+            edit.setToolTip(self.tr("One or more ranges, e.g. 09:00-12:00, 13:00-17:30"))
+            check.toggled.connect(edit.setEnabled)
+            grid.addWidget(check, row, 0)
+            grid.addWidget(edit, row, 1)
+            self.day_open[key] = check
+            self.day_hours[key] = edit
+        self.layout_.addWidget(hours)
+
+        rules = QGroupBox(self.tr("Booking rules"))
+        rform = QFormLayout(rules)
+        minutes = self.tr(" min")
+        self.buffer_before = _spin(0, 240, minutes, 5)
+        self.buffer_after = _spin(0, 240, minutes, 5)
+        self.slot_step = _spin(1, 240, minutes, 5)
+        self.min_notice = _spin(0, 60 * 24 * 14, minutes, 15)
+        self.booking_window = _spin(1, 730, self.tr(" days"))
+        buffers = QHBoxLayout()
+        buffers.addWidget(QLabel(self.tr("before")))
+        buffers.addWidget(self.buffer_before)
+        buffers.addWidget(QLabel(self.tr("after")))
+        buffers.addWidget(self.buffer_after)
+        buffers.addStretch(1)
+        rform.addRow(self.tr("Buffer around bookings:"), buffers)
+        rform.addRow(self.tr("Slot step:"), self.slot_step)
+        rform.addRow(self.tr("Minimum notice:"), self.min_notice)
+        rform.addRow(self.tr("Booking window:"), self.booking_window)
+        self.layout_.addWidget(rules)
+
+        sync = QGroupBox(self.tr("Calendars and start-up"))
+        sform = QFormLayout(sync)
+        self.import_interval = _spin(5, 24 * 60, minutes, 5)
+        self.keep_titles = QCheckBox(self.tr("Keep the titles of busy events (off: only the times)"))
+        self.start_at_login = QCheckBox(self.tr("Start BizCal when I log in"))
+        self.start_at_login.setToolTip(command_text(launch_command()))
+        sform.addRow(self.tr("Read calendars every:"), self.import_interval)
+        sform.addRow("", self.keep_titles)
+        sform.addRow("", self.start_at_login)
+        self.layout_.addWidget(sync)
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.revert_button = QPushButton(self.tr("Revert"))
+        self.save_button = QPushButton(self.tr("Save"))
+        self.save_button.setDefault(True)
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
+        self.layout_.addLayout(buttons)
+        self.finish_layout()
+        self.revert_button.clicked.connect(self.request_refresh)
+        self.save_button.clicked.connect(self._save_clicked)
+
+    def _save_clicked(self) -> None:
+        self.run(self.save())
+
+    async def refresh(self) -> None:
+        s = await off_thread(self.services.settings.get)
+        self.timezone.setCurrentText(s.timezone)
+        for key, _name in DAYS:
+            ranges = s.working_hours.get(key) or []
+            self.day_open[key].setChecked(bool(ranges))
+            self.day_hours[key].setEnabled(bool(ranges))
+            self.day_hours[key].setText(", ".join(ranges))
+        self.buffer_before.setValue(s.buffer_before_minutes)
+        self.buffer_after.setValue(s.buffer_after_minutes)
+        self.slot_step.setValue(s.slot_step_minutes)
+        self.min_notice.setValue(s.min_notice_minutes)
+        self.booking_window.setValue(s.booking_window_days)
+        self.import_interval.setValue(s.import_interval_minutes)
+        self.keep_titles.setChecked(s.keep_busy_titles)
+        self.start_at_login.setChecked(await off_thread(self.autostart.is_enabled) or s.start_at_login)
+        self.show_message("")
+
+    def values(self) -> dict[str, Any]:
+        """The form as ``SettingsService.update`` keywords."""
+        hours: dict[str, list[str]] = {}
+        for key, _name in DAYS:
+            if self.day_open[key].isChecked():
+                parts = [p.strip() for p in self.day_hours[key].text().replace(";", ",").split(",")]
+                hours[key] = [p.replace(" ", "") for p in parts if p]
+        return {
+            "timezone": self.timezone.currentText().strip(),
+            "working_hours": hours,
+            "buffer_before_minutes": self.buffer_before.value(),
+            "buffer_after_minutes": self.buffer_after.value(),
+            "slot_step_minutes": self.slot_step.value(),
+            "min_notice_minutes": self.min_notice.value(),
+            "booking_window_days": self.booking_window.value(),
+            "import_interval_minutes": self.import_interval.value(),
+            "keep_busy_titles": self.keep_titles.isChecked(),
+            "start_at_login": self.start_at_login.isChecked(),
+        }
+
+    async def save(self) -> None:
+        values = self.values()
+        await off_thread(lambda: self.services.settings.update(**values))
+        await off_thread(self.autostart.set_enabled, values["start_at_login"])
+        await self.controller.apply_import_interval()
+        self.controller.data_changed.emit()
+        self.show_message(self.tr("Saved."))
