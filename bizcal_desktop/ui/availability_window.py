@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -32,15 +32,17 @@ def _swatch(colour: str, text: str) -> str:
 class AvailabilityWindow(BaseWindow):
     def __init__(self, controller: DesktopController, parent: QWidget | None = None) -> None:
         super().__init__(controller, self.tr("Availability — BizCal"), "availability", parent)
-        self.resize(1060, 560)
+        self.resize(1060, 640)
         self.timeline: Timeline | None = None
 
         bar = QHBoxLayout()
         bar.addWidget(QLabel(self.tr("Staff:")))
         self.staff = QComboBox()
+        self.staff.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         bar.addWidget(self.staff)
         bar.addWidget(QLabel(self.tr("Service:")))
         self.service = QComboBox()
+        self.service.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         bar.addWidget(self.service)
         self.day = QDateEdit(QDate.currentDate())
         self.day.setCalendarPopup(True)
@@ -70,6 +72,8 @@ class AvailabilityWindow(BaseWindow):
         self.layout_.addWidget(self.legend)
         self.explanation = QLabel(self.tr("Point at a time to see why it can or cannot be booked."))
         self.explanation.setWordWrap(True)
+        self.explanation.setMinimumHeight(self.explanation.fontMetrics().lineSpacing() * 3)
+        self.explanation.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.layout_.addWidget(self.explanation)
         self.finish_layout()
 

@@ -74,6 +74,7 @@ class SettingsWindow(BaseWindow):
 
         rules = QGroupBox(self.tr("Booking rules"))
         rform = QFormLayout(rules)
+        rform.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         minutes = self.tr(" min")
         self.buffer_before = _spin(0, 240, minutes, 5)
         self.buffer_after = _spin(0, 240, minutes, 5)
@@ -94,6 +95,7 @@ class SettingsWindow(BaseWindow):
 
         sync = QGroupBox(self.tr("Calendars and start-up"))
         sform = QFormLayout(sync)
+        sform.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.import_interval = _spin(5, 24 * 60, minutes, 5)
         self.keep_titles = QCheckBox(self.tr("Keep the titles of busy events (off: only the times)"))
         self.start_at_login = QCheckBox(self.tr("Start BizCal when I log in"))

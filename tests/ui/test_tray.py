@@ -64,8 +64,9 @@ def test_pause_syncing_pauses_the_scheduler(desktop) -> None:  # type: ignore[no
 
 
 def test_window_actions_open_their_windows(desktop, qtbot) -> None:  # type: ignore[no-untyped-def]
-    for key, name in (("bookings", "bookings"), ("integrations", "integrations"), ("sync_log", "sync_log"),
-                      ("resync", "resync")):
+    keys = ["bookings", "integrations", "sync_log", "resync"]
+    keys += [k for k in ("availability", "settings") if k in desktop.windows.names]
+    for key, name in ((k, k) for k in keys):
         desktop.tray.actions[key].trigger()
         assert desktop.windows.windows[name].isVisible()
         qtbot.waitUntil(lambda w=desktop.windows.windows[name]: not getattr(w, "refreshing", False))
@@ -105,3 +106,18 @@ def test_quit_stops_timers_and_closes(desktop, qtbot) -> None:  # type: ignore[n
     desktop.tray.actions["quit"].trigger()
     qtbot.waitUntil(lambda: finished == [True], timeout=20000)
     assert not desktop.controller.scheduler.is_running(DRAIN)
+
+
+def test_import_availability_now_runs_the_importer(desktop, qtbot, services, sample, caldav_calendar) -> None:  # type: ignore[no-untyped-def]
+    if not desktop.controller.has_importer:
+        pytest.skip("this build has no availability importer")
+    from bizcal_desktop.sync.scheduler import IMPORT
+
+    connect_radicale(services, sample[0].id, caldav_calendar)
+    desktop.controller.scheduler.pause()
+    desktop.start()
+    timer = desktop.controller.scheduler._timers[IMPORT]
+    desktop.tray.actions["import_now"].trigger()
+    qtbot.waitUntil(lambda: timer.last_result is not None and not timer.running, timeout=20000)
+    assert [c.ok for c in timer.last_result.connections] == [True]
+    assert services.connections.list()[0].last_import_at is not None

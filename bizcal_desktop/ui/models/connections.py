@@ -29,12 +29,20 @@ def provider_text(c: ConnectionView) -> str:
 
 
 def status_text(c: ConnectionView) -> str:
+    if c.status == "active" and c.last_error:
+        return _tr("Active — last sync failed")
     return {
         "active": _tr("Active"),
         "needs_reconnect": _tr("Needs reconnect"),
         "deactivated": _tr("Deactivated"),
         "disconnected": _tr("Disconnected"),
     }.get(c.status, c.status)
+
+
+def status_icon_name(c: ConnectionView) -> str:
+    if c.status == "active" and c.last_error:
+        return "status-failed"
+    return _STATUS_ICON.get(c.status, "status-pending")
 
 
 HEADERS = ("Staff / account", "Provider", "Calendar", "Default", "Status", "Last success")
@@ -67,7 +75,7 @@ def connections_model(staff: list[StaffView], connections: list[ConnectionView],
                 QStandardItem(provider_text(c)),
                 QStandardItem(c.calendar_name or c.calendar_id or ""),
                 QStandardItem(_tr("Default") if c.is_default else ""),
-                QStandardItem(resources.icon(_STATUS_ICON.get(c.status, "status-pending")), status_text(c)),
+                QStandardItem(resources.icon(status_icon_name(c)), status_text(c)),
                 QStandardItem(local_time_text(c.last_success_at) if c.last_success_at else _tr("never")),
             ]
             if c.last_error:

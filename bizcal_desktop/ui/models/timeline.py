@@ -82,7 +82,7 @@ def load_timeline(services: Services, staff_id: int, service_id: int, start_day:
         for blk in busy:
             r = TimeRange(blk.start, blk.end)
             if r.start < d.end and r.end > d.start:
-                label = blk.title or blk.connection_name
+                label = f"Busy – {blk.title}" if blk.title else f"Busy ({blk.connection_name})"
                 d.blocks.append(Block(r, label, "busy", calendars.index(blk.connection_name)))
                 d.buffers.append(r.padded(before, after))
         d.slots = [s for s in slots if d.start <= s.start < d.end]

@@ -1,0 +1,225 @@
+"""Regenerate the screenshots in this folder: every window, with sample data, under a real X server.
+
+Run under Xvfb so fonts and styles are those of a real desktop:
+    xvfb-run -a -s "-screen 0 1400x900x24" python docs/screenshots/take_screenshots.py
+
+It builds the app's real services on a temporary data folder, starts a Radicale server like the
+tests do, connects one staff member to it (events synced, a busy event imported) and another to a
+server that is down (failed syncs), then opens each window and saves ``QWidget.grab()`` as PNG.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import keyring
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.fixtures.radicale import RadicaleServer, free_port  # noqa: E402
+from tests.support.memory_keyring import MemoryKeyring  # noqa: E402
+
+OUT = Path(__file__).resolve().parent
+
+
+def next_weekday(start: datetime) -> datetime:
+    day = start + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def busy_ics(uid: str, start: datetime, end: datetime, title: str) -> str:
+    fmt = "%Y%m%dT%H%M%SZ"
+    return "\r\n".join([
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//screenshots//EN", "BEGIN:VEVENT", f"UID:{uid}",
+        f"DTSTAMP:{datetime.now(UTC):{fmt}}", f"DTSTART:{start.astimezone(UTC):{fmt}}",
+        f"DTEND:{end.astimezone(UTC):{fmt}}", f"SUMMARY:{title}", "END:VEVENT", "END:VCALENDAR", "",
+    ])
+
+
+async def settle(qtbot_wait, window) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(200):
+        await asyncio.sleep(0.02)
+        task = getattr(window, "last_refresh", None)
+        if task is None or task.done():
+            break
+    await asyncio.sleep(0.2)
+
+
+def save(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+    path = OUT / f"{name}.png"
+    widget.grab().save(str(path))
+    print("wrote", path.relative_to(ROOT))
+
+
+async def scenario(base: Path) -> None:
+    from zoneinfo import ZoneInfo
+
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QPainter, QPixmap
+    from PySide6.QtWidgets import QApplication
+
+    from bizcal_desktop.app import DesktopApp
+    from bizcal_desktop.config import Config
+    from bizcal_desktop.ui import resources
+    from bizcal_desktop.ui.autostart import Autostart
+    from bizcal_desktop.ui.settings_window import SettingsWindow
+    from bizcal_desktop.wiring import build_services
+    from tests.fixtures.radicale import CalendarReader
+
+    server = RadicaleServer(base / "radicale")
+    server.start()
+    services = build_services(Config.load(base / "data"))
+    try:
+        berlin = ZoneInfo("Europe/Berlin")
+        services.settings.update(timezone="Europe/Berlin", buffer_after_minutes=10, min_notice_minutes=60)
+        alice = services.directory.add_staff("Alice Baker", "Europe/Berlin")
+        bob = services.directory.add_staff("Bob Carter", "Europe/Berlin")
+        services.directory.add_staff("Chloe Diaz", "Europe/Berlin")
+        cut = services.directory.add_service("Haircut", 45)
+        colour = services.directory.add_service("Colouring", 90)
+        day = next_weekday(datetime.now(berlin)).date()
+        cal_url = server.make_calendar("work", "Alice – Work")
+        alice_conn = services.connections.save_connection(
+            staff=alice.id, provider="caldav", provider_type="nextcloud", display_name="Nextcloud – alice",
+            server_url=server.url, username=server.username, calendar_id=cal_url, calendar_href=cal_url,
+            calendar_name="Alice – Work", secrets={"password": server.password})
+        dead = f"http://127.0.0.1:{free_port()}/"
+        services.connections.save_connection(
+            staff=bob.id, provider="caldav", provider_type="icloud", display_name="iCloud – bob@example.com",
+            server_url=dead, username="bob@example.com", calendar_id=dead + "bob/home/",
+            calendar_href=dead + "bob/home/", calendar_name="Home", secrets={"password": "x"})
+        for who, svc, customer, at in (
+            (alice, cut, "Emma Fischer", "09:00"), (alice, colour, "Liam Schulz", "11:00"),
+            (alice, cut, "Mia Wagner", "15:00"), (bob, cut, "Noah Becker", "10:00"),
+            (bob, colour, "Lena Hoffmann", "13:30"),
+        ):
+            services.bookings.add(who.id, svc.id, customer, f"{day.isoformat()}T{at}")
+        reader = CalendarReader(cal_url, server.username, server.password)
+        lunch = datetime.combine(day, datetime.min.time(), berlin)
+        reader.put(f"{uuid.uuid4().hex}.ics", busy_ics(uuid.uuid4().hex, lunch + timedelta(hours=13),
+                                                         lunch + timedelta(hours=14), "Dentist"))
+        reader.put(f"{uuid.uuid4().hex}.ics", busy_ics(uuid.uuid4().hex, lunch + timedelta(days=1, hours=9),
+                                                         lunch + timedelta(days=1, hours=12), "Training"))
+
+        desktop = DesktopApp(services)
+        desktop.controller.scheduler.pause()
+        desktop.start()
+        await desktop.controller.sync_now()
+        await services.importer.import_all()
+        await desktop.controller.refresh_status()
+
+        # Tray icons (the three states, light and dark).
+        strip = QPixmap(6 * 72, 72)
+        strip.fill()
+        painter = QPainter(strip)
+        for i, (state, dark) in enumerate((s, d) for d in (False, True) for s in ("idle", "syncing", "attention")):
+            if dark:
+                painter.fillRect(i * 72, 0, 72, 72, resources.QGuiApplication.palette().dark())
+            painter.drawPixmap(i * 72 + 4, 4, resources.icon(f"tray-{state}", dark=dark).pixmap(64, 64))
+        painter.end()
+        strip.save(str(OUT / "tray-icons.png"))
+        menu = desktop.tray.menu
+        menu.popup(QPoint(200, 200))
+        await asyncio.sleep(0.3)
+        save(menu, "tray-menu")
+        menu.hide()
+
+        bookings = desktop.windows.open("bookings")
+        bookings.set_day(day)
+        await settle(None, bookings)
+        bookings.table.selectRow(1)
+        save(bookings, "bookings")
+        dialog = bookings.open_new()
+        dialog.customer.setText("Sofia Klein")
+        await asyncio.sleep(0.6)
+        dialog.service.setCurrentIndex(dialog.service.findData(cut.id))
+        await asyncio.sleep(0.6)
+        dialog.select_slot(min(3, dialog.slots.count() - 1))
+        await asyncio.sleep(0.1)
+        save(dialog, "new-booking")
+        dialog.reject()
+
+        integrations = desktop.windows.open("integrations")
+        await settle(None, integrations)
+        integrations.select_connection(alice_conn.id)
+        save(integrations, "calendar-integrations")
+        details = integrations.open_details()
+        await settle(None, details)
+        save(details, "connection-details")
+        details.close()
+
+        wizard = integrations.open_caldav()
+        await asyncio.sleep(0.3)
+        wizard.provider.setCurrentIndex(wizard.provider.findData("generic"))
+        wizard.server.setText(server.url)
+        wizard.username.setText(server.username)
+        wizard.password.setText(server.password)
+        await wizard.test()
+        await asyncio.sleep(0.1)
+        save(wizard, "caldav-wizard")
+        wizard.provider.setCurrentIndex(wizard.provider.findData("icloud"))
+        wizard.username.setText("alice@icloud.com")
+        wizard.password.setText("not-an-app-password")
+        await asyncio.sleep(0.1)
+        save(wizard, "caldav-wizard-icloud")
+        wizard.reject()
+
+        log = desktop.windows.open("sync_log")
+        await settle(None, log)
+        log.show_failures()
+        await settle(None, log)
+        log.select_row(0)
+        await asyncio.sleep(0.1)
+        save(log, "sync-log")
+
+        availability = desktop.windows.open("availability")
+        availability.set_day(day)
+        await settle(None, availability)
+        availability.staff.setCurrentIndex(availability.staff.findData(alice.id))
+        await settle(None, availability)
+        availability.service.setCurrentIndex(availability.service.findData(cut.id))
+        await settle(None, availability)
+        dentist = lunch + timedelta(hours=13, minutes=15)
+        await availability.explain(dentist.astimezone(UTC))
+        save(availability, "availability")
+
+        settings = SettingsWindow(desktop.controller, autostart=Autostart(platform="linux", home=base))
+        settings.show()
+        await settle(None, settings)
+        save(settings, "settings")
+        settings.close()
+
+        resync = desktop.windows.open("resync")
+        await resync.start_resync()
+        save(resync, "resync")
+
+        await desktop.quit()
+    finally:
+        server.stop()
+    QApplication.instance().processEvents()
+
+
+def main() -> int:
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    keyring.set_keyring(MemoryKeyring())
+    app = QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with tempfile.TemporaryDirectory(prefix="bizcal-shots-") as tmp, loop:
+        loop.run_until_complete(scenario(Path(tmp)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
