@@ -81,15 +81,23 @@ async def _measure(base: Path) -> list[tuple[str, float, str]]:
             for i in range(BOOKINGS):
                 day = first_day + timedelta(days=i // 16)
                 hour, half = divmod(i % 16, 2)
-                services.bookings.add(staff.id, service.id, f"Customer {i}",
-                                      f"{day.isoformat()}T{9 + hour:02d}:{30 * half:02d}")
+                services.bookings.add(
+                    staff.id, service.id, f"Customer {i}", f"{day.isoformat()}T{9 + hour:02d}:{30 * half:02d}"
+                )
             controller = DesktopController(services)
             # Bookings made before any calendar was connected: the first drain only skips them.
             await services.engine.drain()
             services.connections.save_connection(
-                staff=staff.id, provider="caldav", provider_type="generic", display_name="Bench Radicale",
-                server_url=server.url, username=server.username, calendar_id=calendar_url,
-                calendar_href=calendar_url, calendar_name="Bench", secrets={"password": server.password},
+                staff=staff.id,
+                provider="caldav",
+                provider_type="generic",
+                display_name="Bench Radicale",
+                server_url=server.url,
+                username=server.username,
+                calendar_id=calendar_url,
+                calendar_href=calendar_url,
+                calendar_name="Bench",
+                secrets={"password": server.password},
             )
             controller.scheduler.pause()
             controller.start()
@@ -105,7 +113,9 @@ async def _measure(base: Path) -> list[tuple[str, float, str]]:
             resync_seconds = time.perf_counter() - started
             resync_gap = beat.stop()
             if report.synced != BOOKINGS or report.failed:
-                raise RuntimeError(f"resync wrote {report.synced} of {BOOKINGS} events, {report.failed} failed")
+                raise RuntimeError(
+                    f"resync wrote {report.synced} of {BOOKINGS} events, {report.failed} failed"
+                )
 
             # Naive baseline: the same enqueue and a full listing, blocking the loop thread.
             beat.start()

@@ -59,9 +59,14 @@ class DesktopApp(QObject):
     def start(self) -> None:
         self.tray.show()
         self.controller.start()
+        log.info("BizCal Desktop started; timers started: %s", ", ".join(self.controller.scheduler.names))
         if self._show_window or not QSystemTrayIcon.isSystemTrayAvailable():
             # Without a tray (some Linux desktops) the main window is the only way in.
             self.windows.show_main()
+
+    def show_main_for_second_launch(self) -> None:
+        log.info("showing the main window (asked by a second launch)")
+        self.windows.show_main()
 
     def _notice_clicked(self, notice: Notice) -> None:
         if ProblemKind.SYNC_FAILED in notice.kinds or ProblemKind.CONFLICT in notice.kinds:
@@ -98,16 +103,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 async def _run(app: QApplication, config: Config, show_window: bool, instance: SingleInstanceServer) -> int:
     try:
         services = await off_thread(build_services, config)
-    except Exception as exc:  # noqa: BLE001 - tell the person, then leave
+    except Exception as exc:
         log.exception("could not open the data folder")
         QMessageBox.critical(
-            None, app.tr("BizCal Desktop"),
+            None,
+            app.tr("BizCal Desktop"),
             app.tr("Could not open the data folder {path}: {error}").format(path=config.data_dir, error=exc),
         )
         return 1
     desktop = DesktopApp(services, show_window=show_window)
     desktop.instance_server = instance
-    instance.activation_requested.connect(desktop.windows.show_main)
+    instance.activation_requested.connect(desktop.show_main_for_second_launch)
     done = asyncio.Event()
     desktop.quit_finished.connect(done.set)
     desktop.start()

@@ -190,7 +190,7 @@ class Scheduler:
             timer.running = False
             timer.done.set()
             raise
-        except Exception as exc:  # noqa: BLE001 - one failed run must not kill the timer
+        except Exception as exc:
             log.exception("timer %s failed", timer.name)
             error = exc
         timer.running = False
@@ -202,14 +202,14 @@ class Scheduler:
         for listener in list(self.started_listeners):
             try:
                 listener(name)
-            except Exception:  # noqa: BLE001 - a listener must never stop the schedule
+            except Exception:
                 log.exception("scheduler listener failed")
 
     def _emit_finished(self, name: str, result: Any, error: BaseException | None) -> None:
         for listener in list(self.finished_listeners):
             try:
                 listener(name, result, error)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("scheduler listener failed")
 
 

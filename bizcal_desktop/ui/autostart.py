@@ -34,7 +34,7 @@ def _desktop_exec(command: list[str]) -> str:
     """Quote arguments as the Desktop Entry spec wants (double quotes; \\, ", `, $ escaped)."""
     quoted = []
     for arg in command:
-        if arg and not any(c in arg for c in ' \t\n"\'\\><~|&;$*?#()`'):
+        if arg and not any(c in arg for c in " \t\n\"'\\><~|&;$*?#()`"):
             quoted.append(arg)
         else:
             escaped = "".join("\\" + c if c in '"`$\\' else c for c in arg)
@@ -51,8 +51,9 @@ def _windows_command_line(command: list[str]) -> str:
 class Autostart:
     """Adds, removes and reports the login item for one user."""
 
-    def __init__(self, platform: str | None = None, home: Path | None = None,
-                 xdg_config_home: Path | None = None) -> None:
+    def __init__(
+        self, platform: str | None = None, home: Path | None = None, xdg_config_home: Path | None = None
+    ) -> None:
         self.platform = platform or sys.platform
         self.home = home or Path.home()
         env_xdg = os.environ.get("XDG_CONFIG_HOME")
@@ -95,17 +96,19 @@ class Autostart:
                 plistlib.dump(data, fh)
             tmp.replace(path)
             return
-        text = "\n".join([
-            "[Desktop Entry]",
-            "Type=Application",
-            f"Name={DISPLAY_NAME}",
-            "Comment=Keeps bookings and staff calendars in sync",
-            f"Exec={_desktop_exec(command)}",
-            f"Icon={APP_ID}",
-            "Terminal=false",
-            "X-GNOME-Autostart-enabled=true",
-            "",
-        ])
+        text = "\n".join(
+            [
+                "[Desktop Entry]",
+                "Type=Application",
+                f"Name={DISPLAY_NAME}",
+                "Comment=Keeps bookings and staff calendars in sync",
+                f"Exec={_desktop_exec(command)}",
+                f"Icon={APP_ID}",
+                "Terminal=false",
+                "X-GNOME-Autostart-enabled=true",
+                "",
+            ]
+        )
         tmp = path.with_suffix(".tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)

@@ -22,7 +22,13 @@ from bizcal_desktop.ui.base_window import BaseWindow
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.models.timeline import Timeline, load_timeline
 from bizcal_desktop.ui.tasks import off_thread
-from bizcal_desktop.ui.timeline_widget import BOOKING_COLOUR, BUSY_COLOURS, OPEN_COLOUR, SLOT_COLOUR, TimelineWidget
+from bizcal_desktop.ui.timeline_widget import (
+    BOOKING_COLOUR,
+    BUSY_COLOURS,
+    OPEN_COLOUR,
+    SLOT_COLOUR,
+    TimelineWidget,
+)
 
 
 def _swatch(colour: str, text: str) -> str:
@@ -120,21 +126,31 @@ class AvailabilityWindow(BaseWindow):
         if days == 7:
             start -= timedelta(days=start.weekday())
         self.timeline = await off_thread(
-            load_timeline, self.services, self.staff.currentData(), self.service.currentData(), start, days)
+            load_timeline, self.services, self.staff.currentData(), self.service.currentData(), start, days
+        )
         self.picture.set_timeline(self.timeline)
-        parts = [_swatch(OPEN_COLOUR, self.tr("working hours")), _swatch(BOOKING_COLOUR, self.tr("booking")),
-                 _swatch("#ffb300", self.tr("buffer")), _swatch(SLOT_COLOUR, self.tr("free slot start"))]
+        parts = [
+            _swatch(OPEN_COLOUR, self.tr("working hours")),
+            _swatch(BOOKING_COLOUR, self.tr("booking")),
+            _swatch("#ffb300", self.tr("buffer")),
+            _swatch(SLOT_COLOUR, self.tr("free slot start")),
+        ]
         for i, name in enumerate(self.timeline.calendars):
-            parts.append(_swatch(BUSY_COLOURS[i % len(BUSY_COLOURS)], self.tr("busy in {name}").format(name=name)))
+            parts.append(
+                _swatch(BUSY_COLOURS[i % len(BUSY_COLOURS)], self.tr("busy in {name}").format(name=name))
+            )
         self.legend.setText("&nbsp;&nbsp; ".join(parts))
         free = sum(len(d.slots) for d in self.timeline.days)
-        self.show_message(self.tr("Times in {zone}; {n} free start times shown.").format(zone=self.timeline.zone, n=free))
+        self.show_message(
+            self.tr("Times in {zone}; {n} free start times shown.").format(zone=self.timeline.zone, n=free)
+        )
 
     async def explain(self, at: datetime) -> str:
         if self.timeline is None:
             return ""
-        result = await off_thread(self.services.availability.explain, self.timeline.staff_id,
-                                  self.timeline.service_id, at)
+        result = await off_thread(
+            self.services.availability.explain, self.timeline.staff_id, self.timeline.service_id, at
+        )
         local = at.astimezone(ZoneInfo(self.timeline.zone))
         if result.offered:
             text = self.tr("{when}: free — this time can be booked.").format(when=f"{local:%a %H:%M}")
@@ -156,5 +172,7 @@ class AvailabilityWindow(BaseWindow):
         failed = getattr(report, "failed", 0)
         await self.refresh()
         if failed:
-            self.show_message(self.tr("{n} calendar(s) could not be read; shown times may be stale.").format(n=failed),
-                              error=True)
+            self.show_message(
+                self.tr("{n} calendar(s) could not be read; shown times may be stale.").format(n=failed),
+                error=True,
+            )

@@ -30,7 +30,9 @@ def error_text(exc: BaseException) -> str:
 class BaseWindow(QWidget):
     """A top-level window bound to the controller, with ``refresh()`` run off the Qt thread."""
 
-    def __init__(self, controller: DesktopController, title: str, icon_name: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, controller: DesktopController, title: str, icon_name: str, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.controller = controller
         self.services = controller.services

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
@@ -21,7 +22,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QVBoxLayout,
     QWidget,
-    QComboBox,
 )
 
 from bizcal_desktop.domain.time_range import TimeRange
@@ -37,7 +37,10 @@ class BookingDialog(QDialog):
     """``booking=None`` makes a new booking; otherwise it reschedules ``booking``."""
 
     def __init__(
-        self, controller: DesktopController, day: date, booking: BookingView | None = None,
+        self,
+        controller: DesktopController,
+        day: date,
+        booking: BookingView | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -73,14 +76,19 @@ class BookingDialog(QDialog):
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #c62828;")
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(self.tr("Reschedule") if booking else self.tr("Book"))
 
         layout = QVBoxLayout(self)
         if booking is not None:
-            who = QLabel(self.tr("{service} – {customer} with {staff}").format(
-                service=booking.service_name, customer=booking.customer_name, staff=booking.staff_name))
+            who = QLabel(
+                self.tr("{service} – {customer} with {staff}").format(
+                    service=booking.service_name, customer=booking.customer_name, staff=booking.staff_name
+                )
+            )
             who.setStyleSheet("font-weight: bold;")
             layout.addWidget(who)
         layout.addLayout(form)
@@ -120,7 +128,9 @@ class BookingDialog(QDialog):
             self.staff.setCurrentIndex(self.staff.findData(self.booking.staff_id))
             self.service.setCurrentIndex(self.service.findData(self.booking.service_id))
         if not staff or not services:
-            self.slot_hint.setText(self.tr("Add a staff member and a service first (bizcal staff add / service add)."))
+            self.slot_hint.setText(
+                self.tr("Add a staff member and a service first (bizcal staff add / service add).")
+            )
             return
         await self._load_slots()
 
@@ -151,7 +161,9 @@ class BookingDialog(QDialog):
         if slots:
             self.slot_hint.setText(self.tr("Times in {zone}.").format(zone=zone))
         else:
-            self.slot_hint.setText(self.tr("No free time on this day; try another day (Availability shows why)."))
+            self.slot_hint.setText(
+                self.tr("No free time on this day; try another day (Availability shows why).")
+            )
         self._update_ok()
 
     # ----- saving ------------------------------------------------------------------------------------
@@ -171,8 +183,11 @@ class BookingDialog(QDialog):
         try:
             if self.booking is None:
                 self.result_booking = await off_thread(
-                    self.services.bookings.add, self.staff.currentData(), self.service.currentData(),
-                    self.customer.text(), start,
+                    self.services.bookings.add,
+                    self.staff.currentData(),
+                    self.service.currentData(),
+                    self.customer.text(),
+                    start,
                 )
             else:
                 self.result_booking = await off_thread(self.services.bookings.move, self.booking.id, start)

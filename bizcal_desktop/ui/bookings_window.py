@@ -169,11 +169,15 @@ class BookingsWindow(BaseWindow):
         if booking is None:
             return None
         self.confirm_box = confirm(
-            self, self.tr("Cancel booking"),
+            self,
+            self.tr("Cancel booking"),
             self.tr("Cancel {service} for {customer} ({when})? The calendar event will be deleted.").format(
-                service=booking.service_name, customer=booking.customer_name,
-                when=f"{booking.start.astimezone(ZoneInfo(booking.timezone)):%Y-%m-%d %H:%M}"),
-            self.tr("Cancel booking"), lambda: self.run(self.cancel_booking(booking.id)),
+                service=booking.service_name,
+                customer=booking.customer_name,
+                when=f"{booking.start.astimezone(ZoneInfo(booking.timezone)):%Y-%m-%d %H:%M}",
+            ),
+            self.tr("Cancel booking"),
+            lambda: self.run(self.cancel_booking(booking.id)),
         )
         return self.confirm_box
 
@@ -181,4 +185,6 @@ class BookingsWindow(BaseWindow):
         await off_thread(self.services.bookings.cancel, booking_id)
         self.controller.request_drain()
         await self.refresh()
-        self.show_message(self.tr("Booking {id} cancelled; its calendar event is being removed.").format(id=booking_id))
+        self.show_message(
+            self.tr("Booking {id} cancelled; its calendar event is being removed.").format(id=booking_id)
+        )

@@ -32,7 +32,9 @@ _BAD_STYLE = "color: #c62828;"
 
 
 class CalDAVWizard(QDialog):
-    def __init__(self, controller: DesktopController, staff_id: int | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, controller: DesktopController, staff_id: int | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.controller = controller
         self.services = controller.services
@@ -130,12 +132,18 @@ class CalDAVWizard(QDialog):
                 self.server.setPlaceholderText("https://dav.example.com/")
         self.server.blockSignals(False)
         self.username.setPlaceholderText(
-            self.tr("Apple ID e-mail") if preset.key == "icloud" else self.tr("User name or e-mail"))
+            self.tr("Apple ID e-mail") if preset.key == "icloud" else self.tr("User name or e-mail")
+        )
         self._fields_changed()
 
     def _fields(self) -> tuple[str, ...]:
-        return (str(self.staff.currentData()), self.provider.currentData(), self.server.text().strip(),
-                self.username.text().strip(), self.password.text())
+        return (
+            str(self.staff.currentData()),
+            self.provider.currentData(),
+            self.server.text().strip(),
+            self.username.text().strip(),
+            self.password.text(),
+        )
 
     def _fields_changed(self) -> None:
         """Any change voids the last test: Save needs a passing test of what is on screen."""
@@ -148,7 +156,9 @@ class CalDAVWizard(QDialog):
             self.result.setStyleSheet("")
         complete = all(self._fields()[2:]) and self.staff.currentData() is not None
         self.test_button.setEnabled(complete and not self.testing)
-        self.save_button.setEnabled(self._passed is not None and self.calendar.count() > 0 and not self.testing)
+        self.save_button.setEnabled(
+            self._passed is not None and self.calendar.count() > 0 and not self.testing
+        )
 
     # ----- actions ---------------------------------------------------------------------------------------
     def server_url(self) -> str:
@@ -169,7 +179,8 @@ class CalDAVWizard(QDialog):
                 return None
             zone = self._zones.get(self.staff.currentData(), "UTC")
             check = await self.services.connections.test_caldav(
-                url, self.username.text().strip(), self.password.text(), None, zone)
+                url, self.username.text().strip(), self.password.text(), None, zone
+            )
         finally:
             self.testing = False
         if self._fields() != fields:  # edited while the test ran: the result is about old input
@@ -216,15 +227,22 @@ class CalDAVWizard(QDialog):
         self.save_button.setEnabled(False)
         # One more check against the chosen calendar: it must exist and take writes.
         check = await self.services.connections.test_caldav(
-            url, username, self.password.text(), href, self._zones.get(staff_id, "UTC"))
+            url, username, self.password.text(), href, self._zones.get(staff_id, "UTC")
+        )
         if not check.ok:
             self._fail(check.message)
             return None
         self.saved = await off_thread(
             lambda: self.services.connections.save_connection(
-                staff=staff_id, provider="caldav", provider_type=preset.key,
-                display_name=f"{preset.label} – {username}", server_url=url, username=username,
-                calendar_id=chosen.calendar_id, calendar_href=href, calendar_name=chosen.name,
+                staff=staff_id,
+                provider="caldav",
+                provider_type=preset.key,
+                display_name=f"{preset.label} – {username}",
+                server_url=url,
+                username=username,
+                calendar_id=chosen.calendar_id,
+                calendar_href=href,
+                calendar_name=chosen.name,
                 secrets={"password": self.password.text()},
             )
         )

@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QWidget,
+)
 
 from bizcal_desktop.services.connections import ConnectionView
 from bizcal_desktop.services.status import MappingRow
 from bizcal_desktop.ui.base_window import BaseWindow
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.formatting import local_time_text
-from bizcal_desktop.ui.models.mappings import mappings_model
 from bizcal_desktop.ui.models.connections import provider_text, status_text
+from bizcal_desktop.ui.models.mappings import mappings_model
 from bizcal_desktop.ui.tasks import off_thread
 
 
 class ConnectionDetailsWindow(BaseWindow):
-    def __init__(self, controller: DesktopController, connection: ConnectionView, parent: QWidget | None = None) -> None:
-        super().__init__(controller, self.tr("{name} — Details").format(name=connection.display_name),
-                         "integrations", parent)
+    def __init__(
+        self, controller: DesktopController, connection: ConnectionView, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(
+            controller,
+            self.tr("{name} — Details").format(name=connection.display_name),
+            "integrations",
+            parent,
+        )
         self.connection = connection
         self.resize(900, 460)
         self.summary = QLabel()
@@ -52,13 +66,21 @@ class ConnectionDetailsWindow(BaseWindow):
         self.connection = c
         rows = await off_thread(self.controller.status_service.mappings, c.id)
         failed = sum(1 for m in rows if m.state == "failed")
-        self.summary.setText(self.tr(
-            "<b>{name}</b> ({provider}) for {staff} — calendar “{calendar}”<br>"
-            "Status: {status} · last success: {last} · {count} events, {failed} failed").format(
-                name=c.display_name, provider=provider_text(c), staff=c.staff_name,
-                calendar=c.calendar_name or c.calendar_id or "", status=status_text(c),
+        self.summary.setText(
+            self.tr(
+                "<b>{name}</b> ({provider}) for {staff} — calendar “{calendar}”<br>"
+                "Status: {status} · last success: {last} · {count} events, {failed} failed"
+            ).format(
+                name=c.display_name,
+                provider=provider_text(c),
+                staff=c.staff_name,
+                calendar=c.calendar_name or c.calendar_id or "",
+                status=status_text(c),
                 last=local_time_text(c.last_success_at) if c.last_success_at else self.tr("never"),
-                count=len(rows), failed=failed))
+                count=len(rows),
+                failed=failed,
+            )
+        )
         self.model.set_rows(rows)
         self.show_message(c.last_error or "" if c.status != "active" else "", error=True)
         self._selection_changed()
@@ -79,6 +101,8 @@ class ConnectionDetailsWindow(BaseWindow):
         report = await self.controller.retry_mapping(m.id)
         await self.refresh()
         if report.failed:
-            self.show_message(self.tr("Booking {id} failed again: see its error.").format(id=m.booking_id), error=True)
+            self.show_message(
+                self.tr("Booking {id} failed again: see its error.").format(id=m.booking_id), error=True
+            )
         else:
             self.show_message(self.tr("Booking {id} is in the calendar now.").format(id=m.booking_id))

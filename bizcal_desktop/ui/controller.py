@@ -157,8 +157,10 @@ class DesktopController(QObject):
         self._resync_ids, self._resync_done = set(booking_ids), set()
         relay = None
         if progress is not None:
+
             def relay(done: int, all_: int) -> None:
                 progress(done, all_)
+
             self.resync_progress.connect(relay)
         try:
             self.resync_progress.emit(0, total)
@@ -176,9 +178,9 @@ class DesktopController(QObject):
         current = {p.connection_id for p in summary.problems}
         for p in summary.problems:
             if p.connection_id not in self._known_problems:
-                detail = self.tr("{name} of {staff} is {status}: reconnect it in Calendar Integrations.").format(
-                    name=p.display_name, staff=p.staff_name, status=p.status.replace("_", " ")
-                )
+                detail = self.tr(
+                    "{name} of {staff} is {status}: reconnect it in Calendar Integrations."
+                ).format(name=p.display_name, staff=p.staff_name, status=p.status.replace("_", " "))
                 self.problem.emit(ProblemKind.CONNECTION_DOWN, f"connection:{p.connection_id}", detail)
         self._known_problems = current
         self.status = summary
@@ -248,4 +250,4 @@ def _guardian_work(guardian: Any | None) -> Callable[[], Any] | None:
     return fn if callable(fn) else None
 
 
-__all__ = ["DesktopController", "GUARDIAN", "optional_service"]
+__all__ = ["GUARDIAN", "DesktopController", "optional_service"]

@@ -9,7 +9,16 @@ from __future__ import annotations
 import asyncio
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from bizcal_desktop.services.connections import ConnectionView
 from bizcal_desktop.ui.base_window import error_text
@@ -29,7 +38,9 @@ def google_connect_available(controller: DesktopController) -> bool:
 
 
 class GoogleConnectDialog(QDialog):
-    def __init__(self, controller: DesktopController, staff_id: int | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, controller: DesktopController, staff_id: int | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.controller = controller
         self.services = controller.services
@@ -41,9 +52,12 @@ class GoogleConnectDialog(QDialog):
         form = QFormLayout()
         self.staff = QComboBox()
         form.addRow(self.tr("Staff member:"), self.staff)
-        intro = QLabel(self.tr(
-            "Your browser opens Google's sign-in page. Allow BizCal to manage the calendar, then come "
-            "back here; bookings are written into the account's primary calendar."))
+        intro = QLabel(
+            self.tr(
+                "Your browser opens Google's sign-in page. Allow BizCal to manage the calendar, then come "
+                "back here; bookings are written into the account's primary calendar."
+            )
+        )
         intro.setWordWrap(True)
         self.link = QLabel()
         self.link.setWordWrap(True)
@@ -82,10 +96,14 @@ class GoogleConnectDialog(QDialog):
         self._task = spawn(self._connect(), on_error=self._show_error)
 
     def _show_url(self, url: str) -> None:
-        self.link.setText(self.tr('If no browser opened, open <a href="{url}">this sign-in page</a>.').format(url=url))
+        self.link.setText(
+            self.tr('If no browser opened, open <a href="{url}">this sign-in page</a>.').format(url=url)
+        )
 
     async def _connect(self) -> None:
-        self.saved = await self.services.connections.connect_google(self.staff.currentData(), on_url=self._show_url)
+        self.saved = await self.services.connections.connect_google(
+            self.staff.currentData(), on_url=self._show_url
+        )
         self.controller.data_changed.emit()
         self.controller.request_drain()
         self.accept()

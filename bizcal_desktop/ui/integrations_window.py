@@ -137,7 +137,9 @@ class IntegrationsWindow(BaseWindow):
             return
         await off_thread(self.services.connections.set_default, c.id)
         await self.refresh()
-        self.show_message(self.tr("New bookings of {staff} go to {name}.").format(staff=c.staff_name, name=c.display_name))
+        self.show_message(
+            self.tr("New bookings of {staff} go to {name}.").format(staff=c.staff_name, name=c.display_name)
+        )
 
     def open_details(self) -> ConnectionDetailsWindow | None:
         c = self.selected_connection()
@@ -156,10 +158,14 @@ class IntegrationsWindow(BaseWindow):
         if c is None:
             return None
         self.confirm_box = confirm(
-            self, self.tr("Disconnect calendar"),
-            self.tr("Disconnect {name} from {staff}? Its password or token is deleted from the keychain; "
-                    "events already written stay in the calendar.").format(name=c.display_name, staff=c.staff_name),
-            self.tr("Disconnect"), lambda: self.run(self.disconnect(c.id)),
+            self,
+            self.tr("Disconnect calendar"),
+            self.tr(
+                "Disconnect {name} from {staff}? Its password or token is deleted from the keychain; "
+                "events already written stay in the calendar."
+            ).format(name=c.display_name, staff=c.staff_name),
+            self.tr("Disconnect"),
+            lambda: self.run(self.disconnect(c.id)),
         )
         return self.confirm_box
 

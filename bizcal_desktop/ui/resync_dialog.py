@@ -19,9 +19,12 @@ class ResyncDialog(BaseWindow):
     def __init__(self, controller: DesktopController, parent: QWidget | None = None) -> None:
         super().__init__(controller, self.tr("Resync — BizCal"), "app", parent)
         self.setMinimumWidth(460)
-        intro = QLabel(self.tr(
-            "Writes every booking from the chosen day into its calendar again when the event is "
-            "missing, failed or out of date. Events that are already right are left alone."))
+        intro = QLabel(
+            self.tr(
+                "Writes every booking from the chosen day into its calendar again when the event is "
+                "missing, failed or out of date. Events that are already right are left alone."
+            )
+        )
         intro.setWordWrap(True)
         self.layout_.addWidget(intro)
         form = QFormLayout()
@@ -71,8 +74,12 @@ class ResyncDialog(BaseWindow):
         if report.bookings == 0:
             self.show_message(self.tr("Every booking from {day} is already in its calendar.").format(day=day))
         elif report.failed:
-            self.show_message(self.tr("{synced} synced, {failed} failed — see the Sync Log.").format(
-                synced=report.synced, failed=report.failed), error=True)
+            self.show_message(
+                self.tr("{synced} synced, {failed} failed — see the Sync Log.").format(
+                    synced=report.synced, failed=report.failed
+                ),
+                error=True,
+            )
         else:
             self.show_message(self.tr("{synced} calendar events written.").format(synced=report.synced))
         self.controller.data_changed.emit()

@@ -29,8 +29,15 @@ from bizcal_desktop.ui.base_window import BaseWindow
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.tasks import off_thread
 
-DAYS = (("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"),
-        ("fri", "Friday"), ("sat", "Saturday"), ("sun", "Sunday"))
+DAYS = (
+    ("mon", "Monday"),
+    ("tue", "Tuesday"),
+    ("wed", "Wednesday"),
+    ("thu", "Thursday"),
+    ("fri", "Friday"),
+    ("sat", "Saturday"),
+    ("sun", "Sunday"),
+)
 
 
 def _spin(minimum: int, maximum: int, suffix: str, step: int = 1) -> QSpinBox:
@@ -42,8 +49,9 @@ def _spin(minimum: int, maximum: int, suffix: str, step: int = 1) -> QSpinBox:
 
 
 class SettingsWindow(BaseWindow):
-    def __init__(self, controller: DesktopController, autostart: Autostart | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, controller: DesktopController, autostart: Autostart | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(controller, self.tr("Settings — BizCal"), "settings", parent)
         self.autostart = autostart or Autostart()
         self.setMinimumWidth(560)

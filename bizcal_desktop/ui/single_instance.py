@@ -56,6 +56,7 @@ class SingleInstanceServer(QObject):
         self._server = QLocalServer(self)
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self._server.newConnection.connect(self._accept)
+        self._sockets: set[QLocalSocket] = set()
 
     def listen(self) -> bool:
         """Start listening; removes a stale socket a crashed instance left behind."""
@@ -68,15 +69,31 @@ class SingleInstanceServer(QObject):
         return ok
 
     def close(self) -> None:
+        for socket in list(self._sockets):
+            socket.abort()
+        self._sockets.clear()
         self._server.close()
 
     def _accept(self) -> None:
         while self._server.hasPendingConnections():
             socket = self._server.nextPendingConnection()
-            socket.readyRead.connect(lambda s=socket: self._read(s))
-            socket.disconnected.connect(socket.deleteLater)
+            self._sockets.add(socket)
+            socket.readyRead.connect(self._ready_read)
+            socket.disconnected.connect(self._disconnected)
             if socket.bytesAvailable():
                 self._read(socket)
+
+    def _ready_read(self) -> None:
+        socket = self.sender()
+        if isinstance(socket, QLocalSocket):
+            self._read(socket)
+
+    def _disconnected(self) -> None:
+        socket = self.sender()
+        if isinstance(socket, QLocalSocket):
+            self._read(socket)
+            self._sockets.discard(socket)
+            socket.deleteLater()
 
     def _read(self, socket: QLocalSocket) -> None:
         data = bytes(socket.readAll().data())

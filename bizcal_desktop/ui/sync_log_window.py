@@ -38,8 +38,10 @@ class SyncLogWindow(BaseWindow):
         filters.addWidget(QLabel(self.tr("Outcome:")))
         self.outcome = QComboBox()
         for label, value in (
-            (self.tr("All"), None), (self.tr("Failures"), "failure"),
-            (self.tr("Successes"), "success"), (self.tr("Skipped"), "skipped"),
+            (self.tr("All"), None),
+            (self.tr("Failures"), "failure"),
+            (self.tr("Successes"), "success"),
+            (self.tr("Skipped"), "skipped"),
         ):
             self.outcome.addItem(label, value)
         filters.addWidget(self.outcome)

@@ -45,7 +45,7 @@ def spawn(
             try:
                 on_error(exc)
                 return
-            except Exception:  # noqa: BLE001 - reporting must not raise into the loop
+            except Exception:
                 log.exception("error handler failed")
         log.error("background task failed", exc_info=exc)
 

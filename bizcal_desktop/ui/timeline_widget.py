@@ -51,7 +51,9 @@ class TimelineWidget(QWidget):
         self.timeline = timeline
         tz = ZoneInfo(timeline.zone)
         hours = [r.start.astimezone(tz).hour for d in timeline.days for r in d.open]
-        ends = [(r.end - timedelta(microseconds=1)).astimezone(tz).hour + 1 for d in timeline.days for r in d.open]
+        ends = [
+            (r.end - timedelta(microseconds=1)).astimezone(tz).hour + 1 for d in timeline.days for r in d.open
+        ]
         self.first_hour = max(0, min(hours, default=8) - 1)
         self.last_hour = min(24, max(ends, default=18) + 1)
         self.updateGeometry()
@@ -73,9 +75,13 @@ class TimelineWidget(QWidget):
         base = datetime.combine(day.day, datetime.min.time())
         hours = (local.replace(tzinfo=None) - base).total_seconds() / 3600
         hours = min(max(hours, self.first_hour), self.last_hour)
-        return LABEL_WIDTH + (hours - self.first_hour) / (self.last_hour - self.first_hour) * self._plot_width()
+        return (
+            LABEL_WIDTH + (hours - self.first_hour) / (self.last_hour - self.first_hour) * self._plot_width()
+        )
 
-    def _rect(self, row: int, day: TimelineDay, span: TimeRange, tz: ZoneInfo, top: float, height: float) -> QRectF:
+    def _rect(
+        self, row: int, day: TimelineDay, span: TimeRange, tz: ZoneInfo, top: float, height: float
+    ) -> QRectF:
         x1, x2 = self._x(day, span.start, tz), self._x(day, span.end, tz)
         y = HEADER_HEIGHT + row * ROW_HEIGHT
         return QRectF(x1, y + top, max(1.0, x2 - x1), height)
@@ -88,7 +94,9 @@ class TimelineWidget(QWidget):
         if pos.y() < HEADER_HEIGHT or row >= len(self.timeline.days):
             return None
         day = self.timeline.days[row]
-        hours = self.first_hour + (pos.x() - LABEL_WIDTH) / self._plot_width() * (self.last_hour - self.first_hour)
+        hours = self.first_hour + (pos.x() - LABEL_WIDTH) / self._plot_width() * (
+            self.last_hour - self.first_hour
+        )
         if not self.first_hour <= hours < self.last_hour:
             return None
         minutes = int(hours * 60) // 5 * 5
@@ -113,7 +121,9 @@ class TimelineWidget(QWidget):
         for h in range(self.first_hour, self.last_hour + 1):
             x = LABEL_WIDTH + (h - self.first_hour) / span * self._plot_width()
             p.setPen(grid_pen)
-            p.drawLine(int(x), HEADER_HEIGHT - 4, int(x), HEADER_HEIGHT + len(self.timeline.days) * ROW_HEIGHT)
+            p.drawLine(
+                int(x), HEADER_HEIGHT - 4, int(x), HEADER_HEIGHT + len(self.timeline.days) * ROW_HEIGHT
+            )
             if h < self.last_hour:
                 p.setPen(text_pen)
                 p.drawText(QRectF(x + 2, 2, 60, HEADER_HEIGHT - 6), Qt.AlignmentFlag.AlignLeft, f"{h:02d}:00")
@@ -121,8 +131,11 @@ class TimelineWidget(QWidget):
             y = HEADER_HEIGHT + row * ROW_HEIGHT
             p.setPen(text_pen)
             p.setFont(self.font())
-            p.drawText(QRectF(6, y, LABEL_WIDTH - 10, ROW_HEIGHT), Qt.AlignmentFlag.AlignVCenter,
-                       day.day.strftime("%a %d %b"))
+            p.drawText(
+                QRectF(6, y, LABEL_WIDTH - 10, ROW_HEIGHT),
+                Qt.AlignmentFlag.AlignVCenter,
+                day.day.strftime("%a %d %b"),
+            )
             row_rect = QRectF(LABEL_WIDTH, y + 4, self._plot_width(), ROW_HEIGHT - 8)
             p.fillRect(row_rect, QColor(CLOSED_COLOUR))
             for r in day.open:
@@ -131,14 +144,19 @@ class TimelineWidget(QWidget):
                 p.fillRect(self._rect(row, day, r, tz, 6, ROW_HEIGHT - 26), QBrush(BUFFER_COLOUR))
             p.setFont(small)
             for b in day.blocks:
-                colour = QColor(BOOKING_COLOUR if b.kind == "booking" else BUSY_COLOURS[b.calendar % len(BUSY_COLOURS)])
+                colour = QColor(
+                    BOOKING_COLOUR if b.kind == "booking" else BUSY_COLOURS[b.calendar % len(BUSY_COLOURS)]
+                )
                 rect = self._rect(row, day, b.range, tz, 10, ROW_HEIGHT - 38)
                 p.setPen(Qt.PenStyle.NoPen)
                 p.setBrush(colour)
                 p.drawRoundedRect(rect, 3, 3)
                 p.setPen(QPen(QColor("white")))
-                p.drawText(rect.adjusted(3, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                           p.fontMetrics().elidedText(b.label, Qt.TextElideMode.ElideRight, int(rect.width()) - 5))
+                p.drawText(
+                    rect.adjusted(3, 0, -2, 0),
+                    Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                    p.fontMetrics().elidedText(b.label, Qt.TextElideMode.ElideRight, int(rect.width()) - 5),
+                )
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QColor(SLOT_COLOUR))
             for s in day.slots:

@@ -33,7 +33,9 @@ class Tray(QObject):
     open_requested = Signal(str)
     quit_requested = Signal()
 
-    def __init__(self, controller: DesktopController, windows: set[str], parent: QObject | None = None) -> None:
+    def __init__(
+        self, controller: DesktopController, windows: set[str], parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self._controller = controller
         self.icon = QSystemTrayIcon(self)
@@ -71,9 +73,14 @@ class Tray(QObject):
         self.menu.addSeparator()
         self._add("bookings", self.tr("Bookings…"), lambda: self.open_requested.emit("bookings"))
         if "availability" in windows:
-            self._add("availability", self.tr("Availability…"), lambda: self.open_requested.emit("availability"))
-        self._add("integrations", self.tr("Calendar Integrations…"),
-                  lambda: self.open_requested.emit("integrations"))
+            self._add(
+                "availability", self.tr("Availability…"), lambda: self.open_requested.emit("availability")
+            )
+        self._add(
+            "integrations",
+            self.tr("Calendar Integrations…"),
+            lambda: self.open_requested.emit("integrations"),
+        )
         self._add("sync_log", self.tr("Sync Log…"), lambda: self.open_requested.emit("sync_log"))
         self.menu.addSeparator()
         pause = self._add("pause", self.tr("Pause syncing"), lambda checked: c.set_paused(bool(checked)))
@@ -126,5 +133,7 @@ class Tray(QObject):
             )
         )
         for p in summary.problems[:3]:
-            lines.append(self.tr("{name}: {status}").format(name=p.display_name, status=p.status.replace("_", " ")))
+            lines.append(
+                self.tr("{name}: {status}").format(name=p.display_name, status=p.status.replace("_", " "))
+            )
         return "\n".join(lines)

@@ -22,8 +22,8 @@ import keyring
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.fixtures.radicale import RadicaleServer, free_port  # noqa: E402
-from tests.support.memory_keyring import MemoryKeyring  # noqa: E402
+from tests.fixtures.radicale import RadicaleServer, free_port
+from tests.support.memory_keyring import MemoryKeyring
 
 OUT = Path(__file__).resolve().parent
 
@@ -37,11 +37,22 @@ def next_weekday(start: datetime) -> datetime:
 
 def busy_ics(uid: str, start: datetime, end: datetime, title: str) -> str:
     fmt = "%Y%m%dT%H%M%SZ"
-    return "\r\n".join([
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//screenshots//EN", "BEGIN:VEVENT", f"UID:{uid}",
-        f"DTSTAMP:{datetime.now(UTC):{fmt}}", f"DTSTART:{start.astimezone(UTC):{fmt}}",
-        f"DTEND:{end.astimezone(UTC):{fmt}}", f"SUMMARY:{title}", "END:VEVENT", "END:VCALENDAR", "",
-    ])
+    return "\r\n".join(
+        [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            "PRODID:-//screenshots//EN",
+            "BEGIN:VEVENT",
+            f"UID:{uid}",
+            f"DTSTAMP:{datetime.now(UTC):{fmt}}",
+            f"DTSTART:{start.astimezone(UTC):{fmt}}",
+            f"DTEND:{end.astimezone(UTC):{fmt}}",
+            f"SUMMARY:{title}",
+            "END:VEVENT",
+            "END:VCALENDAR",
+            "",
+        ]
+    )
 
 
 async def settle(qtbot_wait, window) -> None:  # type: ignore[no-untyped-def]
@@ -88,26 +99,53 @@ async def scenario(base: Path) -> None:
         day = next_weekday(datetime.now(berlin)).date()
         cal_url = server.make_calendar("work", "Alice – Work")
         alice_conn = services.connections.save_connection(
-            staff=alice.id, provider="caldav", provider_type="nextcloud", display_name="Nextcloud – alice",
-            server_url=server.url, username=server.username, calendar_id=cal_url, calendar_href=cal_url,
-            calendar_name="Alice – Work", secrets={"password": server.password})
+            staff=alice.id,
+            provider="caldav",
+            provider_type="nextcloud",
+            display_name="Nextcloud – alice",
+            server_url=server.url,
+            username=server.username,
+            calendar_id=cal_url,
+            calendar_href=cal_url,
+            calendar_name="Alice – Work",
+            secrets={"password": server.password},
+        )
         dead = f"http://127.0.0.1:{free_port()}/"
         services.connections.save_connection(
-            staff=bob.id, provider="caldav", provider_type="icloud", display_name="iCloud – bob@example.com",
-            server_url=dead, username="bob@example.com", calendar_id=dead + "bob/home/",
-            calendar_href=dead + "bob/home/", calendar_name="Home", secrets={"password": "x"})
+            staff=bob.id,
+            provider="caldav",
+            provider_type="icloud",
+            display_name="iCloud – bob@example.com",
+            server_url=dead,
+            username="bob@example.com",
+            calendar_id=dead + "bob/home/",
+            calendar_href=dead + "bob/home/",
+            calendar_name="Home",
+            secrets={"password": "x"},
+        )
         for who, svc, customer, at in (
-            (alice, cut, "Emma Fischer", "09:00"), (alice, colour, "Liam Schulz", "11:00"),
-            (alice, cut, "Mia Wagner", "15:00"), (bob, cut, "Noah Becker", "10:00"),
+            (alice, cut, "Emma Fischer", "09:00"),
+            (alice, colour, "Liam Schulz", "11:00"),
+            (alice, cut, "Mia Wagner", "15:00"),
+            (bob, cut, "Noah Becker", "10:00"),
             (bob, colour, "Lena Hoffmann", "13:30"),
         ):
             services.bookings.add(who.id, svc.id, customer, f"{day.isoformat()}T{at}")
         reader = CalendarReader(cal_url, server.username, server.password)
         lunch = datetime.combine(day, datetime.min.time(), berlin)
-        reader.put(f"{uuid.uuid4().hex}.ics", busy_ics(uuid.uuid4().hex, lunch + timedelta(hours=13),
-                                                         lunch + timedelta(hours=14), "Dentist"))
-        reader.put(f"{uuid.uuid4().hex}.ics", busy_ics(uuid.uuid4().hex, lunch + timedelta(days=1, hours=9),
-                                                         lunch + timedelta(days=1, hours=12), "Training"))
+        reader.put(
+            f"{uuid.uuid4().hex}.ics",
+            busy_ics(uuid.uuid4().hex, lunch + timedelta(hours=13), lunch + timedelta(hours=14), "Dentist"),
+        )
+        reader.put(
+            f"{uuid.uuid4().hex}.ics",
+            busy_ics(
+                uuid.uuid4().hex,
+                lunch + timedelta(days=1, hours=9),
+                lunch + timedelta(days=1, hours=12),
+                "Training",
+            ),
+        )
 
         desktop = DesktopApp(services)
         desktop.controller.scheduler.pause()
@@ -120,7 +158,9 @@ async def scenario(base: Path) -> None:
         strip = QPixmap(6 * 72, 72)
         strip.fill()
         painter = QPainter(strip)
-        for i, (state, dark) in enumerate((s, d) for d in (False, True) for s in ("idle", "syncing", "attention")):
+        for i, (state, dark) in enumerate(
+            (s, d) for d in (False, True) for s in ("idle", "syncing", "attention")
+        ):
             if dark:
                 painter.fillRect(i * 72, 0, 72, 72, resources.QGuiApplication.palette().dark())
             painter.drawPixmap(i * 72 + 4, 4, resources.icon(f"tray-{state}", dark=dark).pixmap(64, 64))

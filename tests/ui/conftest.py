@@ -10,18 +10,18 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
-import qasync  # noqa: E402
-from PySide6.QtCore import QEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+import pytest
+import qasync
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication
 
-from bizcal_desktop.ui.tasks import running_tasks  # noqa: E402
+from bizcal_desktop.ui.tasks import running_tasks
 
 
 @pytest.fixture(scope="session")
@@ -89,10 +89,16 @@ def sample(services):  # type: ignore[no-untyped-def]
 def connect_radicale(services, staff_id: int, calendar) -> int:  # type: ignore[no-untyped-def]
     """Save a working CalDAV connection to a Radicale calendar (as the wizard would); its id."""
     view = services.connections.save_connection(
-        staff=staff_id, provider="caldav", provider_type="generic",
-        display_name=f"Radicale – {calendar.username}", server_url=calendar.server.url,
-        username=calendar.username, calendar_id=calendar.url, calendar_href=calendar.url,
-        calendar_name=calendar.display_name, secrets={"password": calendar.password},
+        staff=staff_id,
+        provider="caldav",
+        provider_type="generic",
+        display_name=f"Radicale – {calendar.username}",
+        server_url=calendar.server.url,
+        username=calendar.username,
+        calendar_id=calendar.url,
+        calendar_href=calendar.url,
+        calendar_name=calendar.display_name,
+        secrets={"password": calendar.password},
     )
     return view.id
 
@@ -101,9 +107,15 @@ def connect_broken(services, staff_id: int, port: int) -> int:  # type: ignore[n
     """A CalDAV connection whose server refuses connections (nothing listens on ``port``)."""
     url = f"http://127.0.0.1:{port}/alice/cal/"
     view = services.connections.save_connection(
-        staff=staff_id, provider="caldav", provider_type="generic", display_name="Unreachable",
-        server_url=f"http://127.0.0.1:{port}/", username="alice", calendar_id=url,
-        calendar_href=url, calendar_name="Gone", secrets={"password": "x"},
+        staff=staff_id,
+        provider="caldav",
+        provider_type="generic",
+        display_name="Unreachable",
+        server_url=f"http://127.0.0.1:{port}/",
+        username="alice",
+        calendar_id=url,
+        calendar_href=url,
+        calendar_name="Gone",
+        secrets={"password": "x"},
     )
     return view.id
-

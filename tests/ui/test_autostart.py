@@ -15,12 +15,12 @@ def test_linux_autostart_file_is_written_and_removed(tmp_path: Path) -> None:
     auto.enable(["/opt/BizCal Desktop/bin/bizcal-desktop", "--data-dir", "/home/a b/data"])
     assert auto.path == tmp_path / "cfg" / "autostart" / "bizcal-desktop.desktop"
     assert auto.is_enabled()
-    entries = dict(
-        line.split("=", 1) for line in auto.path.read_text().splitlines() if "=" in line
-    )
+    entries = dict(line.split("=", 1) for line in auto.path.read_text().splitlines() if "=" in line)
     assert entries["Type"] == "Application" and entries["Name"] == "BizCal Desktop"
     assert shlex.split(entries["Exec"]) == [
-        "/opt/BizCal Desktop/bin/bizcal-desktop", "--data-dir", "/home/a b/data"
+        "/opt/BizCal Desktop/bin/bizcal-desktop",
+        "--data-dir",
+        "/home/a b/data",
     ]
     auto.disable()
     assert not auto.is_enabled() and not auto.path.exists()

@@ -39,7 +39,9 @@ def window(qloop, qtbot, services):  # type: ignore[no-untyped-def]
 def test_picture_holds_hours_bookings_buffers_and_free_slots(window: AvailabilityWindow) -> None:
     [day] = window.timeline.days
     tz = ZoneInfo("Europe/Berlin")
-    assert [(f"{r.start.astimezone(tz):%H:%M}", f"{r.end.astimezone(tz):%H:%M}") for r in day.open] == [("09:00", "17:00")]
+    assert [(f"{r.start.astimezone(tz):%H:%M}", f"{r.end.astimezone(tz):%H:%M}") for r in day.open] == [
+        ("09:00", "17:00")
+    ]
     [booking] = [b for b in day.blocks if b.kind == "booking"]
     assert booking.label == "Haircut – Carla Customer"
     [buffer] = day.buffers

@@ -54,7 +54,7 @@ def test_lists_the_days_bookings(window, setup) -> None:  # type: ignore[no-unty
 
 
 def test_new_booking_offers_only_free_slots_and_saves(window, qtbot, services, setup) -> None:  # type: ignore[no-untyped-def]
-    staff, service, existing, day = setup
+    _staff, _service, _existing, day = setup
     dialog = window.open_new()
     qtbot.waitUntil(lambda: dialog.load_task.done() and dialog.slots.count() > 0)
     times = [dialog.slots.item(i).text() for i in range(dialog.slots.count())]

@@ -16,8 +16,9 @@ from tests.ui.conftest import run_async
 @pytest.fixture
 def window(qloop, qtbot, services, tmp_path: Path):  # type: ignore[no-untyped-def]
     controller = DesktopController(services)
-    w = SettingsWindow(controller, autostart=Autostart(platform="linux", home=tmp_path,
-                                                      xdg_config_home=tmp_path / "cfg"))
+    w = SettingsWindow(
+        controller, autostart=Autostart(platform="linux", home=tmp_path, xdg_config_home=tmp_path / "cfg")
+    )
     qtbot.addWidget(w)
     w.show()
     qtbot.waitUntil(lambda: w.last_refresh is not None and w.last_refresh.done())
@@ -30,7 +31,9 @@ def test_shows_the_defaults(window: SettingsWindow) -> None:
     assert window.import_interval.value() == 60
 
 
-def test_save_updates_settings_autostart_and_the_import_timer(window: SettingsWindow, qtbot, services) -> None:  # type: ignore[no-untyped-def]
+def test_save_updates_settings_autostart_and_the_import_timer(
+    window: SettingsWindow, qtbot, services
+) -> None:  # type: ignore[no-untyped-def]
     window.timezone.setCurrentText("Europe/Berlin")
     window.day_open["sat"].setChecked(True)
     window.day_hours["sat"].setText("10:00-12:00, 13:00 - 15:00")

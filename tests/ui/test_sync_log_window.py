@@ -40,7 +40,9 @@ def test_failures_filter_retry_and_copy(  # type: ignore[no-untyped-def]
     assert {e.outcome for e in entries} >= {"success", "failure"}
 
     window.show_failures()
-    qtbot.waitUntil(lambda: window.model.rowCount() > 0 and all(e.outcome == "failure" for e in window.model.rows()))
+    qtbot.waitUntil(
+        lambda: window.model.rowCount() > 0 and all(e.outcome == "failure" for e in window.model.rows())
+    )
     window.connection.setCurrentIndex(window.connection.findData(cid))
     window.booking.setText(str(booking.id))
     window.booking.editingFinished.emit()

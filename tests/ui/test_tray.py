@@ -40,7 +40,9 @@ def test_menu_lists_the_actions_this_build_supports(desktop: DesktopApp) -> None
     assert desktop.tray.actions["pause"].isCheckable()
 
 
-def test_sync_now_pushes_the_booking_to_the_calendar(desktop, qtbot, services, sample, caldav_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_sync_now_pushes_the_booking_to_the_calendar(
+    desktop, qtbot, services, sample, caldav_calendar
+) -> None:  # type: ignore[no-untyped-def]
     staff, _service, booking = sample
     connect_radicale(services, staff.id, caldav_calendar)
     desktop.controller.scheduler.pause()  # only the menu action may drain
@@ -49,8 +51,14 @@ def test_sync_now_pushes_the_booking_to_the_calendar(desktop, qtbot, services, s
     qtbot.waitUntil(lambda: services.bookings.get(booking.id).sync_state == "synced", timeout=20000)
     events = caldav_calendar.reader().events()
     assert [str(e["SUMMARY"]) for e in events] == ["Haircut – Carla Customer"]
-    qtbot.waitUntil(lambda: desktop.tray.state == TrayState.IDLE and desktop.controller.status is not None
-                    and desktop.controller.status.synced_mappings == 1, timeout=10000)
+    qtbot.waitUntil(
+        lambda: (
+            desktop.tray.state == TrayState.IDLE
+            and desktop.controller.status is not None
+            and desktop.controller.status.synced_mappings == 1
+        ),
+        timeout=10000,
+    )
     assert "1 synced" in desktop.tray.icon.toolTip()
 
 

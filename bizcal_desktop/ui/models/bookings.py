@@ -11,7 +11,12 @@ from bizcal_desktop.services.bookings import BookingView
 from bizcal_desktop.ui import resources
 from bizcal_desktop.ui.models.rows import Column, RowTableModel
 
-_SYNC_ICON = {"synced": "status-ok", "failed": "status-failed", "pending": "status-pending", "-": "status-skipped"}
+_SYNC_ICON = {
+    "synced": "status-ok",
+    "failed": "status-failed",
+    "pending": "status-pending",
+    "-": "status-skipped",
+}
 
 
 def _tr(text: str) -> str:
@@ -43,9 +48,15 @@ def bookings_model(parent=None) -> RowTableModel[BookingView]:  # type: ignore[n
             Column(_tr("Staff"), lambda b: b.staff_name),
             Column(_tr("Service"), lambda b: b.service_name),
             Column(_tr("Customer"), lambda b: b.customer_name),
-            Column(_tr("Status"), lambda b: _tr("Cancelled") if b.status == "cancelled" else _tr("Confirmed")),
-            Column(_tr("Calendar"), sync_text, icon=sync_icon,
-                   tooltip=lambda b: "\n".join(m.last_error for m in b.mappings if m.last_error) or None),
+            Column(
+                _tr("Status"), lambda b: _tr("Cancelled") if b.status == "cancelled" else _tr("Confirmed")
+            ),
+            Column(
+                _tr("Calendar"),
+                sync_text,
+                icon=sync_icon,
+                tooltip=lambda b: "\n".join(m.last_error for m in b.mappings if m.last_error) or None,
+            ),
         ],
         parent,
     )

@@ -13,8 +13,12 @@ from bizcal_desktop.ui.formatting import local_time_text
 CONNECTION_ROLE = Qt.ItemDataRole.UserRole + 20
 STAFF_ROLE = Qt.ItemDataRole.UserRole + 21
 
-_STATUS_ICON = {"active": "status-ok", "needs_reconnect": "status-failed", "deactivated": "status-failed",
-                "disconnected": "status-skipped"}
+_STATUS_ICON = {
+    "active": "status-ok",
+    "needs_reconnect": "status-failed",
+    "deactivated": "status-failed",
+    "disconnected": "status-skipped",
+}
 
 
 def _tr(text: str) -> str:
@@ -23,7 +27,9 @@ def _tr(text: str) -> str:
 
 def provider_text(c: ConnectionView) -> str:
     if c.provider == "caldav":
-        kind = {"icloud": "iCloud", "fastmail": "Fastmail", "nextcloud": "Nextcloud"}.get(c.provider_type or "", "CalDAV")
+        kind = {"icloud": "iCloud", "fastmail": "Fastmail", "nextcloud": "Nextcloud"}.get(
+            c.provider_type or "", "CalDAV"
+        )
         return kind
     return {"google": "Google", "microsoft": "Microsoft 365"}.get(c.provider, c.provider)
 
@@ -48,7 +54,9 @@ def status_icon_name(c: ConnectionView) -> str:
 HEADERS = ("Staff / account", "Provider", "Calendar", "Default", "Status", "Last success")
 
 
-def connections_model(staff: list[StaffView], connections: list[ConnectionView], parent=None) -> QStandardItemModel:  # type: ignore[no-untyped-def]
+def connections_model(
+    staff: list[StaffView], connections: list[ConnectionView], parent=None
+) -> QStandardItemModel:  # type: ignore[no-untyped-def]
     model = QStandardItemModel(parent)
     model.setHorizontalHeaderLabels([_tr(h) for h in HEADERS])
     by_staff: dict[int, list[ConnectionView]] = {}

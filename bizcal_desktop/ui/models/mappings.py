@@ -20,18 +20,27 @@ def _tr(text: str) -> str:
 def state_text(m: MappingRow) -> str:
     if m.deleted and m.state == "synced":
         return _tr("Removed (cancelled)")
-    return {"synced": _tr("In calendar"), "failed": _tr("Failed"), "pending": _tr("Waiting")}.get(m.state, m.state)
+    return {"synced": _tr("In calendar"), "failed": _tr("Failed"), "pending": _tr("Waiting")}.get(
+        m.state, m.state
+    )
 
 
 def mappings_model(parent=None) -> RowTableModel[MappingRow]:  # type: ignore[no-untyped-def]
     return RowTableModel(
         [
             Column(_tr("Booking"), lambda m: f"#{m.booking_id}", sort_key=lambda m: m.booking_id),
-            Column(_tr("When"), lambda m: f"{m.start.astimezone(ZoneInfo(m.timezone)):%Y-%m-%d %H:%M}",
-                   sort_key=lambda m: m.start),
+            Column(
+                _tr("When"),
+                lambda m: f"{m.start.astimezone(ZoneInfo(m.timezone)):%Y-%m-%d %H:%M}",
+                sort_key=lambda m: m.start,
+            ),
             Column(_tr("Booking details"), lambda m: f"{m.service_name} – {m.customer_name}"),
-            Column(_tr("Event"), state_text, icon=lambda m: resources.icon(_ICON.get(m.state, "status-pending")),
-                   tooltip=lambda m: m.last_error),
+            Column(
+                _tr("Event"),
+                state_text,
+                icon=lambda m: resources.icon(_ICON.get(m.state, "status-pending")),
+                tooltip=lambda m: m.last_error,
+            ),
             Column(_tr("Attempts"), lambda m: str(m.attempts)),
             Column(_tr("Last error"), lambda m: m.last_error or "", tooltip=lambda m: m.last_error),
         ],

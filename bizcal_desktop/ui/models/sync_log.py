@@ -47,11 +47,19 @@ def sync_log_model(connection_names: dict[int, str], parent=None) -> RowTableMod
 
     return RowTableModel(
         [
-            Column(_tr("When"), lambda e: local_time_text(e.at), icon=lambda e: outcome_icon(e.outcome),
-                   tooltip=lambda e: e.outcome, sort_key=lambda e: e.id),
+            Column(
+                _tr("When"),
+                lambda e: local_time_text(e.at),
+                icon=lambda e: outcome_icon(e.outcome),
+                tooltip=lambda e: e.outcome,
+                sort_key=lambda e: e.id,
+            ),
             Column(_tr("Action"), lambda e: e.action),
-            Column(_tr("Booking"), lambda e: "" if e.booking_id is None else str(e.booking_id),
-                   sort_key=lambda e: e.booking_id or 0),
+            Column(
+                _tr("Booking"),
+                lambda e: "" if e.booking_id is None else str(e.booking_id),
+                sort_key=lambda e: e.booking_id or 0,
+            ),
             Column(_tr("Calendar"), connection),
             Column(_tr("Message"), lambda e: e.message, tooltip=lambda e: e.message),
         ],

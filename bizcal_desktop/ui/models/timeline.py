@@ -68,8 +68,11 @@ def load_timeline(services: Services, staff_id: int, service_id: int, start_day:
     result: list[TimelineDay] = []
     for offset in range(days):
         day = start_day + timedelta(days=offset)
-        d = TimelineDay(day, local_midnight_utc(day, staff.timezone),
-                        local_midnight_utc(day + timedelta(days=1), staff.timezone))
+        d = TimelineDay(
+            day,
+            local_midnight_utc(day, staff.timezone),
+            local_midnight_utc(day + timedelta(days=1), staff.timezone),
+        )
         for open_start, open_end in hours.intervals_on(day.weekday()):
             a, z = local_interval_to_utc(day, open_start, open_end if open_end != time(0) else time.max, tz)
             if z > a:
