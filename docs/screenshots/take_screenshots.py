@@ -55,7 +55,7 @@ def busy_ics(uid: str, start: datetime, end: datetime, title: str) -> str:
     )
 
 
-async def settle(qtbot_wait, window) -> None:  # type: ignore[no-untyped-def]
+async def settle(window) -> None:  # type: ignore[no-untyped-def]
     for _ in range(200):
         await asyncio.sleep(0.02)
         task = getattr(window, "last_refresh", None)
@@ -174,7 +174,7 @@ async def scenario(base: Path) -> None:
 
         bookings = desktop.windows.open("bookings")
         bookings.set_day(day)
-        await settle(None, bookings)
+        await settle(bookings)
         bookings.table.selectRow(1)
         save(bookings, "bookings")
         dialog = bookings.open_new()
@@ -188,11 +188,11 @@ async def scenario(base: Path) -> None:
         dialog.reject()
 
         integrations = desktop.windows.open("integrations")
-        await settle(None, integrations)
+        await settle(integrations)
         integrations.select_connection(alice_conn.id)
         save(integrations, "calendar-integrations")
         details = integrations.open_details()
-        await settle(None, details)
+        await settle(details)
         save(details, "connection-details")
         details.close()
 
@@ -213,27 +213,27 @@ async def scenario(base: Path) -> None:
         wizard.reject()
 
         log = desktop.windows.open("sync_log")
-        await settle(None, log)
+        await settle(log)
         log.show_failures()
-        await settle(None, log)
+        await settle(log)
         log.select_row(0)
         await asyncio.sleep(0.1)
         save(log, "sync-log")
 
         availability = desktop.windows.open("availability")
         availability.set_day(day)
-        await settle(None, availability)
+        await settle(availability)
         availability.staff.setCurrentIndex(availability.staff.findData(alice.id))
-        await settle(None, availability)
+        await settle(availability)
         availability.service.setCurrentIndex(availability.service.findData(cut.id))
-        await settle(None, availability)
+        await settle(availability)
         dentist = lunch + timedelta(hours=13, minutes=15)
         await availability.explain(dentist.astimezone(UTC))
         save(availability, "availability")
 
         settings = SettingsWindow(desktop.controller, autostart=Autostart(platform="linux", home=base))
         settings.show()
-        await settle(None, settings)
+        await settle(settings)
         save(settings, "settings")
         settings.close()
 
