@@ -48,6 +48,9 @@ class BookingsWindow(BaseWindow):
         self.day = QDateEdit(QDate.currentDate())
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("dddd, yyyy-MM-dd")
+        # Wide enough for the longest weekday name, so no day is clipped (the size hint follows
+        # whatever day happens to be shown when the window opens).
+        self.day.setMinimumWidth(self.day.fontMetrics().horizontalAdvance("Wednesday, 2026-09-30") + 48)
         self.next_button = QPushButton("▶")
         self.next_button.setToolTip(self.tr("Next day"))
         self.today_button = QPushButton(self.tr("Today"))
