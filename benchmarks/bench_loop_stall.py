@@ -66,6 +66,7 @@ class Heartbeat:
 
 async def _measure(base: Path) -> list[tuple[str, float, str]]:
     from bizcal_desktop.config import Config
+    from bizcal_desktop.runtime import tune_garbage_collector
     from bizcal_desktop.ui.controller import DesktopController
     from bizcal_desktop.wiring import build_services
 
@@ -85,6 +86,7 @@ async def _measure(base: Path) -> list[tuple[str, float, str]]:
                     staff.id, service.id, f"Customer {i}", f"{day.isoformat()}T{9 + hour:02d}:{30 * half:02d}"
                 )
             controller = DesktopController(services)
+            tune_garbage_collector()  # as the app does once it has started
             # Bookings made before any calendar was connected: the first drain only skips them.
             await services.engine.drain()
             services.connections.save_connection(

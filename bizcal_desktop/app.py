@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 from bizcal_desktop import __version__
 from bizcal_desktop.config import Config
 from bizcal_desktop.logging_setup import configure_logging
+from bizcal_desktop.runtime import tune_garbage_collector
 from bizcal_desktop.ui import resources
 from bizcal_desktop.ui.coalescer import Notice, ProblemKind
 from bizcal_desktop.ui.controller import DesktopController
@@ -117,6 +118,7 @@ async def _run(app: QApplication, config: Config, show_window: bool, instance: S
     done = asyncio.Event()
     desktop.quit_finished.connect(done.set)
     desktop.start()
+    tune_garbage_collector()  # after start-up: every long-lived object exists now
     await done.wait()
     return 0
 
