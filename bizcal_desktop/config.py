@@ -47,11 +47,36 @@ class GoogleEndpoints:
 
 
 @dataclass(frozen=True)
+class MicrosoftEndpoints:
+    """Microsoft identity platform and Graph locations (tests point them at a loopback HTTPS fake).
+
+    ``ca_bundle`` is a PEM file of extra certificate authorities to trust for both (an enterprise's
+    TLS-inspecting proxy, or the test fake's throw-away certificate); None trusts the system's.
+    """
+
+    client_id: str | None = None
+    authority: str = "https://login.microsoftonline.com/common"
+    graph_base: str = "https://graph.microsoft.com/v1.0"
+    ca_bundle: str | None = None
+
+    @classmethod
+    def from_env(cls) -> MicrosoftEndpoints:
+        d = cls()
+        return cls(
+            client_id=os.environ.get("BIZCAL_MS_CLIENT_ID") or d.client_id,
+            authority=(os.environ.get("BIZCAL_MS_AUTHORITY") or d.authority).rstrip("/"),
+            graph_base=(os.environ.get("BIZCAL_MS_GRAPH_BASE") or d.graph_base).rstrip("/"),
+            ca_bundle=os.environ.get("BIZCAL_MS_CA_BUNDLE") or d.ca_bundle,
+        )
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything the services need to be built; made once in ``app.py`` / ``cli.py``."""
 
     data_dir: Path
     google: GoogleEndpoints = field(default_factory=GoogleEndpoints)
+    microsoft: MicrosoftEndpoints = field(default_factory=MicrosoftEndpoints)
     #: Keychain service name under which every secret of this installation is stored.
     keyring_service: str = "bizcal-desktop"
     #: How many provider calls the sync engine runs at once (CalDAV servers like <= 4).
@@ -84,6 +109,7 @@ class Config:
         return cls(
             data_dir=folder,
             google=GoogleEndpoints.from_env(),
+            microsoft=MicrosoftEndpoints.from_env(),
             keyring_service=os.environ.get("BIZCAL_KEYRING_SERVICE", "bizcal-desktop"),
             backoff_base=env_float("BIZCAL_BACKOFF_BASE", 0.5),
             backoff_cap=env_float("BIZCAL_BACKOFF_CAP", 30.0),

@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.memory_keyring import MemoryKeyring
 
-pytest_plugins = ["tests.fixtures.radicale", "tests.fixtures.google"]
+pytest_plugins = ["tests.fixtures.radicale", "tests.fixtures.google", "tests.fixtures.microsoft"]
 
 
 @pytest.fixture(autouse=True)

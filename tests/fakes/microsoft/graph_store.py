@@ -1,0 +1,329 @@
+"""One fake Outlook calendar: events with Graph v1.0 semantics, calendarView and its delta.
+
+Events keep their times as written (``dateTime`` + ``timeZone``, IANA or Windows names) and are
+answered in the zone asked with ``Prefer: outlook.timezone`` (UTC by default), as Graph does; all-day
+events stay midnight-to-midnight in whatever zone is asked. Every change bumps a sequence that
+delta tokens point into; deleted events leave a tombstone so a delta reports them as ``@removed``.
+
+Tests use ``add_event`` / ``edit_event`` / ``delete_event`` / ``expire_delta_tokens`` to play a
+person editing the calendar in Outlook; ``api_*`` methods are what the HTTP layer calls.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import re
+import secrets
+import threading
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tests.fakes.microsoft.errors import GraphError
+
+#: The few Windows zone names tests use (Outlook clients write these).
+WINDOWS_ZONES = {"W. Europe Standard Time": "Europe/Berlin", "GMT Standard Time": "Europe/London",
+                 "Eastern Standard Time": "America/New_York", "Pacific Standard Time": "America/Los_Angeles",
+                 "UTC": "UTC", "Coordinated Universal Time": "UTC"}
+_READ_ONLY = ("id", "changeKey", "@odata.etag", "createdDateTime", "lastModifiedDateTime", "type",
+              "iCalUId", "webLink", "organizer")
+_FILTER_RE = re.compile(
+    r"^singleValueExtendedProperties/any\(\s*(\w+)\s*:\s*\1/id\s+eq\s+'([^']*)'\s+and\s+\1/value\s+eq\s+'([^']*)'\s*\)$",
+    re.IGNORECASE)
+_EXPAND_RE = re.compile(r"^singleValueExtendedProperties\(\$filter=id\s+eq\s+'([^']*)'\)$", re.IGNORECASE)
+
+
+def zone_of(name: str | None) -> ZoneInfo:
+    """A Graph ``timeZone`` value as a zone; 400 TimeZoneNotSupportedException when unknown."""
+    if not name:
+        return ZoneInfo("UTC")
+    try:
+        return ZoneInfo(WINDOWS_ZONES.get(name, name))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise GraphError(400, "TimeZoneNotSupportedException",
+                         f"A valid TimeZone value must be specified. The following TimeZone value is not "
+                         f"supported: '{name}'.") from exc
+
+
+def parse_graph_time(value: dict[str, Any]) -> datetime:
+    """``{"dateTime", "timeZone"}`` → aware UTC (7 fractional digits allowed)."""
+    raw = str(value.get("dateTime") or "")
+    match = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?)(\.\d+)?(Z|[+-]\d\d:\d\d)?$", raw)
+    if not match:
+        raise GraphError(400, "ErrorInvalidRequest", f"Cannot convert '{raw}' to a dateTime.")
+    parsed = datetime.fromisoformat(match.group(1) + (match.group(2) or "")[:7])
+    if match.group(3):
+        return datetime.fromisoformat(raw[:19] + match.group(3).replace("Z", "+00:00")).astimezone(UTC)
+    return parsed.replace(tzinfo=zone_of(value.get("timeZone"))).astimezone(UTC)
+
+
+def format_graph_time(instant: datetime, zone: ZoneInfo) -> str:
+    return instant.astimezone(zone).replace(tzinfo=None).strftime("%Y-%m-%dT%H:%M:%S.0000000")
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
+
+
+class FakeOutlookCalendar:
+    """A calendar and its events; every method takes the fake's lock, so tests may call them too."""
+
+    def __init__(self, calendar_id: str, name: str, lock: threading.RLock, default: bool = False,
+                 can_edit: bool = True, owner: str = "staff@contoso.example") -> None:
+        self.id = calendar_id
+        self.name = name
+        self.default = default
+        self.can_edit = can_edit
+        self.owner = owner
+        self.events: dict[str, dict[str, Any]] = {}
+        self._lock = lock
+        self._changed_at: dict[str, int] = {}  # event id -> sequence of its last change
+        self._removed_at: dict[str, int] = {}  # deleted event id -> sequence of the deletion
+        self._seq = 0
+        self._delta_tokens: dict[str, tuple[datetime, datetime, int]] = {}
+        self._pages: dict[str, tuple[list[dict[str, Any]], str]] = {}
+
+    # ---------------------------------------------------------------- user-side simulation (tests)
+
+    def add_event(self, resource: dict[str, Any]) -> dict[str, Any]:
+        """Create an event as a person would in Outlook; returns the stored copy."""
+        with self._lock:
+            event = self._new(copy.deepcopy(resource))
+            return copy.deepcopy(event)
+
+    def edit_event(self, event_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Change an event as in Outlook (a new changeKey, so stored ETags go stale)."""
+        with self._lock:
+            event = self.events[event_id]
+            event.update(copy.deepcopy(changes))
+            self._touch(event)
+            return copy.deepcopy(event)
+
+    def delete_event(self, event_id: str) -> None:
+        with self._lock:
+            self.events.pop(event_id)
+            self._seq += 1
+            self._changed_at.pop(event_id, None)
+            self._removed_at[event_id] = self._seq
+
+    def get(self, event_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            event = self.events.get(event_id)
+            return copy.deepcopy(event) if event is not None else None
+
+    def all_events(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [copy.deepcopy(e) for e in self.events.values()]
+
+    def expire_delta_tokens(self) -> None:
+        """Every delta token issued so far is refused with 410 (Graph reset the sync state)."""
+        with self._lock:
+            self._delta_tokens.clear()
+
+    # ---------------------------------------------------------------- storage
+
+    def _touch(self, event: dict[str, Any]) -> None:
+        self._seq += 1
+        change_key = base64.b64encode(secrets.token_bytes(12)).decode()
+        event["changeKey"] = change_key
+        event["@odata.etag"] = f'W/"{change_key}"'
+        event["lastModifiedDateTime"] = _now()
+        self._changed_at[event["id"]] = self._seq
+        self._removed_at.pop(event["id"], None)
+
+    def _new(self, event: dict[str, Any]) -> dict[str, Any]:
+        for key in _READ_ONLY:
+            event.pop(key, None)
+        self._validate(event)
+        event["id"] = "AAMkAG" + base64.urlsafe_b64encode(secrets.token_bytes(24)).decode()
+        event["createdDateTime"] = _now()
+        event["type"] = "singleInstance"
+        event.setdefault("subject", "")
+        event.setdefault("showAs", "busy")
+        event.setdefault("isAllDay", False)
+        event.setdefault("isCancelled", False)
+        event.setdefault("responseStatus", {"response": "organizer", "time": "0001-01-01T00:00:00Z"})
+        event.setdefault("transactionId", None)
+        self.events[event["id"]] = event
+        self._touch(event)
+        return event
+
+    @staticmethod
+    def _validate(event: dict[str, Any]) -> None:
+        for side in ("start", "end"):
+            if not isinstance(event.get(side), dict):
+                raise GraphError(400, "ErrorInvalidRequest", f"The '{side}' property is required.")
+        start, end = parse_graph_time(event["start"]), parse_graph_time(event["end"])
+        if end < start:
+            raise GraphError(400, "ErrorInvalidRequest", "The end must not be before the start.")
+        if event.get("isAllDay"):
+            for side in ("start", "end"):
+                local = parse_graph_time(event[side]).astimezone(zone_of(event[side].get("timeZone")))
+                if local.time() != datetime.min.time():
+                    raise GraphError(400, "ErrorPropertyValidationFailure", "All-day events must start and "
+                                     "end at midnight.")
+        if event.get("showAs") not in (None, "free", "tentative", "busy", "oof", "workingElsewhere", "unknown"):
+            raise GraphError(400, "RequestBodyRead", f"Invalid showAs {event.get('showAs')!r}.")
+
+    def span(self, event: dict[str, Any]) -> tuple[datetime, datetime]:
+        return parse_graph_time(event["start"]), parse_graph_time(event["end"])
+
+    def _overlaps(self, event: dict[str, Any], start: datetime, end: datetime) -> bool:
+        s, e = self.span(event)
+        return s < end and e > start if e > s else start <= s < end
+
+    # ---------------------------------------------------------------- rendering
+
+    def render(self, event: dict[str, Any], zone: ZoneInfo, expand: str | None) -> dict[str, Any]:
+        out = {k: copy.deepcopy(v) for k, v in event.items() if k != "singleValueExtendedProperties"}
+        for side in ("start", "end"):
+            instant = parse_graph_time(event[side])
+            if event.get("isAllDay"):  # midnight-to-midnight whatever zone is asked
+                local = instant.astimezone(zone_of(event[side].get("timeZone"))).replace(tzinfo=None)
+                out[side] = {"dateTime": local.strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": zone.key}
+            else:
+                out[side] = {"dateTime": format_graph_time(instant, zone), "timeZone": zone.key}
+        if expand:
+            match = _EXPAND_RE.match(expand.strip())
+            if not match:
+                raise GraphError(400, "BadRequest", f"Parsing OData Select and Expand failed: {expand}")
+            wanted = match.group(1).lower()
+            props = [p for p in event.get("singleValueExtendedProperties") or [] if p["id"].lower() == wanted]
+            if props:
+                out["singleValueExtendedProperties"] = copy.deepcopy(props)
+        return out
+
+    # ---------------------------------------------------------------- API
+
+    def api_create(self, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            if not self.can_edit:
+                raise GraphError(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+            txn = payload.get("transactionId")
+            if txn:
+                for event in self.events.values():
+                    if event.get("transactionId") == txn:
+                        return 201, copy.deepcopy(event)  # the retried POST: no second event
+            return 201, copy.deepcopy(self._new(copy.deepcopy(payload)))
+
+    def api_get(self, event_id: str) -> dict[str, Any]:
+        with self._lock:
+            event = self.events.get(event_id)
+            if event is None:
+                raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+            return event
+
+    def api_patch(self, event_id: str, payload: dict[str, Any], if_match: str | None) -> dict[str, Any]:
+        with self._lock:
+            event = self.api_get(event_id)
+            self._check_etag(event, if_match)
+            updated = copy.deepcopy(event)
+            for key, value in payload.items():
+                if key in _READ_ONLY:
+                    continue
+                if key == "singleValueExtendedProperties":
+                    props = {p["id"].lower(): p for p in updated.get(key) or []}
+                    props.update({p["id"].lower(): copy.deepcopy(p) for p in value or []})
+                    updated[key] = list(props.values())
+                else:
+                    updated[key] = copy.deepcopy(value)
+            self._validate(updated)
+            event.clear()
+            event.update(updated)
+            self._touch(event)
+            return event
+
+    def api_delete(self, event_id: str, if_match: str | None) -> None:
+        with self._lock:
+            event = self.api_get(event_id)
+            self._check_etag(event, if_match)
+            self.delete_event(event_id)
+
+    @staticmethod
+    def _check_etag(event: dict[str, Any], if_match: str | None) -> None:
+        if if_match and if_match != "*" and if_match != event["@odata.etag"]:
+            raise GraphError(412, "ErrorIrresolvableConflict", "The change key passed in the request does not "
+                             "match the current change key of the item.")
+
+    def api_list(self, query: dict[str, str], zone: ZoneInfo) -> list[dict[str, Any]]:
+        """GET /me/calendars/{id}/events, with the extended-property ``$filter`` Graph documents."""
+        with self._lock:
+            events = list(self.events.values())
+            if "$filter" in query:
+                match = _FILTER_RE.match(query["$filter"].strip())
+                if not match:
+                    raise GraphError(400, "ErrorInvalidUrlQueryFilter", "The query filter contains one or more "
+                                     "invalid nodes.")
+                pid, value = match.group(2).lower(), match.group(3)
+                events = [e for e in events if any(p["id"].lower() == pid and p.get("value") == value
+                                                   for p in e.get("singleValueExtendedProperties") or [])]
+            return [self.render(e, zone, query.get("$expand")) for e in events]
+
+    @staticmethod
+    def _window(query: dict[str, str]) -> tuple[datetime, datetime]:
+        try:
+            start = parse_graph_time({"dateTime": query["startDateTime"], "timeZone": "UTC"})
+            end = parse_graph_time({"dateTime": query["endDateTime"], "timeZone": "UTC"})
+        except KeyError as exc:
+            raise GraphError(400, "ErrorInvalidParameter", "This request requires a time window specified by "
+                             "the query string parameters StartDateTime and EndDateTime.") from exc
+        return start, end
+
+    def api_calendar_view(self, query: dict[str, str], zone: ZoneInfo) -> list[dict[str, Any]]:
+        with self._lock:
+            start, end = self._window(query)
+            hits = [e for e in self.events.values() if self._overlaps(e, start, end)]
+            hits.sort(key=lambda e: self.span(e)[0])
+            return [self.render(e, zone, query.get("$expand")) for e in hits]
+
+    def api_delta(self, query: dict[str, str], zone: ZoneInfo, page_size: int,
+                  link_base: str) -> tuple[int, dict[str, Any]]:
+        """GET .../calendarView/delta: initial round, a ``$skiptoken`` page, or a ``$deltatoken`` round."""
+        with self._lock:
+            if "$skiptoken" in query:
+                page = self._pages.pop(query["$skiptoken"], None)
+                if page is None:
+                    raise GraphError(410, "SyncStateNotFound", "The sync state generation is not found.")
+                items, delta_token = page
+                return 200, self._page(items, page_size, link_base, delta_token)
+            if "$deltatoken" in query:
+                state = self._delta_tokens.get(query["$deltatoken"])
+                if state is None:
+                    raise GraphError(410, "SyncStateNotFound", "The sync state generation is not found; "
+                                     "start a full synchronization.")
+                start, end, since = state
+                items: list[dict[str, Any]] = []
+                for event_id, seq in self._changed_at.items():
+                    if seq <= since:
+                        continue
+                    event = self.events[event_id]
+                    if self._overlaps(event, start, end):
+                        items.append(self.render(event, zone, None))
+                    else:  # left the window
+                        items.append({"id": event_id, "@removed": {"reason": "changed"}})
+                items.extend({"id": event_id, "@removed": {"reason": "deleted"}}
+                             for event_id, seq in self._removed_at.items() if seq > since)
+            else:
+                if query.get("$select") or query.get("$filter") or query.get("$orderby") or query.get("$expand"):
+                    raise GraphError(400, "ErrorInvalidUrlQuery", "The delta function does not support "
+                                     "$select, $filter, $orderby or $expand.")
+                start, end = self._window(query)
+                items = [self.render(e, zone, None) for e in self.events.values()
+                         if self._overlaps(e, start, end)]
+            token = secrets.token_urlsafe(18)
+            self._delta_tokens[token] = (start, end, self._seq)
+            return 200, self._page(items, page_size, link_base, token)
+
+    def _page(self, items: list[dict[str, Any]], size: int, link_base: str, delta_token: str) -> dict[str, Any]:
+        head, rest = items[:size], items[size:]
+        body: dict[str, Any] = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(event)",
+                                "value": head}
+        if rest:
+            skip = secrets.token_urlsafe(18)
+            self._pages[skip] = (rest, delta_token)
+            body["@odata.nextLink"] = f"{link_base}?$skiptoken={skip}"
+        else:
+            body["@odata.deltaLink"] = f"{link_base}?$deltatoken={delta_token}"
+        return body
+
