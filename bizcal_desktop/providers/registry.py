@@ -75,4 +75,28 @@ class ProviderFactory:
                 timeout=self._config.request_timeout,
                 busy_calendar_ids=list(info.busy_calendar_ids) or None,
             )
+        if info.provider == "microsoft":
+            from bizcal_desktop.providers.microsoft import MicrosoftProvider
+
+            cache_json = self._secrets.get(info.secret_key, "msal_cache")
+            if cache_json is None:
+                raise AuthError(
+                    f"The Microsoft sign-in of connection {info.id} is missing from the keychain; "
+                    "disconnect and connect Microsoft again."
+                )
+            ms_key = info.secret_key
+
+            def save_changed_cache(new_cache: str) -> None:
+                # Written at once: a refresh rotates the refresh token, and losing it ends the grant.
+                self._secrets.set(ms_key, "msal_cache", new_cache)
+
+            return MicrosoftProvider(
+                cache_json=cache_json,
+                calendar_id=info.calendar_id,
+                endpoints=self._config.microsoft,
+                timezone=info.timezone,
+                on_cache_changed=save_changed_cache,
+                timeout=self._config.request_timeout,
+                busy_calendar_ids=list(info.busy_calendar_ids) or None,
+            )
         raise ConfigurationError(f"Provider {info.provider!r} is not supported by this version.")
