@@ -159,6 +159,21 @@ def cmd_connect(args: argparse.Namespace, svc: Services, out: Output) -> int:
         default = " It is the default calendar." if view.is_default else ""
         out.emit(view, f"Connected {view.display_name}; bookings go to “{view.calendar_name}”.{default}")
         return 0
+    if args.provider_kind == "microsoft":
+        def show_ms_url(url: str) -> None:
+            print(f"No web browser could be started; open this address to sign in to Microsoft:\n{url}",
+                  file=sys.stderr)
+
+        print("Opening your browser for Microsoft's sign-in page…", file=sys.stderr)
+        view = asyncio.run(
+            svc.connections.connect_microsoft(
+                staff=args.staff, calendar=args.calendar, on_url=show_ms_url, timeout=args.timeout,
+                actor=actor(),
+            )
+        )
+        default = " It is the default calendar." if view.is_default else ""
+        out.emit(view, f"Connected {view.display_name}; bookings go to “{view.calendar_name}”.{default}")
+        return 0
     raise UserInputError(f"Unknown provider {args.provider_kind!r}.")
 
 
@@ -465,6 +480,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--busy-calendar", action="append", default=[], metavar="NAME",
                    help="another calendar of the account whose events count as busy; repeatable")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the consent")
+    p = kinds.add_parser("microsoft", parents=[common],
+                         help="Microsoft 365 / Outlook.com calendar (opens your browser to sign in)")
+    p.add_argument("--staff", required=True)
+    p.add_argument("--calendar", default=None, help="calendar to write bookings into (default: the default one)")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the sign-in")
     connect.set_defaults(func=cmd_connect)
 
     conns = nouns.add_parser("connections", parents=[common], help="list and manage connections")

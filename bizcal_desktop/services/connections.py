@@ -264,6 +264,57 @@ class ConnectionService:
             actor=actor,
         )
 
+    # ----- Microsoft ------------------------------------------------------------------------------
+    async def connect_microsoft(
+        self,
+        staff: str | int,
+        calendar: str | None = None,
+        on_url: Callable[[str], None] | None = None,
+        timeout: float = 300.0,
+        actor: str = "user",
+    ) -> ConnectionView:
+        """Microsoft sign-in in the browser (MSAL, loopback redirect), pick the calendar, test it, save.
+
+        The secret saved is MSAL's serialized token cache; every renewal the test made is kept.
+        """
+        from bizcal_desktop.providers.microsoft import MicrosoftProvider, authorize_microsoft
+
+        staff_view = await asyncio.to_thread(self._directory.find_staff, staff)
+        grant = await authorize_microsoft(self._config.microsoft, timeout=timeout, on_url=on_url)
+        latest = {"cache": grant.cache_json}
+
+        def keep(new_cache: str) -> None:
+            latest["cache"] = new_cache
+
+        async with MicrosoftProvider(
+            grant.cache_json, None, self._config.microsoft, staff_view.timezone, on_cache_changed=keep,
+            timeout=self._config.request_timeout,
+        ) as probe:
+            calendars = await probe.list_calendars()
+        chosen = pick_calendar(calendars, calendar)
+        async with MicrosoftProvider(
+            latest["cache"], chosen.calendar_id, self._config.microsoft, staff_view.timezone,
+            on_cache_changed=keep, timeout=self._config.request_timeout,
+        ) as provider:
+            check = await provider.test_connection()
+        if not check.ok:
+            await asyncio.to_thread(
+                self._log_failed_connect, staff_view.id, f"Microsoft test failed: {check.message}", actor
+            )
+            raise ConnectionTestFailed(check.message)
+        account = grant.username or "Microsoft account"
+        return await asyncio.to_thread(
+            self.save_connection,
+            staff=staff_view.id,
+            provider="microsoft",
+            display_name=f"Microsoft 365 – {account}",
+            username=grant.username,
+            calendar_id=chosen.calendar_id,
+            calendar_name=chosen.name,
+            secrets={"msal_cache": latest["cache"]},
+            actor=actor,
+        )
+
     # ----- shared by every provider -------------------------------------------------------------
     def save_connection(
         self,
