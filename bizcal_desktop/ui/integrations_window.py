@@ -1,7 +1,7 @@
 """Calendar Integrations: each staff member's calendar connections, their health, and what to do.
 
-Connect buttons appear only for providers this build can connect (CalDAV always; Google when its
-sign-in flow is present). Disconnect asks first, because it deletes the keychain secrets.
+Connect buttons appear only for providers this build can connect (CalDAV always; Google and
+Microsoft when their sign-in flows are present). Disconnect asks first, because it deletes the keychain secrets.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from bizcal_desktop.ui.confirm import confirm
 from bizcal_desktop.ui.connection_details import ConnectionDetailsWindow
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.google_connect import GoogleConnectDialog, google_connect_available
+from bizcal_desktop.ui.microsoft_connect import MicrosoftConnectDialog, microsoft_connect_available
 from bizcal_desktop.ui.models.connections import CONNECTION_ROLE, STAFF_ROLE, connections_model
 from bizcal_desktop.ui.tasks import off_thread
 
@@ -26,6 +27,7 @@ class IntegrationsWindow(BaseWindow):
         self._connections: dict[int, ConnectionView] = {}
         self.wizard: CalDAVWizard | None = None
         self.google_dialog: GoogleConnectDialog | None = None
+        self.microsoft_dialog: MicrosoftConnectDialog | None = None
         self.details: dict[int, ConnectionDetailsWindow] = {}
         self.confirm_box: QMessageBox | None = None
 
@@ -44,6 +46,11 @@ class IntegrationsWindow(BaseWindow):
             self.connect_google_button = QPushButton(self.tr("Connect Google…"))
             row.addWidget(self.connect_google_button)
             self.connect_google_button.clicked.connect(self.open_google)
+        self.connect_microsoft_button: QPushButton | None = None
+        if microsoft_connect_available(controller):
+            self.connect_microsoft_button = QPushButton(self.tr("Connect Microsoft…"))
+            row.addWidget(self.connect_microsoft_button)
+            self.connect_microsoft_button.clicked.connect(self.open_microsoft)
         row.addSpacing(16)
         self.default_button = QPushButton(self.tr("Set default"))
         self.details_button = QPushButton(self.tr("Details…"))
@@ -130,6 +137,12 @@ class IntegrationsWindow(BaseWindow):
         self.google_dialog.accepted.connect(self.request_refresh)
         self.google_dialog.open()
         return self.google_dialog
+
+    def open_microsoft(self) -> MicrosoftConnectDialog:
+        self.microsoft_dialog = MicrosoftConnectDialog(self.controller, self.selected_staff_id(), parent=self)
+        self.microsoft_dialog.accepted.connect(self.request_refresh)
+        self.microsoft_dialog.open()
+        return self.microsoft_dialog
 
     async def set_default(self) -> None:
         c = self.selected_connection()

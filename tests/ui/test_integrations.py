@@ -61,7 +61,7 @@ def test_lists_staff_with_their_connections_and_sets_the_default(  # type: ignor
 def test_connect_buttons_exist_only_for_providers_this_build_connects(window) -> None:  # type: ignore[no-untyped-def]
     assert window.connect_caldav_button.text() == "Connect CalDAV…"
     texts = [b.text() for b in window.findChildren(type(window.connect_caldav_button))]
-    assert "Connect Microsoft…" not in texts
+    assert "Connect Microsoft…" in texts  # this build connects Microsoft 365 (ui/microsoft_connect.py)
 
 
 def test_disconnect_asks_first_and_then_deletes_the_secret(  # type: ignore[no-untyped-def]
