@@ -105,6 +105,7 @@ class MicrosoftSession:
         self._app: Any = None  # built on first use, in a thread (MSAL fetches discovery then)
         self._token: str | None = None
         self._expires_at: datetime | None = None
+        self._renewed = False  # whether the last token came from the token endpoint (not the cache)
         self._lock = asyncio.Lock()
         self._client = httpx.AsyncClient(base_url=endpoints.graph_base.rstrip("/") + "/", timeout=timeout,
                                          verify=ssl_context(endpoints))
@@ -143,6 +144,7 @@ class MicrosoftSession:
         return result
 
     async def _acquire(self, force_refresh: bool = False) -> str:
+        """A valid access token (MSAL's cached one, or a renewed one); remembers where it came from."""
         async with self._lock:
             try:
                 result = await asyncio.to_thread(self._acquire_blocking, force_refresh)
@@ -152,7 +154,8 @@ class MicrosoftSession:
             expires_in = result.get("expires_in")
             if isinstance(expires_in, int | float):
                 self._expires_at = datetime.fromtimestamp(time.time() + float(expires_in), UTC)
-            if result.get("token_source") == "identity_provider":
+            self._renewed = result.get("token_source") == "identity_provider"
+            if self._renewed:
                 log.info("Microsoft access token refreshed")
             return self._token
 
@@ -165,9 +168,9 @@ class MicrosoftSession:
 
     async def refresh_if_expiring(self, within: timedelta) -> bool:
         """Renew now when the access token expires within ``within``; True when it was renewed."""
-        await self._acquire()
+        await self._acquire()  # MSAL renews by itself a token with less than 5 minutes left
         if self._expires_at is not None and self._expires_at - datetime.now(UTC) > within:
-            return False
+            return self._renewed
         await self._acquire(force_refresh=True)
         return True
 
