@@ -26,17 +26,6 @@ from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.tasks import off_thread, spawn
 
 
-def google_connect_available(controller: DesktopController) -> bool:
-    """Whether this build can connect Google (the service method and the OAuth module exist)."""
-    if not callable(getattr(controller.services.connections, "connect_google", None)):
-        return False
-    try:
-        from bizcal_desktop.providers.google import oauth  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 class GoogleConnectDialog(QDialog):
     def __init__(
         self, controller: DesktopController, staff_id: int | None = None, parent: QWidget | None = None

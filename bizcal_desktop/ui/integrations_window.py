@@ -1,7 +1,7 @@
 """Calendar Integrations: each staff member's calendar connections, their health, and what to do.
 
-Connect buttons appear only for providers this build can connect (CalDAV always; Google and
-Microsoft when their sign-in flows are present). Disconnect asks first, because it deletes the keychain secrets.
+Connect CalDAV opens the wizard; Connect Google and Connect Microsoft open the browser sign-in.
+Disconnect asks first, because it deletes the keychain secrets.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from bizcal_desktop.ui.caldav_wizard import CalDAVWizard
 from bizcal_desktop.ui.confirm import confirm
 from bizcal_desktop.ui.connection_details import ConnectionDetailsWindow
 from bizcal_desktop.ui.controller import DesktopController
-from bizcal_desktop.ui.google_connect import GoogleConnectDialog, google_connect_available
-from bizcal_desktop.ui.microsoft_connect import MicrosoftConnectDialog, microsoft_connect_available
+from bizcal_desktop.ui.google_connect import GoogleConnectDialog
+from bizcal_desktop.ui.microsoft_connect import MicrosoftConnectDialog
 from bizcal_desktop.ui.models.connections import CONNECTION_ROLE, STAFF_ROLE, connections_model
 from bizcal_desktop.ui.tasks import off_thread
 
@@ -41,16 +41,12 @@ class IntegrationsWindow(BaseWindow):
         row = QHBoxLayout()
         self.connect_caldav_button = QPushButton(self.tr("Connect CalDAV…"))
         row.addWidget(self.connect_caldav_button)
-        self.connect_google_button: QPushButton | None = None
-        if google_connect_available(controller):
-            self.connect_google_button = QPushButton(self.tr("Connect Google…"))
-            row.addWidget(self.connect_google_button)
-            self.connect_google_button.clicked.connect(self.open_google)
-        self.connect_microsoft_button: QPushButton | None = None
-        if microsoft_connect_available(controller):
-            self.connect_microsoft_button = QPushButton(self.tr("Connect Microsoft…"))
-            row.addWidget(self.connect_microsoft_button)
-            self.connect_microsoft_button.clicked.connect(self.open_microsoft)
+        self.connect_google_button = QPushButton(self.tr("Connect Google…"))
+        row.addWidget(self.connect_google_button)
+        self.connect_google_button.clicked.connect(self.open_google)
+        self.connect_microsoft_button = QPushButton(self.tr("Connect Microsoft…"))
+        row.addWidget(self.connect_microsoft_button)
+        self.connect_microsoft_button.clicked.connect(self.open_microsoft)
         row.addSpacing(16)
         self.default_button = QPushButton(self.tr("Set default"))
         self.details_button = QPushButton(self.tr("Details…"))

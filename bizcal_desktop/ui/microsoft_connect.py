@@ -27,19 +27,6 @@ from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.tasks import off_thread, spawn
 
 
-def microsoft_connect_available(controller: DesktopController) -> bool:
-    """Whether this build can connect Microsoft (the service method and MSAL are present)."""
-    if not callable(getattr(controller.services.connections, "connect_microsoft", None)):
-        return False
-    try:
-        import msal  # type: ignore[import-untyped]  # noqa: F401
-
-        from bizcal_desktop.providers.microsoft import oauth  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 class MicrosoftConnectDialog(QDialog):
     def __init__(
         self, controller: DesktopController, staff_id: int | None = None, parent: QWidget | None = None
