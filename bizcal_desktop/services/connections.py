@@ -10,7 +10,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bizcal_desktop.config import Config
 from bizcal_desktop.errors import BizCalError, UserInputError
-from bizcal_desktop.providers.base import CalendarInfo, ConnectionCheck, ConnectionInfo
+from bizcal_desktop.providers.base import CalendarInfo, CalendarProvider, ConnectionCheck, ConnectionInfo
 from bizcal_desktop.providers.registry import SECRET_NAMES
 from bizcal_desktop.secrets import SecretStore
 from bizcal_desktop.services import sync_log
@@ -139,6 +139,50 @@ def pick_calendar(calendars: list[CalendarInfo], wanted: str | None) -> Calendar
     return writable[0]
 
 
+@dataclass(frozen=True)
+class PendingConnection:
+    """A signed-in OAuth account whose calendar the user has not chosen yet (nothing saved).
+
+    ``secret`` is the token (Google) or MSAL cache (Microsoft): it is kept out of ``repr`` so the
+    object can never leak it into a log or an error message.
+    """
+
+    staff_id: int
+    timezone: str
+    provider: str
+    account: str | None
+    calendars: tuple[CalendarInfo, ...]
+    secret: str = field(repr=False)
+
+    @property
+    def default_calendar(self) -> CalendarInfo:
+        """The calendar bookings go to unless the user chooses another: primary, else first writable."""
+        return pick_calendar(list(self.calendars), None)
+
+    def calendar(self, calendar_id: str) -> CalendarInfo:
+        for c in self.calendars:
+            if c.calendar_id == calendar_id:
+                return c
+        names = ", ".join(repr(c.name) for c in self.calendars)
+        raise UserInputError(f"The signed-in account has no calendar {calendar_id!r}; choose one of {names}.")
+
+
+@dataclass(frozen=True)
+class _OAuthKind:
+    """What differs between the OAuth providers once the calendar is chosen."""
+
+    label: str
+    display_prefix: str
+    fallback_account: str
+    secret_name: str
+
+
+_OAUTH_KINDS = {
+    "google": _OAuthKind("Google", "Google", "Google account", "oauth_token"),
+    "microsoft": _OAuthKind("Microsoft", "Microsoft 365", "Microsoft account", "msal_cache"),
+}
+
+
 class ConnectionService:
     """Use cases around a staff member's calendar connections."""
 
@@ -205,20 +249,14 @@ class ConnectionService:
             actor=actor,
         )
 
-    # ----- Google ---------------------------------------------------------------------------------
-    async def connect_google(
-        self,
-        staff: str | int,
-        calendar: str | None = None,
-        busy_calendars: list[str] | None = None,
-        on_url: Callable[[str], None] | None = None,
-        timeout: float = 300.0,
-        actor: str = "user",
-    ) -> ConnectionView:
-        """Browser consent on a loopback redirect, pick the calendar, test it, then save.
+    # ----- OAuth providers (Google, Microsoft): sign in first, choose the calendar second ----------
+    async def begin_google(
+        self, staff: str | int, on_url: Callable[[str], None] | None = None, timeout: float = 300.0
+    ) -> PendingConnection:
+        """Browser consent on a loopback redirect, then list the account's calendars.
 
-        ``busy_calendars`` names further calendars of the account whose events count as busy (the
-        calendar bookings are written into always counts).
+        Nothing is saved yet: the user chooses the calendar from ``calendars`` and
+        :meth:`finish_connection` tests and saves it.
         """
         from bizcal_desktop.providers.google import GoogleProvider, authorize_google
 
@@ -234,48 +272,17 @@ class ConnectionService:
             timeout=self._config.request_timeout,
         ) as probe:
             calendars = await probe.list_calendars()
-        chosen = pick_calendar(calendars, calendar)
-        busy_ids = [chosen.calendar_id]
-        for wanted in busy_calendars or []:
-            extra = pick_calendar(calendars, wanted).calendar_id
-            if extra not in busy_ids:
-                busy_ids.append(extra)
-        async with GoogleProvider(
-            latest["token"], chosen.calendar_id, self._config.google, staff_view.timezone,
-            on_token_refreshed=keep, timeout=self._config.request_timeout,
-        ) as provider:
-            check = await provider.test_connection()
-        if not check.ok:
-            await asyncio.to_thread(
-                self._log_failed_connect, staff_view.id, f"Google test failed: {check.message}", actor
-            )
-            raise ConnectionTestFailed(check.message)
-        account = grant.account_email or "Google account"
-        return await asyncio.to_thread(
-            self.save_connection,
-            staff=staff_view.id,
-            provider="google",
-            display_name=f"Google – {account}",
-            username=grant.account_email,
-            calendar_id=chosen.calendar_id,
-            calendar_name=chosen.name,
-            busy_calendar_ids=busy_ids if len(busy_ids) > 1 else None,
-            secrets={"oauth_token": latest["token"]},
-            actor=actor,
+        return PendingConnection(
+            staff_id=staff_view.id, timezone=staff_view.timezone, provider="google",
+            account=grant.account_email, calendars=tuple(calendars), secret=latest["token"],
         )
 
-    # ----- Microsoft ------------------------------------------------------------------------------
-    async def connect_microsoft(
-        self,
-        staff: str | int,
-        calendar: str | None = None,
-        on_url: Callable[[str], None] | None = None,
-        timeout: float = 300.0,
-        actor: str = "user",
-    ) -> ConnectionView:
-        """Microsoft sign-in in the browser (MSAL, loopback redirect), pick the calendar, test it, save.
+    async def begin_microsoft(
+        self, staff: str | int, on_url: Callable[[str], None] | None = None, timeout: float = 300.0
+    ) -> PendingConnection:
+        """Microsoft sign-in in the browser (MSAL, loopback redirect), then list the calendars.
 
-        The secret saved is MSAL's serialized token cache; every renewal the test made is kept.
+        The secret carried on is MSAL's serialized token cache, with any renewal the listing made.
         """
         from bizcal_desktop.providers.microsoft import MicrosoftProvider, authorize_microsoft
 
@@ -291,29 +298,105 @@ class ConnectionService:
             timeout=self._config.request_timeout,
         ) as probe:
             calendars = await probe.list_calendars()
-        chosen = pick_calendar(calendars, calendar)
-        async with MicrosoftProvider(
-            latest["cache"], chosen.calendar_id, self._config.microsoft, staff_view.timezone,
-            on_cache_changed=keep, timeout=self._config.request_timeout,
-        ) as provider:
+        return PendingConnection(
+            staff_id=staff_view.id, timezone=staff_view.timezone, provider="microsoft",
+            account=grant.username, calendars=tuple(calendars), secret=latest["cache"],
+        )
+
+    async def finish_connection(
+        self,
+        pending: PendingConnection,
+        calendar_id: str,
+        busy_calendar_ids: list[str] | None = None,
+        actor: str = "user",
+    ) -> ConnectionView:
+        """Test writing into the chosen calendar of a signed-in account, then save row + secret.
+
+        ``busy_calendar_ids`` are further calendars of the account whose events count as busy; the
+        calendar bookings are written into always counts, so it is stored first.
+        """
+        kind = _OAUTH_KINDS[pending.provider]
+        chosen = pending.calendar(calendar_id)
+        busy_ids = [chosen.calendar_id]
+        for extra in busy_calendar_ids or []:
+            extra_id = pending.calendar(extra).calendar_id
+            if extra_id not in busy_ids:
+                busy_ids.append(extra_id)
+        latest = {"secret": pending.secret}
+
+        def keep(new_secret: str) -> None:
+            latest["secret"] = new_secret
+
+        async with self._oauth_provider(pending, chosen.calendar_id, keep) as provider:
             check = await provider.test_connection()
         if not check.ok:
             await asyncio.to_thread(
-                self._log_failed_connect, staff_view.id, f"Microsoft test failed: {check.message}", actor
+                self._log_failed_connect, pending.staff_id, f"{kind.label} test failed: {check.message}", actor
             )
             raise ConnectionTestFailed(check.message)
-        account = grant.username or "Microsoft account"
+        account = pending.account or kind.fallback_account
         return await asyncio.to_thread(
             self.save_connection,
-            staff=staff_view.id,
-            provider="microsoft",
-            display_name=f"Microsoft 365 – {account}",
-            username=grant.username,
+            staff=pending.staff_id,
+            provider=pending.provider,
+            display_name=f"{kind.display_prefix} – {account}",
+            username=pending.account,
             calendar_id=chosen.calendar_id,
             calendar_name=chosen.name,
-            secrets={"msal_cache": latest["cache"]},
+            busy_calendar_ids=busy_ids if len(busy_ids) > 1 else None,
+            secrets={kind.secret_name: latest["secret"]},
             actor=actor,
         )
+
+    def _oauth_provider(
+        self, pending: PendingConnection, calendar_id: str, keep: Callable[[str], None]
+    ) -> CalendarProvider:
+        """The provider for a not yet saved connection; renewed secrets go to ``keep``."""
+        if pending.provider == "google":
+            from bizcal_desktop.providers.google import GoogleProvider
+
+            return GoogleProvider(
+                pending.secret, calendar_id, self._config.google, pending.timezone, on_token_refreshed=keep,
+                timeout=self._config.request_timeout,
+            )
+        from bizcal_desktop.providers.microsoft import MicrosoftProvider
+
+        return MicrosoftProvider(
+            pending.secret, calendar_id, self._config.microsoft, pending.timezone, on_cache_changed=keep,
+            timeout=self._config.request_timeout,
+        )
+
+    async def connect_google(
+        self,
+        staff: str | int,
+        calendar: str | None = None,
+        busy_calendars: list[str] | None = None,
+        on_url: Callable[[str], None] | None = None,
+        timeout: float = 300.0,
+        actor: str = "user",
+    ) -> ConnectionView:
+        """Sign in, pick the calendars by name (the CLI's flags), test and save in one go.
+
+        ``busy_calendars`` names further calendars of the account whose events count as busy (the
+        calendar bookings are written into always counts).
+        """
+        pending = await self.begin_google(staff, on_url=on_url, timeout=timeout)
+        chosen = pick_calendar(list(pending.calendars), calendar)
+        busy_ids = [pick_calendar(list(pending.calendars), wanted).calendar_id for wanted in busy_calendars or []]
+        return await self.finish_connection(pending, chosen.calendar_id, busy_ids, actor=actor)
+
+    async def connect_microsoft(
+        self,
+        staff: str | int,
+        calendar: str | None = None,
+        on_url: Callable[[str], None] | None = None,
+        timeout: float = 300.0,
+        actor: str = "user",
+    ) -> ConnectionView:
+        """Sign in, pick the calendar by name (default: the account's default one), test and save."""
+        pending = await self.begin_microsoft(staff, on_url=on_url, timeout=timeout)
+        chosen = pick_calendar(list(pending.calendars), calendar)
+        return await self.finish_connection(pending, chosen.calendar_id, actor=actor)
 
     # ----- shared by every provider -------------------------------------------------------------
     def save_connection(
