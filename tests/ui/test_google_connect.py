@@ -3,17 +3,40 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bizcal_desktop.config import Config
+from bizcal_desktop.ui.calendar_choice import CALENDAR_ID_ROLE
 from bizcal_desktop.ui.controller import DesktopController
+from bizcal_desktop.ui.google_connect import GoogleConnectDialog
 from bizcal_desktop.ui.integrations_window import IntegrationsWindow
 from bizcal_desktop.wiring import build_services
 from tests.ui.conftest import run_async
 
+ERROR_STYLE = "color: #c62828"
+TEAM = "team@group.calendar.google.com"
+HOLIDAYS = "holidays@group.calendar.google.com"
+
+
+def sign_in(qtbot, dialog: GoogleConnectDialog) -> None:  # type: ignore[no-untyped-def]
+    """Press *Sign in with Google* and wait until the calendars are offered (or an error shows)."""
+    assert not dialog.save_button.isEnabled()  # nothing to save before the account is known
+    dialog.start_button.click()
+    qtbot.waitUntil(
+        lambda: dialog.save_button.isEnabled() or ERROR_STYLE in dialog.message.styleSheet(), timeout=30000
+    )
+    assert dialog.pending is not None, dialog.message.text()
+
+
+def save(qtbot, dialog: GoogleConnectDialog) -> None:  # type: ignore[no-untyped-def]
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: dialog.saved is not None or ERROR_STYLE in dialog.message.styleSheet(), timeout=30000)
+    assert dialog.saved is not None, dialog.message.text()
+
 
 def test_connect_google_button_signs_in_and_saves_the_connection(  # type: ignore[no-untyped-def]
-    qloop, qtbot, tmp_path: Path, google_endpoints, fake_browser
+    qloop, qtbot, tmp_path: Path, google_fake, google_endpoints, fake_browser
 ) -> None:
     services = build_services(dataclasses.replace(Config.load(tmp_path / "data"), google=google_endpoints))
     try:
@@ -24,13 +47,51 @@ def test_connect_google_button_signs_in_and_saves_the_connection(  # type: ignor
         dialog = window.open_google()
         qtbot.waitUntil(dialog.load_task.done)
         assert dialog.staff.currentData() == staff.id
-        dialog.start()
-        qtbot.waitUntil(
-            lambda: dialog.saved is not None or "color: #c62828" in dialog.result.styleSheet(), timeout=30000
-        )
-        assert dialog.saved is not None, dialog.result.text()
+        sign_in(qtbot, dialog)
+        assert dialog.choice.calendar_id() == google_fake.primary.id  # primary preselected
+        assert services.connections.list() == []  # signing in alone saves nothing
+        save(qtbot, dialog)
         [conn] = services.connections.list()
         assert conn.provider == "google" and conn.staff_id == staff.id and conn.is_default
+        assert conn.calendar_id == google_fake.primary.id
+        assert services.connections.info(conn.id).busy_calendar_ids == ()
         run_async(qtbot, controller.scheduler.stop(grace=5))
+    finally:
+        services.close()
+
+
+def test_user_picks_another_calendar_for_bookings_and_one_more_as_busy(  # type: ignore[no-untyped-def]
+    qloop, qtbot, tmp_path: Path, google_fake, google_endpoints, fake_browser
+) -> None:
+    google_fake.add_calendar(TEAM, "Team")
+    google_fake.add_calendar(HOLIDAYS, "Holidays", access_role="reader")
+    services = build_services(dataclasses.replace(Config.load(tmp_path / "data"), google=google_endpoints))
+    try:
+        staff = services.directory.add_staff("Alice Example", "Europe/Berlin")
+        service = services.directory.add_service("Haircut", 45)
+        controller = DesktopController(services)
+        dialog = GoogleConnectDialog(controller, staff.id)
+        qtbot.addWidget(dialog)
+        qtbot.waitUntil(dialog.load_task.done)
+        sign_in(qtbot, dialog)
+
+        offered = [dialog.choice.calendar.itemData(i) for i in range(dialog.choice.calendar.count())]
+        assert offered == [google_fake.primary.id, TEAM]  # the read-only one cannot take bookings
+        dialog.choice.select_calendar(TEAM)
+        busy_offered = [dialog.choice.busy.item(i).data(CALENDAR_ID_ROLE) for i in range(dialog.choice.busy.count())]
+        assert busy_offered == [google_fake.primary.id, HOLIDAYS]
+        dialog.choice.set_busy(HOLIDAYS, True)
+        save(qtbot, dialog)
+
+        [conn] = services.connections.list()
+        assert conn.calendar_id == TEAM and conn.calendar_name == "Team"
+        assert services.connections.info(conn.id).busy_calendar_ids == (TEAM, HOLIDAYS)
+        run_async(qtbot, controller.scheduler.stop(grace=5))
+
+        start = (datetime.now(UTC) + timedelta(days=1)).date().isoformat() + "T10:00"
+        booking = services.bookings.add(staff.id, service.id, "Carla Customer", start)
+        run_async(qtbot, services.engine.drain())
+        assert google_fake.calendar(TEAM).get(booking.public_id) is not None
+        assert google_fake.primary.get(booking.public_id) is None
     finally:
         services.close()
