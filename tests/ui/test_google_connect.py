@@ -95,3 +95,28 @@ def test_user_picks_another_calendar_for_bookings_and_one_more_as_busy(  # type:
         assert google_fake.primary.get(booking.public_id) is None
     finally:
         services.close()
+
+
+def test_a_failed_calendar_test_keeps_the_choice_open_and_saves_nothing(  # type: ignore[no-untyped-def]
+    qloop, qtbot, tmp_path: Path, google_fake, google_endpoints, fake_browser
+) -> None:
+    services = build_services(dataclasses.replace(Config.load(tmp_path / "data"), google=google_endpoints))
+    try:
+        staff = services.directory.add_staff("Alice Example", "Europe/Berlin")
+        controller = DesktopController(services)
+        dialog = GoogleConnectDialog(controller, staff.id)
+        qtbot.addWidget(dialog)
+        qtbot.waitUntil(dialog.load_task.done)
+        sign_in(qtbot, dialog)
+        google_fake.inject("events.insert", 403, reason="forbidden", message="No write access")
+        dialog.save_button.click()
+        qtbot.waitUntil(lambda: ERROR_STYLE in dialog.message.styleSheet(), timeout=30000)
+        assert dialog.saved is None and services.connections.list() == []
+        assert dialog.save_button.isEnabled() and dialog.choice.isEnabled()  # choose again or retry
+        save(qtbot, dialog)  # the same signed-in account, no second browser round
+        [conn] = services.connections.list()
+        assert conn.calendar_id == google_fake.primary.id
+        assert google_fake.counts["oauth.auth"] == 1
+        run_async(qtbot, controller.scheduler.stop(grace=5))
+    finally:
+        services.close()
