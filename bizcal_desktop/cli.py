@@ -167,8 +167,8 @@ def cmd_connect(args: argparse.Namespace, svc: Services, out: Output) -> int:
         print("Opening your browser for Microsoft's sign-in page…", file=sys.stderr)
         view = asyncio.run(
             svc.connections.connect_microsoft(
-                staff=args.staff, calendar=args.calendar, on_url=show_ms_url, timeout=args.timeout,
-                actor=actor(),
+                staff=args.staff, calendar=args.calendar, busy_calendars=args.busy_calendar,
+                on_url=show_ms_url, timeout=args.timeout, actor=actor(),
             )
         )
         default = " It is the default calendar." if view.is_default else ""
@@ -484,6 +484,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="Microsoft 365 / Outlook.com calendar (opens your browser to sign in)")
     p.add_argument("--staff", required=True)
     p.add_argument("--calendar", default=None, help="calendar to write bookings into (default: the default one)")
+    p.add_argument("--busy-calendar", action="append", default=[], metavar="NAME",
+                   help="another calendar of the account whose events count as busy; repeatable")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the sign-in")
     connect.set_defaults(func=cmd_connect)
 

@@ -381,22 +381,43 @@ class ConnectionService:
         calendar bookings are written into always counts).
         """
         pending = await self.begin_google(staff, on_url=on_url, timeout=timeout)
-        chosen = pick_calendar(list(pending.calendars), calendar)
-        busy_ids = [pick_calendar(list(pending.calendars), wanted).calendar_id for wanted in busy_calendars or []]
-        return await self.finish_connection(pending, chosen.calendar_id, busy_ids, actor=actor)
+        return await self._finish_by_names(pending, calendar, busy_calendars, actor)
 
     async def connect_microsoft(
         self,
         staff: str | int,
         calendar: str | None = None,
+        busy_calendars: list[str] | None = None,
         on_url: Callable[[str], None] | None = None,
         timeout: float = 300.0,
         actor: str = "user",
     ) -> ConnectionView:
-        """Sign in, pick the calendar by name (default: the account's default one), test and save."""
+        """Sign in, pick the calendars by name (default: the account's default one), test and save."""
         pending = await self.begin_microsoft(staff, on_url=on_url, timeout=timeout)
-        chosen = pick_calendar(list(pending.calendars), calendar)
-        return await self.finish_connection(pending, chosen.calendar_id, actor=actor)
+        return await self._finish_by_names(pending, calendar, busy_calendars, actor)
+
+    async def _finish_by_names(
+        self, pending: PendingConnection, calendar: str | None, busy_calendars: list[str] | None, actor: str
+    ) -> ConnectionView:
+        calendars = list(pending.calendars)
+        chosen = pick_calendar(calendars, calendar)
+        busy_ids = [pick_calendar(calendars, wanted).calendar_id for wanted in busy_calendars or []]
+        return await self.finish_connection(pending, chosen.calendar_id, busy_ids, actor=actor)
+
+    async def abandon(self, pending: PendingConnection) -> None:
+        """The user signed in but did not save: give the grant back where the provider allows it.
+
+        Google's grant is revoked; Microsoft has no revocation endpoint for desktop apps, and nothing
+        was stored locally in either case.
+        """
+        if pending.provider != "google":
+            return
+        from bizcal_desktop.providers.google import revoke
+
+        try:
+            await revoke(pending.secret, self._config.google)
+        except BizCalError as exc:
+            log.warning("revoking an unsaved Google sign-in failed: %s", exc)
 
     # ----- shared by every provider -------------------------------------------------------------
     def save_connection(

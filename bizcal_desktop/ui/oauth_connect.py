@@ -152,6 +152,10 @@ class OAuthConnectDialog(QDialog):
     def _cancel(self) -> None:
         if self._task is not None and not self._task.done():
             self._task.cancel()
+        if self.pending is not None and self.saved is None:
+            # Signed in but not saved: hand the grant back (Google), so no access outlives the dialog.
+            pending, self.pending = self.pending, None
+            spawn(self.services.connections.abandon(pending))
 
     def _show_error(self, exc: BaseException) -> None:
         """Offer the step that failed again: sign-in before the account is known, Save after."""

@@ -120,3 +120,22 @@ def test_a_failed_calendar_test_keeps_the_choice_open_and_saves_nothing(  # type
         run_async(qtbot, controller.scheduler.stop(grace=5))
     finally:
         services.close()
+
+
+def test_cancel_after_sign_in_saves_nothing_and_revokes_the_grant(  # type: ignore[no-untyped-def]
+    qloop, qtbot, tmp_path: Path, google_fake, google_endpoints, fake_browser
+) -> None:
+    services = build_services(dataclasses.replace(Config.load(tmp_path / "data"), google=google_endpoints))
+    try:
+        staff = services.directory.add_staff("Alice Example", "Europe/Berlin")
+        controller = DesktopController(services)
+        dialog = GoogleConnectDialog(controller, staff.id)
+        qtbot.addWidget(dialog)
+        qtbot.waitUntil(dialog.load_task.done)
+        sign_in(qtbot, dialog)
+        dialog.cancel_button.click()
+        qtbot.waitUntil(lambda: google_fake.counts["oauth.revoke"] == 1, timeout=10000)
+        assert services.connections.list() == []
+        run_async(qtbot, controller.scheduler.stop(grace=5))
+    finally:
+        services.close()
