@@ -19,7 +19,6 @@ import ssl
 import uuid
 from collections.abc import Awaitable, Mapping
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import TypeVar
 from urllib.parse import urljoin, urlsplit
 
@@ -61,6 +60,7 @@ from bizcal_desktop.providers.caldav_sync import (
     sync_collection_body,
     sync_token_propfind_body,
 )
+from bizcal_desktop.providers.http_errors import parse_retry_after
 from bizcal_desktop.providers.ical_busy import MalformedCalendarData, busy_from_ical
 from bizcal_desktop.providers.ical_event import build_ics, load_zone, read_event_summary
 from bizcal_desktop.secrets import redact
@@ -92,24 +92,6 @@ class _CalendarResource:
     def __init__(self, etag: str | None, text: str) -> None:
         self.etag = etag
         self.text = text
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date); None if absent/bad."""
-    if not value:
-        return None
-    text = value.strip()
-    try:
-        return max(0.0, float(int(text)))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _trimmed(text: str) -> str:

@@ -6,8 +6,8 @@ import asyncio
 import http.server
 import threading
 import uuid
-from contextlib import contextmanager
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -16,7 +16,8 @@ import pytest
 
 from bizcal_desktop.errors import AuthError, PermanentError, TransientError
 from bizcal_desktop.providers.base import OWN_EVENT_MARKER, EventRef, EventSpec
-from bizcal_desktop.providers.caldav_provider import CalDAVProvider, parse_retry_after
+from bizcal_desktop.providers.caldav_provider import CalDAVProvider
+from bizcal_desktop.providers.http_errors import parse_retry_after
 from tests.fixtures.radicale import CalendarFixture, RadicaleServer, free_port
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -13,7 +13,6 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -26,6 +25,7 @@ from bizcal_desktop.errors import (
     ProviderError,
     TransientError,
 )
+from bizcal_desktop.providers.http_errors import network_error, retry_after
 
 log = logging.getLogger(__name__)
 
@@ -47,22 +47,6 @@ def error_reason(response: httpx.Response) -> tuple[str | None, str]:
         reason = items[0].get("reason") if isinstance(items[0], dict) else None
         return reason, str(error.get("message") or response.reason_phrase)
     return (str(error) if error else None), response.reason_phrase
-
-
-def retry_after(response: httpx.Response) -> float | None:
-    """``Retry-After`` in seconds (delta-seconds or HTTP date), or None."""
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def api_error(response: httpx.Response, what: str) -> ProviderError:
@@ -211,15 +195,8 @@ class GoogleSession:
                     method, path.lstrip("/"), params=params, json=json_body,
                     headers={**(headers or {}), "Authorization": f"Bearer {token}"},
                 )
-            except httpx.TimeoutException as exc:
-                raise TransientError(
-                    f"Google did not answer within {self._timeout:g} seconds; BizCal will retry."
-                ) from exc
-            except httpx.TransportError as exc:
-                raise TransientError(
-                    f"Could not reach Google ({exc.__class__.__name__}); check the network, "
-                    "BizCal will retry."
-                ) from exc
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                raise network_error(exc, "Google", self._timeout) from exc
             finally:
                 self.requests += 1
             if response.status_code != 401:

@@ -13,7 +13,6 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -27,26 +26,12 @@ from bizcal_desktop.errors import (
     ProviderError,
     TransientError,
 )
+from bizcal_desktop.providers.http_errors import network_error, retry_after
 from bizcal_desktop.providers.microsoft.oauth import SCOPES, build_app, result_error, ssl_context
 
 log = logging.getLogger(__name__)
 
 _RECONNECT = "Microsoft access was revoked or expired; reconnect the Microsoft calendar in BizCal."
-
-
-def retry_after(response: httpx.Response) -> float | None:
-    """``Retry-After`` in seconds (delta-seconds or HTTP date), or None."""
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
-    except (TypeError, ValueError):
-        return None
 
 
 def graph_error(response: httpx.Response) -> tuple[str | None, str]:
@@ -203,14 +188,8 @@ class MicrosoftSession:
                     method, url, params=params, json=json_body,
                     headers={**extra, "Prefer": prefer, "Authorization": f"Bearer {token}"},
                 )
-            except httpx.TimeoutException as exc:
-                raise TransientError(
-                    f"Microsoft did not answer within {self._timeout:g} seconds; BizCal will retry."
-                ) from exc
-            except httpx.TransportError as exc:
-                raise TransientError(
-                    f"Could not reach Microsoft ({exc.__class__.__name__}); check the network, BizCal will retry."
-                ) from exc
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                raise network_error(exc, "Microsoft", self._timeout) from exc
             finally:
                 self.requests += 1
             if response.status_code != 401:
