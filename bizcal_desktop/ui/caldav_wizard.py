@@ -232,6 +232,7 @@ class CalDAVWizard(QDialog):
         if not check.ok:
             self._fail(check.message)
             return None
+        password = self.password.text()  # read widgets here, on the Qt thread, never in the worker
         self.saved = await off_thread(
             lambda: self.services.connections.save_connection(
                 staff=staff_id,
@@ -243,7 +244,7 @@ class CalDAVWizard(QDialog):
                 calendar_id=chosen.calendar_id,
                 calendar_href=href,
                 calendar_name=chosen.name,
-                secrets={"password": self.password.text()},
+                secrets={"password": password},
             )
         )
         self.controller.data_changed.emit()
