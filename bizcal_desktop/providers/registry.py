@@ -20,8 +20,6 @@ SECRET_NAMES: dict[str, tuple[str, ...]] = {
     "microsoft": ("msal_cache",),
 }
 
-#: Called with (connection id, secret name, new secret value) when a provider refreshed a credential.
-CredentialsCallback = Callable[[int, str, str], None]
 
 
 class ProviderFactory:
@@ -54,18 +52,7 @@ class ProviderFactory:
         if info.provider == "google":
             from bizcal_desktop.providers.google import GoogleProvider
 
-            token_json = self._secrets.get(info.secret_key, "oauth_token")
-            if token_json is None:
-                raise AuthError(
-                    f"The Google token of connection {info.id} is missing from the keychain; "
-                    "disconnect and connect Google again."
-                )
-            secret_key = info.secret_key
-
-            def save_refreshed_token(new_json: str) -> None:
-                # Written at once: a refreshed token lost here would leave only the old one behind.
-                self._secrets.set(secret_key, "oauth_token", new_json)
-
+            token_json, save_refreshed_token = self._oauth_secret(info, "oauth_token", "Google token", "Google")
             return GoogleProvider(
                 token_json=token_json,
                 calendar_id=info.calendar_id or "primary",
@@ -78,18 +65,9 @@ class ProviderFactory:
         if info.provider == "microsoft":
             from bizcal_desktop.providers.microsoft import MicrosoftProvider
 
-            cache_json = self._secrets.get(info.secret_key, "msal_cache")
-            if cache_json is None:
-                raise AuthError(
-                    f"The Microsoft sign-in of connection {info.id} is missing from the keychain; "
-                    "disconnect and connect Microsoft again."
-                )
-            ms_key = info.secret_key
-
-            def save_changed_cache(new_cache: str) -> None:
-                # Written at once: a refresh rotates the refresh token, and losing it ends the grant.
-                self._secrets.set(ms_key, "msal_cache", new_cache)
-
+            cache_json, save_changed_cache = self._oauth_secret(
+                info, "msal_cache", "Microsoft sign-in", "Microsoft"
+            )
             return MicrosoftProvider(
                 cache_json=cache_json,
                 calendar_id=info.calendar_id,
@@ -100,3 +78,24 @@ class ProviderFactory:
                 busy_calendar_ids=list(info.busy_calendar_ids) or None,
             )
         raise ConfigurationError(f"Provider {info.provider!r} is not supported by this version.")
+
+    def _oauth_secret(
+        self, info: ConnectionInfo, name: str, what: str, provider_label: str
+    ) -> tuple[str, Callable[[str], None]]:
+        """The connection's OAuth secret, and the callback that writes a renewed one back.
+
+        Written back at once: a refresh may rotate the refresh token, and a renewal lost here would
+        leave only a dead credential in the keychain.
+        """
+        value = self._secrets.get(info.secret_key, name)
+        if value is None:
+            raise AuthError(
+                f"The {what} of connection {info.id} is missing from the keychain; "
+                f"disconnect and connect {provider_label} again."
+            )
+        secret_key = info.secret_key
+
+        def write_back(new_value: str) -> None:
+            self._secrets.set(secret_key, name, new_value)
+
+        return value, write_back
