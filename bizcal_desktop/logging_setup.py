@@ -6,7 +6,7 @@ import logging
 import logging.handlers
 from pathlib import Path
 
-from bizcal_desktop.secrets import redact
+from bizcal_desktop.redaction import redact
 
 
 class RedactingFilter(logging.Filter):

@@ -2,13 +2,12 @@
 
 Secrets (CalDAV app-passwords, OAuth token sets, MSAL caches) are stored under one keychain service
 per installation, keyed by the connection's ``secret_key`` (a random UUID kept on the connection row)
-and a name. The database never holds a secret, and neither does a log line: use :func:`redact`.
+and a name. The database never holds a secret, and neither does a log line: see :mod:`bizcal_desktop.redaction`.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 
 import keyring
 import keyring.errors
@@ -63,21 +62,3 @@ class SecretStore:
     def delete_all(self, secret_key: str, names: tuple[str, ...]) -> None:
         for name in names:
             self.delete(secret_key, name)
-
-
-_SECRET_PATTERNS = [
-    re.compile(r"(?i)(password|passwd|secret|token|authorization|code_verifier|refresh_token|access_token)"
-               r"(\"?\s*[:=]\s*\"?)([^\s\"&,}]+)"),
-    re.compile(r"(?i)(bearer\s+)([A-Za-z0-9._\-~+/]+=*)"),
-    re.compile(r"(?i)(basic\s+)([A-Za-z0-9+/]+=*)"),
-]
-
-
-def redact(text: str) -> str:
-    """Mask anything that looks like a credential in ``text`` before it is logged or stored."""
-    for pattern in _SECRET_PATTERNS:
-        if pattern.groups == 3:
-            text = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
-        else:
-            text = pattern.sub(lambda m: f"{m.group(1)}***", text)
-    return text

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bizcal_desktop.domain.time_range import TimeRange
+from bizcal_desktop.domain.connection import ConnectionInfo  # noqa: F401 - re-exported: part of the contract
 
 #: Marker carried by every event we write (X- property in iCalendar, extended property on
 #: Google, singleValueExtendedProperty / categories on Graph) so imports can skip our own events.
@@ -202,19 +203,3 @@ class CalendarProvider(ABC):
     @abstractmethod
     async def fetch_busy(self, window: TimeRange, cursor: str | None) -> BusyChanges:
         """Busy intervals overlapping ``window``; incremental from ``cursor`` where supported."""
-
-
-@dataclass(frozen=True)
-class ConnectionInfo:
-    """What a provider needs to know about a stored connection (a plain copy of the row, no ORM)."""
-
-    id: int
-    provider: str  #: "caldav" | "google" | "microsoft"
-    secret_key: str  #: keychain key of this connection's secrets
-    timezone: str  #: IANA zone of the staff member, used for event times and all-day busy days
-    server_url: str | None = None
-    username: str | None = None
-    calendar_id: str | None = None
-    calendar_href: str | None = None
-    #: Calendars whose events count as busy (REST providers); empty = the written calendar only.
-    busy_calendar_ids: tuple[str, ...] = ()

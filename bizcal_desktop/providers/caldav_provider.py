@@ -63,7 +63,7 @@ from bizcal_desktop.providers.caldav_sync import (
 from bizcal_desktop.providers.http_errors import parse_retry_after
 from bizcal_desktop.providers.ical_busy import MalformedCalendarData, busy_from_ical
 from bizcal_desktop.providers.ical_event import build_ics, load_zone, read_event_summary
-from bizcal_desktop.secrets import redact
+from bizcal_desktop.redaction import redact
 
 log = logging.getLogger(__name__)
 

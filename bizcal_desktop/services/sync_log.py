@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bizcal_desktop.secrets import redact
+from bizcal_desktop.redaction import redact
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.models import CalendarSyncLog, Outcome
 

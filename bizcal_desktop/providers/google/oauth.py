@@ -45,7 +45,7 @@ import httpx
 from bizcal_desktop.config import GoogleEndpoints
 from bizcal_desktop.errors import AuthError, ConfigurationError, TransientError
 from bizcal_desktop.providers.google.loopback import LoopbackClosed, LoopbackReceiver, LoopbackTimeout
-from bizcal_desktop.secrets import redact
+from bizcal_desktop.redaction import redact
 
 log = logging.getLogger(__name__)
 
