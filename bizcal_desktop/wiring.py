@@ -14,7 +14,7 @@ from bizcal_desktop.services.availability import AvailabilityService
 from bizcal_desktop.services.bookings import BookingService
 from bizcal_desktop.services.connections import ConnectionService
 from bizcal_desktop.services.directory import DirectoryService
-from bizcal_desktop.services.settings import SettingsService
+from bizcal_desktop.store.settings import SettingsStore
 from bizcal_desktop.services.sync_log import SyncLogService
 from bizcal_desktop.store.database import Database, open_database
 from bizcal_desktop.sync.backoff import BackoffPolicy
@@ -36,7 +36,7 @@ class Services:
     sync_log: SyncLogService
     engine: SyncEngine
     recovery: RecoveryService
-    settings: SettingsService
+    settings: SettingsStore
     availability: AvailabilityService
     importer: AvailabilityImporter
     guardian: TokenGuardian
@@ -50,7 +50,7 @@ def build_services(config: Config) -> Services:
     secrets = SecretStore(config.keyring_service)
     providers = ProviderFactory(config, secrets)
     directory = DirectoryService(db)
-    settings = SettingsService(db)
+    settings = SettingsStore(db)
     engine = SyncEngine(
         db,
         providers,

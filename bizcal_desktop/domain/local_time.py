@@ -75,3 +75,8 @@ def local_interval_to_utc(day: date, start: time, end: time, tz: ZoneInfo) -> tu
         first_instant_at_or_after(datetime.combine(day, start), tz),
         first_instant_at_or_after(datetime.combine(day, end), tz),
     )
+
+
+def local_midnight_utc(day: date, zone: str) -> datetime:
+    """The UTC instant at which ``day`` starts in ``zone`` (the day's first wall-clock moment)."""
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)).astimezone(UTC)

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from bizcal_desktop.domain.local_time import local_midnight_utc
 from bizcal_desktop.domain.scheduling import (
     Blocker,
     Explanation,
@@ -22,11 +23,11 @@ from bizcal_desktop.domain.scheduling import (
 )
 from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.errors import UserInputError
-from bizcal_desktop.services.bookings import local_midnight_utc
 from bizcal_desktop.services.directory import DirectoryService, ServiceView, StaffView
-from bizcal_desktop.services.settings import SettingsService
+from bizcal_desktop.store.connections import importing_busy
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.models import Booking, BookingStatus, BusyBlock, CalendarConnection
+from bizcal_desktop.store.settings import SettingsStore
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class BusyBlockView:
 class AvailabilityService:
     """Slots, explanations and the blockers behind them, for one staff member at a time."""
 
-    def __init__(self, db: Database, directory: DirectoryService, settings: SettingsService) -> None:
+    def __init__(self, db: Database, directory: DirectoryService, settings: SettingsStore) -> None:
         self._db = db
         self._directory = directory
         self._settings = settings
@@ -76,8 +77,7 @@ class AvailabilityService:
                 .join(CalendarConnection, BusyBlock.connection_id == CalendarConnection.id)
                 .where(
                     CalendarConnection.staff_id == staff_view.id,
-                    CalendarConnection.active.is_(True),
-                    CalendarConnection.import_busy.is_(True),
+                    *importing_busy(),
                     BusyBlock.end_utc > start,
                     BusyBlock.start_utc < end,
                 )

@@ -7,7 +7,7 @@ calendar sync and a failed sync never loses a booking. The sync engine drains th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 
 from bizcal_desktop.errors import UserInputError
 from bizcal_desktop.services.directory import DirectoryService
+from bizcal_desktop.store import booking_changes
 from bizcal_desktop.store.database import Database
+from bizcal_desktop.store.directory import service_row, staff_row
 from bizcal_desktop.store.models import (
     Booking,
     BookingStatus,
     CalendarEventMapping,
-    OutboxJob,
 )
 
 
@@ -53,10 +54,6 @@ def parse_day(text: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise UserInputError(f"{text!r} is not a date; use YYYY-MM-DD.") from None
-
-
-def local_midnight_utc(day: date, zone: str) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -120,13 +117,6 @@ def booking_view(session: Session, b: Booking) -> BookingView:
     )
 
 
-def enqueue(session: Session, booking_id: int, reason: str) -> OutboxJob:
-    """Add an outbox job for ``booking_id`` to the caller's transaction."""
-    job = OutboxJob(booking_id=booking_id, reason=reason)
-    session.add(job)
-    return job
-
-
 class BookingService:
     """The booking use cases. Each method is one transaction: change + outbox job, or nothing."""
 
@@ -139,24 +129,11 @@ class BookingService:
         if not customer:
             raise UserInputError("A booking needs the customer's name.")
         with self._db.session() as s:
-            staff_row = DirectoryService._staff_row(s, staff)
-            service_row = DirectoryService._service_row(s, service)
+            staff_member = staff_row(s, staff)
             start_utc = (
-                parse_instant(start, staff_row.timezone) if isinstance(start, str) else _as_utc(start)
+                parse_instant(start, staff_member.timezone) if isinstance(start, str) else _as_utc(start)
             )
-            booking = Booking(
-                customer_name=customer,
-                service_id=service_row.id,
-                staff_id=staff_row.id,
-                start_utc=start_utc,
-                end_utc=start_utc + timedelta(minutes=service_row.duration_minutes),
-                timezone=staff_row.timezone,
-                status=BookingStatus.CONFIRMED,
-                version=1,
-            )
-            s.add(booking)
-            s.flush()
-            enqueue(s, booking.id, "created")
+            booking = booking_changes.create_booking(s, staff_member, service_row(s, service), customer, start_utc)
             return booking_view(s, booking)
 
     def move(self, booking_id: int, start: str | datetime) -> BookingView:
@@ -165,11 +142,7 @@ class BookingService:
             if booking.status != BookingStatus.CONFIRMED:
                 raise UserInputError(f"Booking {booking_id} is cancelled; make a new booking instead.")
             start_utc = parse_instant(start, booking.timezone) if isinstance(start, str) else _as_utc(start)
-            duration = booking.end_utc - booking.start_utc
-            booking.start_utc = start_utc
-            booking.end_utc = start_utc + duration
-            booking.version += 1
-            enqueue(s, booking.id, "moved")
+            booking_changes.reschedule(s, booking, start_utc)
             s.flush()
             return booking_view(s, booking)
 
@@ -178,9 +151,7 @@ class BookingService:
             booking = self._row(s, booking_id)
             if booking.status == BookingStatus.CANCELLED:
                 return booking_view(s, booking)
-            booking.status = BookingStatus.CANCELLED
-            booking.version += 1
-            enqueue(s, booking.id, "cancelled")
+            booking_changes.cancel(s, booking)
             s.flush()
             return booking_view(s, booking)
 
@@ -198,7 +169,7 @@ class BookingService:
         with self._db.session() as s:
             query = select(Booking).order_by(Booking.start_utc)
             if staff is not None:
-                query = query.where(Booking.staff_id == DirectoryService._staff_row(s, staff).id)
+                query = query.where(Booking.staff_id == staff_row(s, staff).id)
             if start is not None:
                 query = query.where(Booking.end_utc > start)
             if end is not None:

@@ -21,9 +21,11 @@ from bizcal_desktop.errors import BizCalError, UserInputError
 from bizcal_desktop.providers.base import CalendarInfo, CalendarProvider, ConnectionCheck, ConnectionInfo
 from bizcal_desktop.providers.registry import SECRET_NAMES
 from bizcal_desktop.secrets import SecretStore
-from bizcal_desktop.services import sync_log
 from bizcal_desktop.services.directory import DirectoryService
+from bizcal_desktop.store import sync_log
+from bizcal_desktop.store.connections import connection_info, in_use, switch_off
 from bizcal_desktop.store.database import Database
+from bizcal_desktop.store.directory import staff_row
 from bizcal_desktop.store.models import (
     BusyBlock,
     CalendarConnection,
@@ -85,41 +87,6 @@ def connection_view(c: CalendarConnection) -> ConnectionView:
         last_import_at=c.last_import_at,
         last_error=c.last_error,
     )
-
-
-def connection_info(c: CalendarConnection) -> ConnectionInfo:
-    return ConnectionInfo(
-        id=c.id,
-        provider=c.provider,
-        secret_key=c.secret_key,
-        timezone=c.staff.timezone,
-        server_url=c.server_url,
-        username=c.username,
-        calendar_id=c.calendar_id,
-        calendar_href=c.calendar_href,
-        busy_calendar_ids=tuple(json.loads(c.busy_calendar_ids)) if c.busy_calendar_ids else (),
-    )
-
-
-def switch_off(session: Session, row: CalendarConnection, status: str) -> None:
-    """Deactivate ``row``; if it was its staff member's default, the next active connection is."""
-    was_default = row.is_default
-    row.active = False
-    row.is_default = False
-    row.status = status
-    if not was_default:
-        return
-    successor = session.scalar(
-        select(CalendarConnection)
-        .where(
-            CalendarConnection.staff_id == row.staff_id,
-            CalendarConnection.active.is_(True),
-            CalendarConnection.id != row.id,
-        )
-        .order_by(CalendarConnection.id)
-    )
-    if successor is not None:
-        successor.is_default = True
 
 
 def pick_calendar(calendars: list[CalendarInfo], wanted: str | None) -> CalendarInfo:
@@ -438,16 +405,16 @@ class ConnectionService:
     ) -> ConnectionView:
         """Save a tested connection and its secrets; the first one of a staff member is the default."""
         with self._db.session() as s:
-            staff_row = DirectoryService._staff_row(s, staff)
+            staff_member = staff_row(s, staff)
             has_default = s.scalar(
                 select(CalendarConnection.id).where(
-                    CalendarConnection.staff_id == staff_row.id,
+                    CalendarConnection.staff_id == staff_member.id,
                     CalendarConnection.is_default.is_(True),
-                    CalendarConnection.active.is_(True),
+                    in_use(),
                 )
             )
             row = CalendarConnection(
-                staff_id=staff_row.id,
+                staff_id=staff_member.id,
                 provider=provider,
                 provider_type=provider_type,
                 display_name=display_name,
@@ -469,7 +436,7 @@ class ConnectionService:
                 action=SyncAction.CONNECT,
                 outcome=Outcome.SUCCESS,
                 connection_id=row.id,
-                message=f"Connected {display_name} ({calendar_name or calendar_id}) for {staff_row.name}",
+                message=f"Connected {display_name} ({calendar_name or calendar_id}) for {staff_member.name}",
             )
             # Inside the transaction: if the keychain refuses, the row is rolled back with it.
             stored: list[str] = []
@@ -490,7 +457,7 @@ class ConnectionService:
         with self._db.session() as s:
             query = select(CalendarConnection).join(Staff).order_by(Staff.name, CalendarConnection.id)
             if staff is not None:
-                query = query.where(CalendarConnection.staff_id == DirectoryService._staff_row(s, staff).id)
+                query = query.where(CalendarConnection.staff_id == staff_row(s, staff).id)
             if not include_disconnected:
                 query = query.where(CalendarConnection.status != ConnectionStatus.DISCONNECTED)
             return [connection_view(c) for c in s.scalars(query)]

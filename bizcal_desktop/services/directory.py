@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from bizcal_desktop.domain.zones import validate_zone
 from bizcal_desktop.errors import UserInputError
 from bizcal_desktop.store.database import Database
+from bizcal_desktop.store.directory import service_row, staff_row
 from bizcal_desktop.store.models import Service, Staff
 
 
@@ -28,17 +29,6 @@ class ServiceView:
     duration_minutes: int
     buffer_before_minutes: int
     buffer_after_minutes: int
-
-
-def validate_zone(name: str) -> str:
-    """Return ``name`` if it is an IANA zone this machine knows, else a clear error."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UserInputError(
-            f"Unknown time zone {name!r}; use an IANA name such as Europe/Berlin or America/New_York."
-        ) from None
-    return name
 
 
 def _staff_view(s: Staff) -> StaffView:
@@ -75,18 +65,8 @@ class DirectoryService:
 
     def find_staff(self, ref: str | int) -> StaffView:
         with self._db.session() as s:
-            return _staff_view(self._staff_row(s, ref))
+            return _staff_view(staff_row(s, ref))
 
-    @staticmethod
-    def _staff_row(session, ref: str | int) -> Staff:  # type: ignore[no-untyped-def]
-        row = None
-        if isinstance(ref, int) or str(ref).isdigit():
-            row = session.get(Staff, int(ref))
-        if row is None:
-            row = session.scalar(select(Staff).where(Staff.name == str(ref)))
-        if row is None:
-            raise UserInputError(f"No staff member {ref!r}; see `bizcal staff list`.")
-        return row
 
     def add_service(
         self, name: str, duration_minutes: int, buffer_before: int = 0, buffer_after: int = 0
@@ -118,15 +98,5 @@ class DirectoryService:
 
     def find_service(self, ref: str | int) -> ServiceView:
         with self._db.session() as s:
-            return _service_view(self._service_row(s, ref))
+            return _service_view(service_row(s, ref))
 
-    @staticmethod
-    def _service_row(session, ref: str | int) -> Service:  # type: ignore[no-untyped-def]
-        row = None
-        if isinstance(ref, int) or str(ref).isdigit():
-            row = session.get(Service, int(ref))
-        if row is None:
-            row = session.scalar(select(Service).where(Service.name == str(ref)))
-        if row is None:
-            raise UserInputError(f"No service {ref!r}; see `bizcal service list`.")
-        return row

@@ -1,4 +1,8 @@
-"""Writing and reading the sync log (the audit trail)."""
+"""Reading the sync log (the audit trail) for the CLI and the Sync Log window.
+
+Rows are written by :mod:`bizcal_desktop.store.sync_log`, in the transaction of the change they
+describe; this side only reads, newest first, with the filters the views offer.
+"""
 
 from __future__ import annotations
 
@@ -6,36 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from bizcal_desktop.redaction import redact
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.models import CalendarSyncLog, Outcome
-
-
-def record(
-    session: Session,
-    *,
-    actor: str,
-    action: str,
-    outcome: str,
-    message: str = "",
-    booking_id: int | None = None,
-    connection_id: int | None = None,
-    mapping_id: int | None = None,
-) -> CalendarSyncLog:
-    """Add one log row to ``session`` (committed with the change it describes)."""
-    row = CalendarSyncLog(
-        actor=actor,
-        action=str(action),
-        outcome=str(outcome),
-        message=redact(message)[:2000],
-        booking_id=booking_id,
-        connection_id=connection_id,
-        mapping_id=mapping_id,
-    )
-    session.add(row)
-    return row
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 from bizcal_desktop.errors import AuthError, BizCalError, ConflictError, TransientError
 from bizcal_desktop.providers.base import CalendarProvider, ConnectionInfo, EventRef, EventSpec
 from bizcal_desktop.providers.registry import ProviderFactory
-from bizcal_desktop.services import sync_log
-from bizcal_desktop.services.connections import connection_info
+from bizcal_desktop.store import sync_log
+from bizcal_desktop.store.connections import connection_info, usable_connections
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.models import (
     Booking,
@@ -379,16 +379,7 @@ class SyncEngine:
 
     @staticmethod
     def _target_connection(s: Session, staff_id: int) -> CalendarConnection | None:
-        candidates = s.scalars(
-            select(CalendarConnection)
-            .where(
-                CalendarConnection.staff_id == staff_id,
-                CalendarConnection.active.is_(True),
-                CalendarConnection.status == ConnectionStatus.ACTIVE,
-            )
-            .order_by(CalendarConnection.is_default.desc(), CalendarConnection.id)
-        ).all()
-        return candidates[0] if candidates else None
+        return s.scalars(usable_connections(staff_id)).first()
 
     def _record_success(self, target: _Target, ref: EventRef | None, attempts: int) -> str:
         with self._db.session() as s:

@@ -33,15 +33,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
 
+from bizcal_desktop.domain.local_time import local_midnight_utc
 from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.errors import BizCalError, SyncTokenExpiredError
 from bizcal_desktop.providers.base import BusyChanges, BusyInterval, ConnectionInfo, is_own_uid
 from bizcal_desktop.providers.registry import ProviderFactory
-from bizcal_desktop.services import sync_log
-from bizcal_desktop.services.bookings import local_midnight_utc
-from bizcal_desktop.services.connections import connection_info
-from bizcal_desktop.services.settings import SettingsService
+from bizcal_desktop.store import booking_changes, sync_log
+from bizcal_desktop.store.connections import connection_info, importing_busy
 from bizcal_desktop.store.database import Database
+from bizcal_desktop.store.directory import staff_row
 from bizcal_desktop.store.models import (
     Booking,
     BookingStatus,
@@ -55,6 +55,7 @@ from bizcal_desktop.store.models import (
     Staff,
     SyncAction,
 )
+from bizcal_desktop.store.settings import SettingsStore
 from bizcal_desktop.store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ class AvailabilityImporter:
     """Reads busy times from every connected calendar into the store."""
 
     def __init__(
-        self, db: Database, factory: ProviderFactory, settings: SettingsService, concurrency: int = 4,
+        self, db: Database, factory: ProviderFactory, settings: SettingsStore, concurrency: int = 4,
         actor: str = "importer",
     ) -> None:
         self._db = db
@@ -176,13 +177,11 @@ class AvailabilityImporter:
             query = (
                 select(CalendarConnection)
                 .join(Staff)
-                .where(CalendarConnection.active.is_(True), CalendarConnection.import_busy.is_(True))
+                .where(*importing_busy())
                 .order_by(CalendarConnection.id)
             )
             if staff is not None:
-                from bizcal_desktop.services.directory import DirectoryService
-
-                query = query.where(CalendarConnection.staff_id == DirectoryService._staff_row(s, staff).id)
+                query = query.where(CalendarConnection.staff_id == staff_row(s, staff).id)
             targets = []
             for c in s.scalars(query):
                 today = now.astimezone(ZoneInfo(c.staff.timezone)).date()
@@ -271,10 +270,7 @@ class AvailabilityImporter:
                     continue  # a local change is on its way to the calendar and wins
                 zone = ZoneInfo(booking.timezone)
                 before = booking.start_utc.astimezone(zone)
-                booking.start_utc, booking.end_utc = start, end
-                booking.version += 1
-                mapping.synced_start_utc, mapping.synced_end_utc = start, end
-                mapping.synced_version = booking.version
+                booking_changes.follow_calendar_move(s, booking, mapping, start, end)
                 sync_log.record(
                     s, actor=f"calendar:{target.name}"[:64], action=SyncAction.UPDATE, outcome=Outcome.SUCCESS,
                     booking_id=booking.id, connection_id=target.info.id, mapping_id=mapping.id,
@@ -323,8 +319,7 @@ class AvailabilityImporter:
                 .join(Booking, Booking.staff_id == CalendarConnection.staff_id)
                 .where(
                     CalendarConnection.staff_id.in_(staff_ids),
-                    CalendarConnection.active.is_(True),
-                    CalendarConnection.import_busy.is_(True),
+                    *importing_busy(),
                     Booking.status == BookingStatus.CONFIRMED,
                     Booking.end_utc > now,
                     Booking.start_utc < BusyBlock.end_utc,

@@ -10,9 +10,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from bizcal_desktop.domain.local_time import local_midnight_utc
 from bizcal_desktop.errors import UserInputError
-from bizcal_desktop.services import sync_log
-from bizcal_desktop.services.bookings import enqueue, local_midnight_utc
+from bizcal_desktop.store import sync_log
+from bizcal_desktop.store.booking_changes import enqueue
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.models import (
     Booking,

@@ -24,8 +24,8 @@ from sqlalchemy import func, select
 from bizcal_desktop.errors import AuthError, BizCalError
 from bizcal_desktop.providers.base import ConnectionInfo
 from bizcal_desktop.providers.registry import ProviderFactory
-from bizcal_desktop.services import sync_log
-from bizcal_desktop.services.connections import connection_info, switch_off
+from bizcal_desktop.store import sync_log
+from bizcal_desktop.store.connections import connection_info, in_use, switch_off
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.models import (
     CalendarConnection,
@@ -115,7 +115,7 @@ class TokenGuardian:
         with self._db.session() as s:
             rows = s.scalars(
                 select(CalendarConnection).where(
-                    CalendarConnection.active.is_(True),
+                    in_use(),
                     CalendarConnection.provider.in_(OAUTH_PROVIDERS),
                 )
             ).all()

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bizcal_desktop.services.bookings import BookingView, local_midnight_utc
+from bizcal_desktop.domain.local_time import local_midnight_utc
+from bizcal_desktop.services.bookings import BookingView
 from bizcal_desktop.ui.base_window import BaseWindow
 from bizcal_desktop.ui.booking_dialog import BookingDialog
 from bizcal_desktop.ui.confirm import confirm

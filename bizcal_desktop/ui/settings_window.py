@@ -1,7 +1,7 @@
 """Settings: business time zone, working hours, buffers, slot step, notice, booking window,
 import interval, busy titles, and start at login (an autostart entry written for this OS).
 
-Nothing is applied until Save, and Save goes through SettingsService.update, which validates
+Nothing is applied until Save, and Save goes through SettingsStore.update, which validates
 everything at once; its one-sentence refusal is shown under the form.
 """
 
@@ -147,7 +147,7 @@ class SettingsWindow(BaseWindow):
         self.show_message("")
 
     def values(self) -> dict[str, Any]:
-        """The form as ``SettingsService.update`` keywords."""
+        """The form as ``SettingsStore.update`` keywords."""
         hours: dict[str, list[str]] = {}
         for key, _name in DAYS:
             if self.day_open[key].isChecked():

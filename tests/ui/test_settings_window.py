@@ -1,4 +1,4 @@
-"""Settings: shows the stored settings, saves through SettingsService, writes the autostart entry."""
+"""Settings: shows the stored settings, saves through SettingsStore, writes the autostart entry."""
 
 from __future__ import annotations
 

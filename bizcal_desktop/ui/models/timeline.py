@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bizcal_desktop.domain.local_time import local_interval_to_utc
+from bizcal_desktop.domain.local_time import local_interval_to_utc, local_midnight_utc
 from bizcal_desktop.domain.time_range import TimeRange
-from bizcal_desktop.services.bookings import local_midnight_utc
 from bizcal_desktop.wiring import Services
 
 

@@ -1,7 +1,9 @@
 """Business settings (working hours, buffer policy, slot step, notice, booking window, import interval).
 
 Stored as JSON values in the ``setting`` table, so adding a setting needs no migration. Working hours
-can be overridden per staff member; everything else is one policy for the business.
+can be overridden per staff member; everything else is one policy for the business. The store is
+where they live because the importer (sync) and the services both read them, and a setting is read and
+validated the same way wherever it is used.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bizcal_desktop.domain.working_hours import WorkingHours
+from bizcal_desktop.domain.zones import validate_zone
 from bizcal_desktop.errors import UserInputError
-from bizcal_desktop.services.directory import validate_zone
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.models import Setting
 
@@ -57,7 +59,7 @@ class BusinessSettings:
         return self
 
 
-class SettingsService:
+class SettingsStore:
     """Reads and writes the business settings and per-staff working hours."""
 
     def __init__(self, db: Database) -> None:

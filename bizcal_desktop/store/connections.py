@@ -1,0 +1,72 @@
+"""Row helpers for calendar connections that several layers share.
+
+The sync engine, the importer, the token guardian and the connection service all need the same few
+questions answered about connection rows ("which are in use", "copy one for a provider", "switch one
+off"). They live here, beside the models, so no layer has to import another layer's private helpers
+and every one of them answers the question the same way.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import Session
+
+from bizcal_desktop.domain.connection import ConnectionInfo
+from bizcal_desktop.store.models import CalendarConnection, ConnectionStatus
+
+
+def in_use() -> ColumnElement[bool]:
+    """The condition of a connection that is switched on (whatever its health)."""
+    return CalendarConnection.active.is_(True)
+
+
+def importing_busy() -> list[ColumnElement[bool]]:
+    """The conditions of a connection whose busy times count: switched on and importing."""
+    return [in_use(), CalendarConnection.import_busy.is_(True)]
+
+
+def usable_connections(staff_id: int) -> Select[tuple[CalendarConnection]]:
+    """A staff member's connections that can take a write now, the default first."""
+    return (
+        select(CalendarConnection)
+        .where(
+            CalendarConnection.staff_id == staff_id,
+            in_use(),
+            CalendarConnection.status == ConnectionStatus.ACTIVE,
+        )
+        .order_by(CalendarConnection.is_default.desc(), CalendarConnection.id)
+    )
+
+
+def connection_info(c: CalendarConnection) -> ConnectionInfo:
+    """A plain copy of the row, for a provider (which never sees the ORM)."""
+    return ConnectionInfo(
+        id=c.id,
+        provider=c.provider,
+        secret_key=c.secret_key,
+        timezone=c.staff.timezone,
+        server_url=c.server_url,
+        username=c.username,
+        calendar_id=c.calendar_id,
+        calendar_href=c.calendar_href,
+        busy_calendar_ids=tuple(json.loads(c.busy_calendar_ids)) if c.busy_calendar_ids else (),
+    )
+
+
+def switch_off(session: Session, row: CalendarConnection, status: str) -> None:
+    """Deactivate ``row``; if it was its staff member's default, the next active connection is."""
+    was_default = row.is_default
+    row.active = False
+    row.is_default = False
+    row.status = status
+    if not was_default:
+        return
+    successor = session.scalar(
+        select(CalendarConnection)
+        .where(CalendarConnection.staff_id == row.staff_id, in_use(), CalendarConnection.id != row.id)
+        .order_by(CalendarConnection.id)
+    )
+    if successor is not None:
+        successor.is_default = True

@@ -1,0 +1,38 @@
+"""Writing one sync-log row, in the caller's transaction.
+
+The engine, the importer, the token guardian, recovery and the connection service all log what they
+did; the row is added to the same session as the change it describes, so a change and its log row are
+committed together or not at all. Messages are masked with :func:`~bizcal_desktop.redaction.redact`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bizcal_desktop.redaction import redact
+from bizcal_desktop.store.models import CalendarSyncLog
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    outcome: str,
+    message: str = "",
+    booking_id: int | None = None,
+    connection_id: int | None = None,
+    mapping_id: int | None = None,
+) -> CalendarSyncLog:
+    """Add one log row to ``session`` (committed with the change it describes)."""
+    row = CalendarSyncLog(
+        actor=actor,
+        action=str(action),
+        outcome=str(outcome),
+        message=redact(message)[:2000],
+        booking_id=booking_id,
+        connection_id=connection_id,
+        mapping_id=mapping_id,
+    )
+    session.add(row)
+    return row
