@@ -5,6 +5,10 @@ window, through :class:`~bizcal_desktop.services.bookings.BookingService`) or th
 (the importer, when an event was moved there). Both doors come through here, so the version bump and
 the outbox job that follow every change are written in exactly one place, in the caller's transaction.
 
+The version is bumped in SQL (``version = version + 1``), not from the value this process read: two
+people moving one booking at the same moment (the tray and a CLI) must end at version 3, not both at 2,
+or the engine would take the second move for one it already wrote.
+
 A change that came *from* a calendar queues no job for that calendar: the event already sits where the
 booking now is. Its mapping is marked as holding the new version instead.
 """
@@ -32,6 +36,11 @@ def enqueue(session: Session, booking_id: int, reason: str) -> OutboxJob:
     return job
 
 
+def _bump_version(session: Session, booking: Booking) -> None:
+    booking.version = Booking.version + 1  # type: ignore[assignment]
+    session.flush()  # the attribute is reloaded from the row on its next read
+
+
 def create_booking(
     session: Session, staff: Staff, service: Service, customer: str, start_utc: datetime
 ) -> Booking:
@@ -57,14 +66,14 @@ def reschedule(session: Session, booking: Booking, start_utc: datetime) -> None:
     duration = booking.end_utc - booking.start_utc
     booking.start_utc = start_utc
     booking.end_utc = start_utc + duration
-    booking.version += 1
+    _bump_version(session, booking)
     enqueue(session, booking.id, "moved")
 
 
 def cancel(session: Session, booking: Booking) -> None:
     """Cancel ``booking`` and queue the removal of its events."""
     booking.status = BookingStatus.CANCELLED
-    booking.version += 1
+    _bump_version(session, booking)
     enqueue(session, booking.id, "cancelled")
 
 
@@ -81,6 +90,6 @@ def follow_calendar_move(
     the synced version.
     """
     booking.start_utc, booking.end_utc = start_utc, end_utc
-    booking.version += 1
+    _bump_version(session, booking)
     mapping.synced_start_utc, mapping.synced_end_utc = start_utc, end_utc
     mapping.synced_version = booking.version

@@ -193,6 +193,10 @@ class OutboxJob(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    #: The engine (process) working on this job, and until when its claim holds: the tray and a CLI
+    #: share one outbox, and a claim that outlives a killed process simply expires.
+    claimed_by: Mapped[str | None] = mapped_column(String(96), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class CalendarSyncLog(Base):
