@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from bizcal_desktop.errors import AuthError, BizCalError, ConflictError, TransientError
 from bizcal_desktop.providers.base import CalendarProvider, ConnectionInfo, EventRef, EventSpec
-from bizcal_desktop.providers.registry import ProviderFactory
+from bizcal_desktop.providers.factory_protocol import ProviderSource
 from bizcal_desktop.store import sync_log
 from bizcal_desktop.store.connections import connection_info, usable_connections
 from bizcal_desktop.store.database import Database
@@ -46,6 +46,7 @@ from bizcal_desktop.store.models import (
 )
 from bizcal_desktop.store.types import utcnow
 from bizcal_desktop.sync.backoff import BackoffPolicy
+from bizcal_desktop.sync.listeners import Listeners
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ def build_event_spec(booking: Booking) -> EventSpec:
 class ProviderPool:
     """Providers built once per drain and shared by its jobs (one HTTP client per connection)."""
 
-    def __init__(self, factory: ProviderFactory) -> None:
+    def __init__(self, factory: ProviderSource) -> None:
         self._factory = factory
         self._providers: dict[int, CalendarProvider] = {}
         self._lock = asyncio.Lock()
@@ -157,7 +158,7 @@ class SyncEngine:
     def __init__(
         self,
         db: Database,
-        factory: ProviderFactory,
+        factory: ProviderSource,
         backoff: BackoffPolicy,
         concurrency: int = 4,
         actor: str = "engine",
@@ -168,7 +169,7 @@ class SyncEngine:
         self._concurrency = max(1, concurrency)
         self._actor = actor
         self._drain_lock = asyncio.Lock()
-        self.listeners: list[Callable[[SyncEvent], None]] = []
+        self.listeners: Listeners[SyncEvent] = Listeners("sync")
         #: Set by tests and the crash-simulation tool: called after a provider write succeeded and
         #: before the mapping is committed (raising there simulates a crash at that exact point).
         self.after_write_hook: Callable[[int], None] | None = None
@@ -283,11 +284,7 @@ class SyncEngine:
         return SyncEvent(target.booking_id, target.mapping_id, target.connection.id, target.action, outcome, message)
 
     def _notify(self, event: SyncEvent) -> None:
-        for listener in list(self.listeners):
-            try:
-                listener(event)
-            except Exception:  # noqa: BLE001 - a UI listener must never break syncing
-                log.exception("sync listener failed")
+        self.listeners.notify(event)
 
     # ----- database steps (run in worker threads) ---------------------------------------------
     def _pending_jobs(self, booking_ids: set[int] | None) -> dict[int, list[int]]:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -37,7 +36,7 @@ from bizcal_desktop.domain.local_time import local_midnight_utc
 from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.errors import BizCalError, SyncTokenExpiredError
 from bizcal_desktop.providers.base import BusyChanges, BusyInterval, ConnectionInfo, is_own_uid
-from bizcal_desktop.providers.registry import ProviderFactory
+from bizcal_desktop.providers.factory_protocol import ProviderSource
 from bizcal_desktop.store import booking_changes, sync_log
 from bizcal_desktop.store.connections import connection_info, importing_busy
 from bizcal_desktop.store.database import Database
@@ -57,6 +56,7 @@ from bizcal_desktop.store.models import (
 )
 from bizcal_desktop.store.settings import SettingsStore
 from bizcal_desktop.store.types import utcnow
+from bizcal_desktop.sync.listeners import Listeners
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class AvailabilityImporter:
     """Reads busy times from every connected calendar into the store."""
 
     def __init__(
-        self, db: Database, factory: ProviderFactory, settings: SettingsStore, concurrency: int = 4,
+        self, db: Database, factory: ProviderSource, settings: SettingsStore, concurrency: int = 4,
         actor: str = "importer",
     ) -> None:
         self._db = db
@@ -119,7 +119,7 @@ class AvailabilityImporter:
         self._concurrency = max(1, concurrency)
         self._actor = actor
         self._lock = asyncio.Lock()
-        self.listeners: list[Callable[[ConflictEvent], None]] = []
+        self.listeners: Listeners[ConflictEvent] = Listeners("conflict")
 
     async def import_all(self, staff: str | int | None = None, now: datetime | None = None) -> ImportReport:
         """Import every eligible connection (of one staff member, if given); never raises for one."""
@@ -135,11 +135,7 @@ class AvailabilityImporter:
             staff_ids = {t.staff_id for t in targets}
             report.conflicts = await asyncio.to_thread(self._find_conflicts, staff_ids, now or datetime.now(UTC))
         for conflict in report.conflicts:
-            for listener in list(self.listeners):
-                try:
-                    listener(conflict)
-                except Exception:  # noqa: BLE001 - a UI listener must never break importing
-                    log.exception("conflict listener failed")
+            self.listeners.notify(conflict)
         return report
 
     # ----- one connection -----------------------------------------------------------------------

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -23,7 +22,7 @@ from sqlalchemy import func, select
 
 from bizcal_desktop.errors import AuthError, BizCalError
 from bizcal_desktop.providers.base import ConnectionInfo
-from bizcal_desktop.providers.registry import ProviderFactory
+from bizcal_desktop.providers.factory_protocol import ProviderSource
 from bizcal_desktop.store import sync_log
 from bizcal_desktop.store.connections import connection_info, in_use, switch_off
 from bizcal_desktop.store.database import Database
@@ -34,6 +33,7 @@ from bizcal_desktop.store.models import (
     Outcome,
     SyncAction,
 )
+from bizcal_desktop.sync.listeners import Listeners
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class TokenGuardian:
     def __init__(
         self,
         db: Database,
-        factory: ProviderFactory,
+        factory: ProviderSource,
         threshold: timedelta = timedelta(minutes=10),
         max_failures: int = 3,
         failure_period: timedelta = timedelta(hours=24),
@@ -76,7 +76,7 @@ class TokenGuardian:
         self._period = failure_period
         self._actor = actor
         self._lock = asyncio.Lock()
-        self.listeners: list[Callable[[DeactivationEvent], None]] = []
+        self.listeners: Listeners[DeactivationEvent] = Listeners("deactivation")
 
     async def check_all(self, now: datetime | None = None) -> GuardianReport:
         """Renew every expiring OAuth credential of an active connection; never raises for one."""
@@ -103,11 +103,7 @@ class TokenGuardian:
                     report.refreshed.append(info.id)
                     await asyncio.to_thread(self._record_success, info.id, name, outcome.expires_at)
         for event in report.deactivated:
-            for listener in list(self.listeners):
-                try:
-                    listener(event)
-                except Exception:  # noqa: BLE001 - a UI listener must never break the guardian
-                    log.exception("deactivation listener failed")
+            self.listeners.notify(event)
         return report
 
     # ----- database steps (worker threads) --------------------------------------------------------

@@ -60,7 +60,7 @@ async def test_a_revoked_grant_deactivates_after_three_failures(ms_services, ms_
     services = ms_services
     conn = save_microsoft(services, ms_fake, lifetime=60)
     alerts: list = []  # type: ignore[type-arg]
-    services.guardian.listeners.append(alerts.append)
+    services.guardian.listeners.add(alerts.append)
     ms_fake.revoke_refresh_tokens()
     for _ in range(3):
         report = await services.guardian.check_all()

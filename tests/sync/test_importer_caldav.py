@@ -79,7 +79,7 @@ async def test_import_follows_the_calendar_and_slots_avoid_busy_time(mark, calda
     reader.put(f"{base}school.ics", vevent("school", datetime(2026, 12, 1, 9, 30, tzinfo=BERLIN),
                                            datetime(2026, 12, 1, 9, 45, tzinfo=BERLIN), "Recital"))
     conflicts_told = []
-    services.importer.listeners.append(conflicts_told.append)
+    services.importer.listeners.add(conflicts_told.append)
     report = await services.importer.import_all(now=NOW)
     assert (report.connections[0].added, report.connections[0].changed) == (1, 1)
     assert starts(services) == ["10:00", "12:00"]

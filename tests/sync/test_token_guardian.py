@@ -70,7 +70,7 @@ async def test_three_failures_in_a_day_deactivate_and_alert_once(google_services
     services = google_services
     conn = save_google(services, expiring_in(google_fake.grant_token_json(), 1))
     alerts = []
-    services.guardian.listeners.append(alerts.append)
+    services.guardian.listeners.add(alerts.append)
 
     # Google's token endpoint is down (google-auth itself tries 3 times, so 3 answers per check).
     google_fake.inject("oauth.token", 500, count=3)
