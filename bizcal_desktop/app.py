@@ -46,7 +46,7 @@ class DesktopApp(QObject):
         self.services = services
         self.controller = DesktopController(services, parent=self)
         self.windows = WindowManager(self.controller, parent=self)
-        self.tray = Tray(self.controller, self.windows.names, parent=self)
+        self.tray = Tray(self.controller, parent=self)
         self.notifier = Notifier(self.tray.icon, busy=lambda: self.controller.syncing, parent=self)
         self.controller.problem.connect(self.notifier.add)
         self.controller.burst_finished.connect(self.notifier.flush)

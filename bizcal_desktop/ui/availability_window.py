@@ -161,15 +161,12 @@ class AvailabilityWindow(BaseWindow):
         return text
 
     async def import_now(self) -> None:
-        importer = getattr(self.services, "importer", None)
-        if importer is None:
-            return
         self.import_button.setEnabled(False)
         try:
-            report = await importer.import_all(staff=self.staff.currentData())
+            report = await self.services.importer.import_all(staff=self.staff.currentData())
         finally:
             self.import_button.setEnabled(True)
-        failed = getattr(report, "failed", 0)
+        failed = report.failed
         await self.refresh()
         if failed:
             self.show_message(

@@ -8,16 +8,13 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableView,
     QWidget,
 )
 
@@ -28,6 +25,7 @@ from bizcal_desktop.ui.booking_dialog import BookingDialog
 from bizcal_desktop.ui.confirm import confirm
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.models.bookings import bookings_model
+from bizcal_desktop.ui.tables import row_table
 from bizcal_desktop.ui.tasks import off_thread
 
 
@@ -72,15 +70,7 @@ class BookingsWindow(BaseWindow):
         self.layout_.addLayout(bar)
 
         self.model = bookings_model(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.table = row_table(self.model)
         self.layout_.addWidget(self.table, 1)
 
         buttons = QHBoxLayout()
@@ -115,9 +105,7 @@ class BookingsWindow(BaseWindow):
         self.day.setDate(QDate(day.year, day.month, day.day))
 
     async def refresh(self) -> None:
-        settings = getattr(self.services, "settings", None)
-        if settings is not None:
-            self._zone = (await off_thread(settings.get)).timezone
+        self._zone = (await off_thread(self.services.settings.get)).timezone
         staff = await off_thread(self.services.directory.list_staff)
         current = self.staff.currentData()
         self.staff.blockSignals(True)

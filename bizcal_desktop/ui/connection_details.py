@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QWidget,
 )
 
@@ -19,6 +16,7 @@ from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.formatting import local_time_text
 from bizcal_desktop.ui.models.connections import provider_text, status_text
 from bizcal_desktop.ui.models.mappings import mappings_model
+from bizcal_desktop.ui.tables import row_table
 from bizcal_desktop.ui.tasks import off_thread
 
 
@@ -38,16 +36,7 @@ class ConnectionDetailsWindow(BaseWindow):
         self.summary.setWordWrap(True)
         self.layout_.addWidget(self.summary)
         self.model = mappings_model(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.table = row_table(self.model, wrap_text=False)
         self.layout_.addWidget(self.table, 1)
         row = QHBoxLayout()
         self.retry_button = QPushButton(self.tr("Retry"))

@@ -20,7 +20,9 @@ from PySide6.QtCore import QObject, Signal
 from bizcal_desktop.services.status import StatusService, StatusSummary
 from bizcal_desktop.store.models import Outcome
 from bizcal_desktop.sync.engine import DrainReport, SyncEvent
+from bizcal_desktop.sync.importer import ConflictEvent, ImportReport
 from bizcal_desktop.sync.scheduler import DRAIN, GUARDIAN, IMPORT, Scheduler, build_scheduler
+from bizcal_desktop.sync.token_guardian import DeactivationEvent
 from bizcal_desktop.ui.coalescer import ProblemKind
 from bizcal_desktop.ui.tasks import off_thread, running_tasks, spawn
 from bizcal_desktop.wiring import Services
@@ -29,11 +31,6 @@ log = logging.getLogger(__name__)
 
 #: How long Quit waits for a drain in progress before it stops anyway (jobs stay queued).
 QUIT_GRACE_SECONDS = 5.0
-
-
-def optional_service(services: Services, name: str) -> Any | None:
-    """A service the wiring may not build yet (importer, availability, settings, guardian)."""
-    return getattr(services, name, None)
 
 
 class DesktopController(QObject):
@@ -60,15 +57,11 @@ class DesktopController(QObject):
         super().__init__(parent)
         self.services = services
         self.status_service = StatusService(services.db)
-        importer = optional_service(services, "importer")
-        guardian = optional_service(services, "guardian")
         self.scheduler = scheduler or build_scheduler(
             drain=services.engine.drain,
-            import_all=importer.import_all if importer is not None else None,
-            guardian=_guardian_work(guardian),
+            import_all=services.importer.import_all,
+            guardian=services.guardian.check_all,
         )
-        self.importer = importer
-        self.guardian = guardian
         self.status: StatusSummary | None = None
         self._known_problems: set[int] = set()
         self._syncing = False
@@ -82,11 +75,9 @@ class DesktopController(QObject):
         if self._started:
             return
         self._started = True
-        self.services.engine.listeners.append(self._on_sync_event)
-        if self.importer is not None and hasattr(self.importer, "listeners"):
-            self.importer.listeners.append(self._on_conflict)
-        if self.guardian is not None and hasattr(self.guardian, "listeners"):
-            self.guardian.listeners.append(self._on_deactivated)
+        self.services.engine.listeners.add(self._on_sync_event)
+        self.services.importer.listeners.add(self._on_conflict)
+        self.services.guardian.listeners.add(self._on_deactivated)
         self.scheduler.started_listeners.append(self._on_run_started)
         self.scheduler.finished_listeners.append(self._on_run_finished)
         self.scheduler.start()
@@ -99,21 +90,12 @@ class DesktopController(QObject):
         others = [t for t in running_tasks() if t is not asyncio.current_task()]
         if others:
             await asyncio.wait(others, timeout=1.0)
-        for owner, listener in (
-            (self.services.engine, self._on_sync_event),
-            (self.importer, self._on_conflict),
-            (self.guardian, self._on_deactivated),
-        ):
-            listeners = getattr(owner, "listeners", None)
-            if listeners is not None and listener in listeners:
-                listeners.remove(listener)
+        self.services.engine.listeners.remove(self._on_sync_event)
+        self.services.importer.listeners.remove(self._on_conflict)
+        self.services.guardian.listeners.remove(self._on_deactivated)
         await off_thread(self.services.close)
 
     # ----- verbs -------------------------------------------------------------------------------
-    @property
-    def has_importer(self) -> bool:
-        return self.scheduler.has(IMPORT)
-
     @property
     def paused(self) -> bool:
         return self.scheduler.paused
@@ -139,10 +121,9 @@ class DesktopController(QObject):
         report = await self.scheduler.run_now(DRAIN)
         return report if isinstance(report, DrainReport) else DrainReport()
 
-    async def import_now(self) -> Any:
-        if not self.has_importer:
-            return None
-        return await self.scheduler.run_now(IMPORT)
+    async def import_now(self) -> ImportReport | None:
+        report = await self.scheduler.run_now(IMPORT)
+        return report if isinstance(report, ImportReport) else None
 
     async def retry_mapping(self, mapping_id: int) -> DrainReport:
         """Re-enqueue exactly this mapping's booking, then drain."""
@@ -199,13 +180,13 @@ class DesktopController(QObject):
             self._resync_done.add(event.booking_id)
             self.resync_progress.emit(len(self._resync_done), len(self._resync_ids))
 
-    def _on_conflict(self, event: Any) -> None:
+    def _on_conflict(self, event: ConflictEvent) -> None:
         """The importer found a busy time over a booking (a double booking)."""
         self.problem.emit(
             ProblemKind.CONFLICT, f"conflict:{event.booking_id}:{event.connection_id}", event.message
         )
 
-    def _on_deactivated(self, event: Any) -> None:
+    def _on_deactivated(self, event: DeactivationEvent) -> None:
         """The token guardian switched a connection off after repeated refresh failures."""
         self.problem.emit(ProblemKind.CONNECTION_DOWN, f"connection:{event.connection_id}", event.message)
 
@@ -234,20 +215,9 @@ class DesktopController(QObject):
 
     async def apply_import_interval(self) -> None:
         """Use the Settings' import interval for the import timer (read off the Qt thread)."""
-        settings = optional_service(self.services, "settings")
-        if settings is None:
-            return
-        business = await off_thread(settings.get)
-        minutes = getattr(business, "import_interval_minutes", 60) or 60
+        business = await off_thread(self.services.settings.get)
+        minutes = business.import_interval_minutes or 60
         self.scheduler.set_interval(IMPORT, float(minutes) * 60.0)
 
 
-def _guardian_work(guardian: Any | None) -> Callable[[], Any] | None:
-    """The token guardian's periodic call (``TokenGuardian.check_all``)."""
-    if guardian is None:
-        return None
-    fn = getattr(guardian, "check_all", None)
-    return fn if callable(fn) else None
-
-
-__all__ = ["GUARDIAN", "DesktopController", "optional_service"]
+__all__ = ["GUARDIAN", "DesktopController"]

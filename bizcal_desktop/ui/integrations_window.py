@@ -179,11 +179,7 @@ class IntegrationsWindow(BaseWindow):
         return self.confirm_box
 
     async def disconnect(self, connection_id: int) -> None:
-        revoke = getattr(self.services.connections, "disconnect_and_revoke", None)
-        if revoke is not None:
-            await revoke(connection_id)
-        else:
-            await off_thread(self.services.connections.disconnect, connection_id)
+        await self.services.connections.disconnect_and_revoke(connection_id)
         self.controller.data_changed.emit()
         await self.refresh()
         self.show_message(self.tr("Disconnected."))

@@ -5,16 +5,13 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QWidget,
 )
 
@@ -22,6 +19,7 @@ from bizcal_desktop.services.sync_log import LogEntry
 from bizcal_desktop.ui.base_window import BaseWindow
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.models.sync_log import describe_entry, sync_log_model
+from bizcal_desktop.ui.tables import row_table
 from bizcal_desktop.ui.tasks import off_thread
 
 #: How many entries one view shows (the CLI's ``bizcal log --limit`` reaches further back).
@@ -61,16 +59,7 @@ class SyncLogWindow(BaseWindow):
         self.layout_.addLayout(filters)
 
         self.model = sync_log_model(self._connection_names, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.table = row_table(self.model, wrap_text=False)
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
         self.details.setPlaceholderText(self.tr("Select an entry to see its details."))

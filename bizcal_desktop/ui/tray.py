@@ -33,16 +33,14 @@ class Tray(QObject):
     open_requested = Signal(str)
     quit_requested = Signal()
 
-    def __init__(
-        self, controller: DesktopController, windows: set[str], parent: QObject | None = None
-    ) -> None:
+    def __init__(self, controller: DesktopController, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._controller = controller
         self.icon = QSystemTrayIcon(self)
         self.menu = QMenu()
         self.state = TrayState.IDLE
         self.actions: dict[str, QAction] = {}
-        self._build_menu(windows)
+        self._build_menu()
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
         controller.status_changed.connect(self._update)
@@ -64,18 +62,14 @@ class Tray(QObject):
         self.actions[key] = action
         return action
 
-    def _build_menu(self, windows: set[str]) -> None:
+    def _build_menu(self) -> None:
         c = self._controller
         self._add("sync_now", self.tr("Sync now"), lambda: spawn(c.sync_now()))
         self._add("resync", self.tr("Resync…"), lambda: self.open_requested.emit("resync"))
-        if c.has_importer:
-            self._add("import_now", self.tr("Import availability now"), lambda: spawn(c.import_now()))
+        self._add("import_now", self.tr("Import availability now"), lambda: spawn(c.import_now()))
         self.menu.addSeparator()
         self._add("bookings", self.tr("Bookings…"), lambda: self.open_requested.emit("bookings"))
-        if "availability" in windows:
-            self._add(
-                "availability", self.tr("Availability…"), lambda: self.open_requested.emit("availability")
-            )
+        self._add("availability", self.tr("Availability…"), lambda: self.open_requested.emit("availability"))
         self._add(
             "integrations",
             self.tr("Calendar Integrations…"),
@@ -86,8 +80,7 @@ class Tray(QObject):
         pause = self._add("pause", self.tr("Pause syncing"), lambda checked: c.set_paused(bool(checked)))
         pause.setCheckable(True)
         pause.setChecked(c.paused)
-        if "settings" in windows:
-            self._add("settings", self.tr("Settings…"), lambda: self.open_requested.emit("settings"))
+        self._add("settings", self.tr("Settings…"), lambda: self.open_requested.emit("settings"))
         self.menu.addSeparator()
         self._add("quit", self.tr("Quit"), self.quit_requested.emit)
 

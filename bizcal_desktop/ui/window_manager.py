@@ -11,18 +11,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
-from bizcal_desktop.ui.controller import DesktopController, optional_service
-
-
-def available_windows(controller: DesktopController) -> set[str]:
-    """The windows this build can show (the ones whose services exist)."""
-    names = {"bookings", "integrations", "sync_log", "resync"}
-    services = controller.services
-    if optional_service(services, "availability") is not None:
-        names.add("availability")
-    if optional_service(services, "settings") is not None:
-        names.add("settings")
-    return names
+from bizcal_desktop.ui.controller import DesktopController
 
 
 class WindowManager(QObject):
@@ -30,7 +19,6 @@ class WindowManager(QObject):
         super().__init__(parent)
         self._controller = controller
         self.windows: dict[str, QWidget] = {}
-        self.names = available_windows(controller)
 
     def _factory(self, name: str) -> Callable[[], QWidget]:
         c = self._controller

@@ -13,7 +13,10 @@ from bizcal_desktop.ui.tray import TrayState
 from tests.fixtures.radicale import free_port
 from tests.ui.conftest import connect_broken, connect_radicale, run_async
 
-MENU = ["Sync now", "Resync…", "Bookings…", "Calendar Integrations…", "Sync Log…", "Pause syncing", "Quit"]
+MENU = [
+    "Sync now", "Resync…", "Import availability now", "Bookings…", "Availability…", "Calendar Integrations…",
+    "Sync Log…", "Pause syncing", "Settings…", "Quit",
+]
 
 
 @pytest.fixture
@@ -28,15 +31,8 @@ def menu_texts(app: DesktopApp) -> list[str]:
     return [a.text() for a in app.tray.menu.actions() if not a.isSeparator()]
 
 
-def test_menu_lists_the_actions_this_build_supports(desktop: DesktopApp) -> None:
-    expected = list(MENU)
-    if desktop.controller.has_importer:
-        expected.insert(2, "Import availability now")
-    if "availability" in desktop.windows.names:
-        expected.insert(expected.index("Calendar Integrations…"), "Availability…")
-    if "settings" in desktop.windows.names:
-        expected.insert(expected.index("Quit"), "Settings…")
-    assert menu_texts(desktop) == expected
+def test_menu_lists_every_action(desktop: DesktopApp) -> None:
+    assert menu_texts(desktop) == MENU
     assert desktop.tray.actions["pause"].isCheckable()
 
 
@@ -72,10 +68,8 @@ def test_pause_syncing_pauses_the_scheduler(desktop) -> None:  # type: ignore[no
 
 
 def test_window_actions_open_their_windows(desktop, qtbot) -> None:  # type: ignore[no-untyped-def]
-    keys = ["bookings", "integrations", "sync_log", "resync"]
-    keys += [k for k in ("availability", "settings") if k in desktop.windows.names]
-    for key, name in ((k, k) for k in keys):
-        desktop.tray.actions[key].trigger()
+    for name in ("bookings", "integrations", "sync_log", "resync", "availability", "settings"):
+        desktop.tray.actions[name].trigger()
         assert desktop.windows.windows[name].isVisible()
         qtbot.waitUntil(lambda w=desktop.windows.windows[name]: not getattr(w, "refreshing", False))
 
@@ -117,8 +111,6 @@ def test_quit_stops_timers_and_closes(desktop, qtbot) -> None:  # type: ignore[n
 
 
 def test_import_availability_now_runs_the_importer(desktop, qtbot, services, sample, caldav_calendar) -> None:  # type: ignore[no-untyped-def]
-    if not desktop.controller.has_importer:
-        pytest.skip("this build has no availability importer")
     from bizcal_desktop.sync.scheduler import IMPORT
 
     connect_radicale(services, sample[0].id, caldav_calendar)

@@ -1,0 +1,30 @@
+"""The one way a window shows rows: a read-only list where a row is the thing you act on.
+
+Why a helper: Bookings, the Sync Log and a connection's details all pick one row and act on it
+(reschedule, show details, retry), so they share one look — whole-row single selection, no row
+numbers, banded rows, columns as wide as their content with the last one taking the rest. Set up
+in three copies, the windows drifted apart one setting at a time.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractItemModel
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+
+
+def row_table(model: QAbstractItemModel, *, wrap_text: bool = True) -> QTableView:
+    """A table over ``model``: one whole row selected at a time, columns sized to their content.
+
+    ``wrap_text`` False keeps every row one line high (log messages and ids are long).
+    """
+    table = QTableView()
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().setVisible(False)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(wrap_text)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+    return table
