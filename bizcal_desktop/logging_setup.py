@@ -1,12 +1,35 @@
-"""One rotating log file in the data folder, with secrets redacted before anything is written."""
+"""One rotating log file in the data folder, with secrets redacted before anything is written.
+
+Two defences, because either alone leaks:
+
+* Every handler we install (the file, and stderr under ``--debug``) formats through
+  :class:`RedactingFormatter`, which masks the *finished* text — message, traceback and stack — so an
+  exception whose message holds a token is masked as well as a log call's arguments.
+* Libraries that print tokens at DEBUG (requests-oauthlib logs the whole token dict and the token
+  request's body, urllib3/httpx the request lines with codes in query strings, MSAL its responses)
+  are held at WARNING even under ``--debug``. ``--debug`` lowers only our own ``bizcal_desktop``
+  loggers; the root stays at INFO, so an unlisted library is never more verbose than that either.
+"""
 
 from __future__ import annotations
 
 import logging
 import logging.handlers
+import sys
+import traceback
 from pathlib import Path
+from types import TracebackType
 
 from bizcal_desktop.redaction import redact
+
+#: Our own loggers: the only ones ``--debug`` turns to DEBUG (``__main__``: a module run with ``-m``).
+APP_LOGGERS = ("bizcal_desktop", "__main__")
+#: Third-party loggers that print credentials or request lines: WARNING and above only, always.
+QUIET_LOGGERS = (
+    "requests_oauthlib", "oauthlib", "google_auth_oauthlib", "google.auth", "google_auth_httplib2",
+    "googleapiclient", "requests", "urllib3", "httpx", "httpcore", "hpack", "h2", "msal", "caldav",
+    "keyring", "secretstorage", "alembic",
+)
 
 
 class RedactingFilter(logging.Filter):
@@ -22,27 +45,45 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class RedactingFormatter(logging.Formatter):
+    """Masks credentials in the formatted text, traceback and stack included."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def _redacting_excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    """Print an uncaught exception's traceback (``--debug`` re-raises, Qt slots) with credentials masked."""
+    sys.stderr.write(redact("".join(traceback.format_exception(kind, value, tb))))
+
+
+def _make_handler(handler: logging.Handler, fmt: str) -> logging.Handler:
+    handler.setFormatter(RedactingFormatter(fmt))
+    handler.addFilter(RedactingFilter())
+    handler._bizcal = True  # type: ignore[attr-defined]
+    return handler
+
+
 def configure_logging(log_path: Path, verbose: bool = False) -> None:
-    """Log INFO+ to ``log_path`` (rotating, 5 x 1 MB); WARNING+ to stderr only with ``verbose``."""
+    """Log INFO+ to ``log_path`` (rotating, 5 x 1 MB); with ``verbose`` our DEBUG too, also on stderr."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_bizcal", False):
             root.removeHandler(handler)
+            handler.close()
     file_handler = logging.handlers.RotatingFileHandler(
         log_path, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
     )
-    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    file_handler.addFilter(RedactingFilter())
-    file_handler._bizcal = True  # type: ignore[attr-defined]
-    root.addHandler(file_handler)
+    root.addHandler(_make_handler(file_handler, "%(asctime)s %(levelname)s %(name)s: %(message)s"))
     if verbose:
-        stream = logging.StreamHandler()
+        stream = _make_handler(logging.StreamHandler(), "%(levelname)s %(name)s: %(message)s")
         stream.setLevel(logging.DEBUG)
-        stream.addFilter(RedactingFilter())
-        stream._bizcal = True  # type: ignore[attr-defined]
         root.addHandler(stream)
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    # Third-party chatter (request lines with URLs) stays out of the user's log unless debugging.
-    for noisy in ("httpx", "httpcore", "caldav", "urllib3", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # Uncaught tracebacks (``--debug`` re-raises; Qt reports a slot's exception) reach stderr: mask them.
+    sys.excepthook = _redacting_excepthook
+    root.setLevel(logging.INFO)
+    for ours in APP_LOGGERS:
+        logging.getLogger(ours).setLevel(logging.DEBUG if verbose else logging.NOTSET)
+    for noisy in QUIET_LOGGERS:
+        logging.getLogger(noisy).setLevel(logging.WARNING)
