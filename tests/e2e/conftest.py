@@ -62,6 +62,8 @@ def cli(tmp_path: Path) -> Cli:
     )
     if not REAL_KEYCHAIN:
         env["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
+        # bizcal refuses plaintext keyrings unless told otherwise; this throw-away one is fine.
+        env["BIZCAL_ALLOW_INSECURE_KEYRING"] = "1"
         env["XDG_DATA_HOME"] = str(tmp_path / "xdg-data")
     return Cli(env, tmp_path / "home")
 
