@@ -17,15 +17,8 @@ from typing import Any
 
 import httpx
 
-from bizcal_desktop.errors import (
-    AuthError,
-    ConflictError,
-    NotFoundError,
-    PermanentError,
-    ProviderError,
-    TransientError,
-)
-from bizcal_desktop.providers.http_errors import network_error, retry_after
+from bizcal_desktop.errors import AuthError, ProviderError, TransientError
+from bizcal_desktop.providers.http_errors import error_for_status, network_error, rest_api_words, retry_after
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +26,7 @@ log = logging.getLogger(__name__)
 QUOTA_RETRY_SECONDS = 3600.0
 _RATE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 _QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
+_PERMISSION_REASONS = {"insufficientPermissions", "forbidden", "requiredAccessLevel"}
 _RECONNECT = "Google access was revoked or expired; reconnect the Google calendar in BizCal."
 
 
@@ -50,28 +44,26 @@ def error_reason(response: httpx.Response) -> tuple[str | None, str]:
 
 
 def api_error(response: httpx.Response, what: str) -> ProviderError:
-    """Translate a failed Calendar API response into our error types (``what``: "saving the event")."""
+    """Translate a failed Calendar API response into our error types (``what``: "saving the event").
+
+    Google says "slow down" and "quota spent" with a 403 and a reason; those are retried. The rest
+    is the shared status mapping in :func:`~bizcal_desktop.providers.http_errors.error_for_status`.
+    """
     status = response.status_code
     reason, message = error_reason(response)
     wait = retry_after(response)
-    if status == 401:
-        return AuthError(_RECONNECT)
-    if status == 429 or (status == 403 and reason in _RATE_LIMIT_REASONS):
-        return TransientError(f"Google asked BizCal to slow down while {what}; it will retry shortly.", wait)
+    if status == 403 and reason in _RATE_LIMIT_REASONS:
+        status = 429
     if status == 403 and reason in _QUOTA_REASONS:
         return TransientError(f"Google's daily request quota is used up while {what}; BizCal will retry "
                               "later.", wait if wait is not None else QUOTA_RETRY_SECONDS)
-    if status >= 500 or status == 408:
-        return TransientError(f"Google had a temporary problem (HTTP {status}) while {what}; BizCal will "
-                              "retry.", wait)
-    if status == 403 and reason in ("insufficientPermissions", "forbidden", "requiredAccessLevel"):
-        return PermanentError(f"Google refused {what}: {message}. Reconnect Google and allow calendar "
-                              "access, or choose a calendar you can edit.")
-    if status == 404:
-        return NotFoundError(f"Google could not find what BizCal asked for while {what}: {message}.")
-    if status == 412:
-        return ConflictError(f"The event changed in Google while {what}; BizCal will re-read it and retry.")
-    return PermanentError(f"Google refused {what} (HTTP {status}): {message}.")
+    forbidden = None
+    if reason in _PERMISSION_REASONS:
+        forbidden = (f"Google refused {what}: {message}. Reconnect Google and allow calendar access, or "
+                     "choose a calendar you can edit.")
+    words = rest_api_words("Google", what=what, status=status, detail=message, reconnect=_RECONNECT,
+                           changed_in="Google", forbidden=forbidden)
+    return error_for_status(status, words, retry_after=wait)
 
 
 class GoogleSession:

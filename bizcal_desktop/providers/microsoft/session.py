@@ -18,15 +18,14 @@ from typing import Any
 import httpx
 
 from bizcal_desktop.config import MicrosoftEndpoints
-from bizcal_desktop.errors import (
-    AuthError,
-    ConflictError,
-    NotFoundError,
-    PermanentError,
-    ProviderError,
-    TransientError,
+from bizcal_desktop.errors import AuthError, ProviderError, TransientError
+from bizcal_desktop.providers.http_errors import (
+    error_for_status,
+    network_error,
+    rest_api_words,
+    retry_after,
+    sentence,
 )
-from bizcal_desktop.providers.http_errors import network_error, retry_after
 from bizcal_desktop.providers.microsoft.oauth import SCOPES, build_app, result_error, ssl_context
 
 log = logging.getLogger(__name__)
@@ -46,25 +45,20 @@ def graph_error(response: httpx.Response) -> tuple[str | None, str]:
 
 
 def api_error(response: httpx.Response, what: str) -> ProviderError:
-    """Translate a failed Graph response into our error types (``what``: "saving the event")."""
+    """Translate a failed Graph response into our error types (``what``: "saving the event").
+
+    The status decides the type (:func:`~bizcal_desktop.providers.http_errors.error_for_status`);
+    a 403 is about the calendar (read-only, or the permission not granted), not the sign-in.
+    """
     status = response.status_code
     code, message = graph_error(response)
-    wait = retry_after(response)
-    if status == 401:
-        return AuthError(_RECONNECT)
-    if status == 429:
-        return TransientError(f"Microsoft asked BizCal to slow down while {what}; it will retry shortly.", wait)
-    if status >= 500 or status == 408:
-        return TransientError(f"Microsoft had a temporary problem (HTTP {status}) while {what}; BizCal will "
-                              "retry.", wait)
-    if status == 404:
-        return NotFoundError(f"Microsoft could not find what BizCal asked for while {what}: {message}")
-    if status == 412:
-        return ConflictError(f"The event changed in Outlook while {what}; BizCal will re-read it and retry.")
-    if status == 403:
-        return PermanentError(f"Microsoft refused {what}: {message} Choose a calendar you can edit, or "
-                              "reconnect Microsoft and accept the calendar permission.")
-    return PermanentError(f"Microsoft refused {what} (HTTP {status}, {code or 'error'}): {message}")
+    words = rest_api_words(
+        "Microsoft", what=what, status=status, detail=message, reconnect=_RECONNECT, changed_in="Outlook",
+        forbidden=(f"Microsoft refused {what}: {sentence(message)} Choose a calendar you can edit, or "
+                   "reconnect Microsoft and accept the calendar permission."),
+        refused=f"Microsoft refused {what} (HTTP {status}, {code or 'error'}): {sentence(message)}",
+    )
+    return error_for_status(status, words, retry_after=retry_after(response))
 
 
 class MicrosoftSession:
