@@ -32,7 +32,7 @@ from sqlalchemy import select
 
 from bizcal_desktop.config import Config
 from bizcal_desktop.domain.time_range import TimeRange
-from bizcal_desktop.providers.caldav_sync import calendar_query_body
+from bizcal_desktop.providers.caldav.reports import calendar_query_body
 from bizcal_desktop.services.bookings import local_midnight_utc
 from bizcal_desktop.store.models import BusyBlock, CalendarConnection
 from bizcal_desktop.wiring import build_services

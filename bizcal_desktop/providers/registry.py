@@ -31,7 +31,7 @@ class ProviderFactory:
 
     def build(self, info: ConnectionInfo) -> CalendarProvider:
         if info.provider == "caldav":
-            from bizcal_desktop.providers.caldav_provider import CalDAVProvider
+            from bizcal_desktop.providers.caldav import CalDAVProvider
 
             password = self._secrets.get(info.secret_key, "password")
             if password is None:

@@ -166,7 +166,7 @@ class ConnectionService:
         self, server_url: str, username: str, password: str, calendar_href: str | None, timezone: str
     ) -> ConnectionCheck:
         """Run *Test Connection* against a CalDAV server; never raises for server trouble."""
-        from bizcal_desktop.providers.caldav_provider import CalDAVProvider
+        from bizcal_desktop.providers.caldav import CalDAVProvider
 
         async with CalDAVProvider(server_url, username, password, calendar_href, timezone) as provider:
             return await provider.test_connection()
@@ -182,7 +182,7 @@ class ConnectionService:
         actor: str = "user",
     ) -> ConnectionView:
         """Test, pick the calendar, test writing into it, then save row + secret together."""
-        from bizcal_desktop.providers.caldav_presets import resolve_server_url
+        from bizcal_desktop.providers.caldav.presets import resolve_server_url
 
         staff_view = await asyncio.to_thread(self._directory.find_staff, staff)
         if not username:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from bizcal_desktop.errors import BizCalError
 from bizcal_desktop.providers.base import CalendarInfo, ConnectionCheck
-from bizcal_desktop.providers.caldav_presets import PRESETS, resolve_server_url
+from bizcal_desktop.providers.caldav.presets import PRESETS, resolve_server_url
 from bizcal_desktop.services.connections import ConnectionView
 from bizcal_desktop.ui.base_window import error_text
 from bizcal_desktop.ui.controller import DesktopController

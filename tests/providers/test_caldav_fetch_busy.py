@@ -1,8 +1,4 @@
-"""CalDAVProvider.fetch_busy: a full time-range read, parsed by ical_busy.busy_from_ical.
-
-These tests need bizcal_desktop.providers.ical_busy (written by another engineer); they are skipped
-until that module exists and run for real from then on.
-"""
+"""CalDAVProvider.fetch_busy: a full time-range read, parsed by caldav.ical_busy.busy_from_ical."""
 
 from __future__ import annotations
 
@@ -17,10 +13,8 @@ import pytest
 from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.errors import PermanentError
 from bizcal_desktop.providers.base import EventSpec
-from bizcal_desktop.providers.caldav_provider import CalDAVProvider
+from bizcal_desktop.providers.caldav import CalDAVProvider
 from tests.fixtures.radicale import CalendarFixture
-
-pytest.importorskip("bizcal_desktop.providers.ical_busy")
 
 WINDOW = TimeRange(datetime(2026, 7, 1, tzinfo=UTC), datetime(2026, 7, 8, tzinfo=UTC))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bizcal_desktop.errors import UserInputError
-from bizcal_desktop.providers.caldav_presets import PRESETS, nextcloud_url, resolve_server_url
+from bizcal_desktop.providers.caldav.presets import PRESETS, nextcloud_url, resolve_server_url
 
 
 def test_fixed_services_ignore_input() -> None:

@@ -16,7 +16,7 @@ import pytest
 
 from bizcal_desktop.errors import AuthError, PermanentError, TransientError
 from bizcal_desktop.providers.base import OWN_EVENT_MARKER, EventRef, EventSpec
-from bizcal_desktop.providers.caldav_provider import CalDAVProvider
+from bizcal_desktop.providers.caldav import CalDAVProvider
 from bizcal_desktop.providers.http_errors import parse_retry_after
 from tests.fixtures.radicale import CalendarFixture, RadicaleServer, free_port
 

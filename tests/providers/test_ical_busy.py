@@ -15,7 +15,7 @@ import pytest
 from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.errors import PermanentError
 from bizcal_desktop.providers.base import BusyInterval, booking_uid
-from bizcal_desktop.providers.ical_busy import MalformedCalendarData, ParsedResource, busy_from_ical
+from bizcal_desktop.providers.caldav.ical_busy import MalformedCalendarData, ParsedResource, busy_from_ical
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

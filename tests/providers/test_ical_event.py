@@ -11,7 +11,7 @@ import pytest
 
 from bizcal_desktop.errors import PermanentError
 from bizcal_desktop.providers.base import OWN_EVENT_MARKER, EventSpec
-from bizcal_desktop.providers.ical_event import build_ics, read_event_summary
+from bizcal_desktop.providers.caldav.ical_event import build_ics, read_event_summary
 
 SPEC = EventSpec(
     booking_public_id="0123456789abcdef0123456789abcdef",

@@ -1,27 +1,13 @@
-"""The pieces of CalDAV busy import that need no network: the import cursor and the REPORT XML.
+"""The CalDAV XML we send and read: REPORT / PROPFIND bodies and their multistatus answers.
 
-Why the cursor is more than the server's sync token
----------------------------------------------------
-An RFC 6578 ``sync-collection`` report tells which *resources* changed since a token, not which
-*instances* entered a time window. The import window starts at today's local midnight and slides
-forward every day, so an unchanged weekly series gains a new instance at the far end of the window
-each week, and an untouched event three months out slides into the window one day: neither is a
-change the server reports. The cursor therefore remembers the window it was made for, and a token
-is only used for the very same window; on the first import of a new day the provider does a full
-(time-range) read, and the hourly imports in between are incremental. It also remembers the
-calendar URL, so a token can never be replayed against another collection.
-
-The cursor is a small JSON object (``{"v": 1, "token": ..., "calendar": ..., "window_start": ...,
-"window_end": ...}``): readable in the database when debugging, versioned so a later format can
-tell old cursors apart, and anything that does not parse simply means "do a full read".
-
-The XML helpers build request bodies with lxml (never by pasting strings) and read the
-multistatus answers by element, so an odd namespace prefix or whitespace never matters.
+Why a module without network: building and reading RFC 4791 / RFC 6578 XML is where servers differ
+in details (namespace prefixes, whitespace, a collection listing itself, a 507 that means "more to
+come"), and every one of those details can be tested on a string. The bodies are built with lxml
+(never by pasting strings) and the answers read by element, so an odd prefix never matters.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,8 +22,8 @@ CALDAV = "urn:ietf:params:xml:ns:caldav"
 _NSMAP = {"D": DAV, "C": CALDAV}
 #: Clark name of the RFC 6578 precondition a server names when it refuses a sync token.
 VALID_SYNC_TOKEN = f"{{{DAV}}}valid-sync-token"
-
-_CURSOR_VERSION = 1
+#: Content type of every XML request body.
+XML_CONTENT_TYPE = 'application/xml; charset="utf-8"'
 
 
 def _d(tag: str) -> str:
@@ -46,56 +32,6 @@ def _d(tag: str) -> str:
 
 def _c(tag: str) -> str:
     return f"{{{CALDAV}}}{tag}"
-
-
-# ----------------------------------------------------------------------------- the cursor
-
-
-@dataclass(frozen=True)
-class SyncCursor:
-    """A sync token together with the calendar and the UTC window it describes."""
-
-    token: str
-    calendar: str
-    window: TimeRange
-
-    def encode(self) -> str:
-        window = self.window.to_utc()
-        return json.dumps(
-            {
-                "v": _CURSOR_VERSION,
-                "token": self.token,
-                "calendar": self.calendar,
-                "window_start": window.start.isoformat(),
-                "window_end": window.end.isoformat(),
-            },
-            sort_keys=True,
-        )
-
-    @classmethod
-    def decode(cls, text: str | None) -> SyncCursor | None:
-        """The cursor stored in ``text``; None when there is none or it cannot be read.
-
-        Unreadable is not an error: it only costs one full read, which replaces the cursor.
-        """
-        if not text:
-            return None
-        try:
-            data = json.loads(text)
-            if not isinstance(data, dict) or data.get("v") != _CURSOR_VERSION:
-                return None
-            token, calendar = data["token"], data["calendar"]
-            if not isinstance(token, str) or not token or not isinstance(calendar, str):
-                return None
-            start = datetime.fromisoformat(data["window_start"])
-            end = datetime.fromisoformat(data["window_end"])
-            return cls(token=token, calendar=calendar, window=TimeRange(start, end).to_utc())
-        except (KeyError, TypeError, ValueError):
-            return None
-
-    def fits(self, window: TimeRange, calendar: str) -> bool:
-        """True when an incremental read from this cursor sees everything a full read of ``window`` would."""
-        return self.calendar == calendar and self.window == window.to_utc()
 
 
 # ----------------------------------------------------------------------------- request bodies
@@ -269,8 +205,8 @@ def names_valid_sync_token(tree: etree._Element | None) -> bool:
 
 __all__ = [
     "VALID_SYNC_TOKEN",
+    "XML_CONTENT_TYPE",
     "ResourceData",
-    "SyncCursor",
     "SyncReport",
     "calendar_query_body",
     "multiget_body",

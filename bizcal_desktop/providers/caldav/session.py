@@ -1,0 +1,266 @@
+"""One CalDAV account's HTTP: the ``caldav`` library's async client, and every failure translated once.
+
+Why a session of our own around the library's client: discovery (principal, calendar home) is what
+the library does well, but for single resources and REPORTs we use its raw ``request`` so we see
+every status and header ourselves (an ETag, a 412, a ``Retry-After``). Whatever goes wrong on the
+way - a refused password, a TLS failure, a timeout, unreadable XML, a 503 - leaves this module as
+one of :mod:`bizcal_desktop.errors`' types with one human sentence, so discovery, writes and the busy
+import never look at a library exception or decide twice what a status means (the shared
+:func:`~bizcal_desktop.providers.http_errors.error_for_status` decides that).
+
+The library's own rate-limit sleeping is off: the sync engine does the backoff, honouring the
+``retry_after`` we put on :class:`~bizcal_desktop.errors.TransientError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from collections.abc import Awaitable, Mapping
+from typing import Any, TypeVar
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from caldav.async_davclient import AsyncDAVClient
+from caldav.lib import error as dav_error
+from lxml import etree
+
+from bizcal_desktop.errors import AuthError, PermanentError, ProviderError, TransientError
+from bizcal_desktop.providers.caldav.reports import VALID_SYNC_TOKEN
+from bizcal_desktop.providers.cursor import CursorRefused
+from bizcal_desktop.providers.http_errors import StatusWords, error_for_status, parse_retry_after
+from bizcal_desktop.redaction import redact
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_GETETAG_PROPS = ["{DAV:}getetag"]
+_SERVER_TEXT_LIMIT = 200
+
+
+class NotCalDAVError(PermanentError):
+    """The URL answered, but not as a CalDAV server (HTML page, 404, no DAV multistatus)."""
+
+
+def trimmed(text: str) -> str:
+    """Server text made fit for a one-line message: whitespace collapsed, cut, secrets masked."""
+    flat = " ".join(text.split())
+    if len(flat) > _SERVER_TEXT_LIMIT:
+        flat = flat[: _SERVER_TEXT_LIMIT - 1] + "…"
+    return redact(flat)
+
+
+def _is_tls_error(exc: BaseException) -> bool:
+    """True when ``exc`` (or anything in its cause chain) is a TLS/certificate failure."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLError) or "SSL" in type(current).__name__:
+            return True
+        text = str(current)
+        if "CERTIFICATE_VERIFY_FAILED" in text or "[SSL" in text or "SSLError" in text:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    return (isinstance(exc, (TimeoutError, httpx.TimeoutException)) or "timeout" in type(exc).__name__.lower()
+            or "timed out" in str(exc).lower())
+
+
+class CalDAVSession:
+    """The HTTP client of one CalDAV account; every request goes through :meth:`guard`."""
+
+    def __init__(self, server_url: str, username: str, password: str, timeout: float) -> None:
+        self.server_url = server_url
+        self.username = username
+        self._password = password
+        self._timeout = timeout
+        self.host = urlsplit(server_url).hostname or server_url
+        self._client: AsyncDAVClient | None = None
+        # The caldav client learns the auth scheme from the first 401 and, seeing a second 401
+        # while it already has an auth object, closes and replaces its HTTP session - failing
+        # every request still in flight on it ("Pool is closed"). So requests go one at a time
+        # until one has completed; after that the scheme is known and they may run concurrently.
+        self._auth_settled = False
+        self._auth_lock = asyncio.Lock()
+
+    def __repr__(self) -> str:  # never show the password, not even in a debugger or a traceback
+        return f"CalDAVSession(server_url={self.server_url!r}, username={self.username!r})"
+
+    def absolute_collection(self, url: str) -> str:
+        """``url`` resolved against the server URL, ending in ``/`` as a collection URL does."""
+        absolute = urljoin(self.server_url, url)
+        return absolute if absolute.endswith("/") else absolute + "/"
+
+    def client(self) -> AsyncDAVClient:
+        if self._client is None:
+            self._client = AsyncDAVClient(
+                url=self.server_url,
+                username=self.username,
+                password=self._password,
+                timeout=self._timeout,  # type: ignore[arg-type] - the HTTP layer takes float seconds
+                enable_rfc6764=False,  # the URL is already resolved; discovery would block the loop
+                rate_limit_handle=False,  # our engine does the backoff
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        client, self._client = self._client, None
+        self._auth_settled = False
+        if client is not None:
+            await client.close()
+
+    # ---------------------------------------------------------------- requests
+
+    async def guard(self, awaitable: Awaitable[T], what: str) -> T:
+        """Await a client call and translate every failure into our error types."""
+        try:
+            if self._auth_settled:
+                return await awaitable
+            async with self._auth_lock:
+                result = await awaitable
+                self._auth_settled = True
+                return result
+        except ProviderError:
+            raise
+        except dav_error.DAVError as exc:
+            raise self._dav_error(exc, what) from None
+        except etree.LxmlError:
+            raise PermanentError(
+                f"The server {self.host} sent XML that cannot be read while {what}; check that the "
+                "address is a CalDAV server."
+            ) from None
+        except (httpx.TransportError, OSError) as exc:
+            # niquests' exceptions are OSErrors; ConnectionResetError and socket timeouts too.
+            log.info("CalDAV %s failed: %s", what, redact(str(exc))[:300])
+            raise self._network_error(exc) from None
+
+    async def request(self, method: str, url: str, body: str = "", headers: Mapping[str, str] | None = None,
+                      what: str = "") -> Any:
+        """One raw request; the response (``status``, ``headers``, ``raw``, ``tree``) whatever its status."""
+        return await self.guard(self.client().request(url, method, body, dict(headers or {})), what or method)
+
+    async def propfind_etag(self, url: str, what: str) -> Any:
+        """PROPFIND (Depth 0) for ``getetag``: a resource's version, or whether a collection exists."""
+        return await self.guard(self.client().propfind(url, props=_GETETAG_PROPS, depth=0), what)
+
+    def raise_for_status(self, response: Any, what: str) -> None:
+        """Translate a non-success status that the caller does not handle itself."""
+        status: int = response.status
+        if 200 <= status < 300:
+            return
+        detail = trimmed(str(response.raw if hasattr(response, "raw") else "")) or "no details"
+        raise error_for_status(status, self.words(what, status, detail), forbidden_is_auth=True,
+                               retry_after=parse_retry_after(response.headers.get("Retry-After")))
+
+    # ---------------------------------------------------------------- words
+
+    def words(self, what: str, status: int, detail: str) -> StatusWords:
+        """This server's sentence for each kind of refusal of a request about ``what``."""
+        host = self.host
+        return StatusWords(
+            reconnect=(f"The server refused the username or app-specific password for {self.username} at "
+                       f"{host}; check them (iCloud needs an app-specific password from appleid.apple.com) "
+                       "and connect again."),
+            forbidden=(f"The server {host} refused access for {self.username}; check that this account may "
+                       "use the calendar, or connect it again with the right username and app-specific "
+                       "password."),
+            slow_down=f"The calendar server {host} asked us to slow down while {what}; it will be tried again.",
+            unavailable=f"The calendar server {host} had a problem ({status}) while {what}; it will be tried again.",
+            not_found=f"The calendar server {host} could not find what BizCal asked for while {what}.",
+            changed=f"The event changed on {host} while {what}; it will be tried again.",
+            refused=f"The calendar server {host} refused {what} ({status}): {detail}.",
+        )
+
+    def auth_error(self, status: int | None) -> AuthError:
+        """The refusal of our credentials (401) or of the account's access (403)."""
+        words = self.words("", 0, "")
+        return AuthError(words.forbidden if status == 403 else words.reconnect)
+
+    def calendar_gone(self, calendar_url: str) -> PermanentError:
+        return PermanentError(
+            f"The calendar {calendar_url} no longer exists on {self.host}; choose another calendar "
+            "for this connection."
+        )
+
+    async def calendar_missing(self, calendar_url: str) -> bool:
+        """True when the collection itself is gone (so a 404/409 is about it, not one event)."""
+        response = await self.propfind_etag(calendar_url, "checking the calendar")
+        return response.status in (404, 410)  # type: ignore[no-any-return]
+
+    def _dav_error(self, exc: dav_error.DAVError, what: str) -> ProviderError:
+        """The error for a status the ``caldav`` library raised instead of returning."""
+        if isinstance(exc, dav_error.RateLimitError):
+            return TransientError(
+                f"The calendar server {self.host} asked us to slow down while {what}; it will be tried again.",
+                retry_after=exc.retry_after_seconds,
+            )
+        if isinstance(exc, dav_error.AuthorizationError):
+            return self.auth_error(exc.status)
+        status = exc.status
+        if status == 404:
+            return NotCalDAVError(
+                f"{self.server_url} answered 404 while {what}; check that it is the CalDAV address of "
+                "your calendar service."
+            )
+        body = exc.body.decode("utf-8", "replace") if isinstance(exc.body, bytes) else str(exc.body or "")
+        detail = trimmed(body) or type(exc).__name__
+        if status is None:
+            return PermanentError(f"The calendar server {self.host} refused {what} (no status): {detail}.")
+        return error_for_status(status, self.words(what, status, detail), forbidden_is_auth=True)
+
+    def _network_error(self, exc: BaseException) -> TransientError:
+        if _is_tls_error(exc):
+            return TransientError(
+                f"The secure (TLS) connection to {self.host} failed ({type(exc).__name__}); check the "
+                "server address and your system's certificates, then try again."
+            )
+        if _is_timeout(exc):
+            return TransientError(f"The calendar server {self.host} did not answer in time; it will be tried again.")
+        return TransientError(
+            f"Could not reach the calendar server {self.host}; check the address and your network connection."
+        )
+
+
+class RequestMeter:
+    """Sends one fetch's requests and counts every HTTP exchange they cost, honestly.
+
+    A new client does not know the auth scheme yet: its first request is answered 401 and sent
+    again with credentials. That challenge is a real round trip, so it is counted too.
+    """
+
+    def __init__(self, session: CalDAVSession) -> None:
+        self._session = session
+        self.count = 0
+
+    async def send(self, method: str, url: str, body: str, headers: Mapping[str, str], what: str,
+                   token_refusal: bool = False) -> Any:
+        """One request; with ``token_refusal``, a raised DAV:valid-sync-token refusal is :class:`CursorRefused`."""
+        client = self._session.client()
+        unauthenticated = client.auth is None
+        self.count += 1
+        try:
+            call = client.request(url, method, body, dict(headers))
+            return await self._session.guard(_refusal_aware(call) if token_refusal else call, what)
+        finally:
+            if unauthenticated and client.auth is not None:
+                self.count += 1
+
+
+async def _refusal_aware(awaitable: Awaitable[T]) -> T:
+    """Await a request, turning a raised DAV:valid-sync-token refusal into :class:`CursorRefused`.
+
+    The caldav client raises 401/403 answers as AuthorizationError before we see them, and RFC 6578
+    lets a server refuse a token with 403; its precondition element is what tells the two apart.
+    """
+    try:
+        return await awaitable
+    except dav_error.DAVError as exc:
+        if VALID_SYNC_TOKEN in (exc.preconditions or []):
+            raise CursorRefused(f"{exc.status} with DAV:valid-sync-token") from None
+        raise
