@@ -10,8 +10,14 @@ events and calendar list of the signed-in user. MSAL adds ``openid``, ``profile`
 ``offline_access`` itself (passing them raises ValueError), and ``offline_access`` is what gives
 the refresh token that keeps the connection alive past the first hour.
 
-MSAL's calls block (its own loopback listener, ``requests`` for the token endpoint), so every one of
+MSAL's calls block (its loopback listener, ``requests`` for the token endpoint), so every one of
 them runs in a worker thread; the asyncio/Qt loop stays responsive.
+
+The loopback listener is MSAL's own receiver, but we build it: MSAL binds ``0.0.0.0`` (every network
+interface) when it believes it runs in a container (``/.dockerenv``, ``/run/.containerenv``, a container
+cgroup) — which toolbox and distrobox desktops are, while their browser runs on the same host. RFC 8252
+says loopback only, so :func:`loopback_receiver` always binds 127.0.0.1, with a socket timeout so a
+browser's idle pre-connect cannot hold the listener.
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ RECONNECT_ERRORS = {"invalid_grant", "interaction_required", "consent_required",
 #: MSAL ``error`` values that may go away by themselves.
 TRANSIENT_ERRORS = {"temporarily_unavailable", "server_error", "service_unavailable"}
 _SUCCESS_PAGE = "BizCal is connected to your Microsoft calendar. You can close this tab and return to BizCal."
+#: How long one connection to the loopback listener may take to send its request.
+_SOCKET_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,47 @@ def result_error(result: dict[str, Any] | None, doing: str) -> AuthError | Trans
                      "the Microsoft calendar in BizCal.")
 
 
+def loopback_receiver() -> Any:
+    """MSAL's auth-code receiver listening on ``127.0.0.1:<free port>``, whatever MSAL guesses.
+
+    ``AuthCodeReceiver.__init__`` picks ``0.0.0.0`` inside anything that looks like a container; this
+    subclass sets up the same three attributes with the loopback address instead (and never binds
+    anything else, not even for a moment). ``acquire_token_interactive`` hands the receiver on to
+    MSAL's browser flow, with ``port`` set to its port so the redirect URI matches. Its handler also
+    drops idle connections after a socket timeout and answers a foreign ``Host`` with a 400; MSAL
+    itself already answers a wrong ``state`` with a 400 and keeps waiting.
+    """
+    from msal.oauth2cli import authcode  # type: ignore[import-untyped]
+
+    class Handler(authcode._AuthCodeHandler):  # type: ignore[misc]
+        timeout = _SOCKET_TIMEOUT_SECONDS
+
+        def _host_is_ours(self) -> bool:
+            """Refuse a DNS-rebound page: its browser sends its own host name, not ours."""
+            port = self.server.server_address[1]
+            host = (self.headers.get("Host") or "").strip().lower()
+            if host in {f"localhost:{port}", f"127.0.0.1:{port}"}:
+                return True
+            self._send_full_response("This address only receives the Microsoft sign-in answer.", is_ok=False)
+            return False
+
+        def do_GET(self) -> None:  # noqa: N802 - stdlib name
+            if self._host_is_ours():
+                super().do_GET()
+
+        def do_POST(self) -> None:  # noqa: N802 - stdlib name
+            if self._host_is_ours():
+                super().do_POST()
+
+    class LoopbackReceiver(authcode.AuthCodeReceiver):  # type: ignore[misc]
+        def __init__(self) -> None:
+            self._scheduled_actions: list[Any] = []
+            self._server = authcode._AuthCodeHttpServer(("127.0.0.1", 0), Handler)
+            self._closing = False
+
+    return LoopbackReceiver()
+
+
 def _interactive(endpoints: MicrosoftEndpoints, timeout: float,
                  on_url: Callable[[str], None] | None) -> MicrosoftGrant:
     """The blocking sign-in: MSAL opens the browser (``webbrowser``: ``BROWSER`` decides) and listens."""
@@ -112,11 +161,13 @@ def _interactive(endpoints: MicrosoftEndpoints, timeout: float,
     cache = msal.SerializableTokenCache()
     app = build_app(endpoints, cache, timeout=min(timeout, 60.0))
     try:
-        result = app.acquire_token_interactive(
-            list(SCOPES), prompt="select_account", timeout=max(1, int(timeout)),
-            # Called only when no browser could be started: the user then opens the link by hand.
-            auth_uri_callback=on_url, success_template=_SUCCESS_PAGE,
-        )
+        with loopback_receiver() as receiver:
+            result = app.acquire_token_interactive(
+                list(SCOPES), prompt="select_account", timeout=max(1, int(timeout)),
+                port=receiver.get_port(), auth_code_receiver=receiver,
+                # Called only when no browser could be started: the user then opens the link by hand.
+                auth_uri_callback=on_url, success_template=_SUCCESS_PAGE,
+            )
     except BrowserInteractionTimeoutError as exc:
         raise AuthError(
             f"No answer from Microsoft within {int(timeout)} seconds; start Connect Microsoft again and "
