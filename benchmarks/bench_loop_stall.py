@@ -26,6 +26,7 @@ from pathlib import Path
 import keyring
 
 from tests.fixtures.radicale import RadicaleServer
+from tests.support.connections import seed_connection
 from tests.support.memory_keyring import MemoryKeyring
 
 BOOKINGS = 500
@@ -89,7 +90,8 @@ async def _measure(base: Path) -> list[tuple[str, float, str]]:
             tune_garbage_collector()  # as the app does once it has started
             # Bookings made before any calendar was connected: the first drain only skips them.
             await services.engine.drain()
-            services.connections.save_connection(
+            seed_connection(
+                services,
                 staff=staff.id,
                 provider="caldav",
                 provider_type="generic",
@@ -99,7 +101,7 @@ async def _measure(base: Path) -> list[tuple[str, float, str]]:
                 calendar_id=calendar_url,
                 calendar_href=calendar_url,
                 calendar_name="Bench",
-                secrets={"password": server.password},
+                secret=server.password,
             )
             controller.scheduler.pause()
             controller.start()

@@ -8,15 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bizcal_desktop.config import Config
-from bizcal_desktop.providers.registry import ProviderFactory
+from bizcal_desktop.provider_factory import ProviderFactory
 from bizcal_desktop.secrets import SecretStore
 from bizcal_desktop.services.availability import AvailabilityService
 from bizcal_desktop.services.bookings import BookingService
 from bizcal_desktop.services.connections import ConnectionService
 from bizcal_desktop.services.directory import DirectoryService
-from bizcal_desktop.store.settings import SettingsStore
 from bizcal_desktop.services.sync_log import SyncLogService
 from bizcal_desktop.store.database import Database, open_database
+from bizcal_desktop.store.settings import SettingsStore
 from bizcal_desktop.sync.backoff import BackoffPolicy
 from bizcal_desktop.sync.engine import SyncEngine
 from bizcal_desktop.sync.importer import AvailabilityImporter
@@ -64,7 +64,7 @@ def build_services(config: Config) -> Services:
         providers=providers,
         directory=directory,
         bookings=BookingService(db, directory),
-        connections=ConnectionService(db, secrets, directory, config),
+        connections=ConnectionService(db, secrets, directory, config, providers),
         sync_log=SyncLogService(db),
         engine=engine,
         recovery=RecoveryService(db),

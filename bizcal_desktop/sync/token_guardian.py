@@ -5,7 +5,7 @@ Why
 An access token that expires in the middle of a burst of booking syncs turns into a row of failures
 the user did not cause. So every few minutes the guardian renews any token expiring within
 ``threshold`` (10 minutes); the provider writes the renewed token to the keychain at once (the
-registry's callback). A refresh can fail for a while (network) or for good (the user revoked access:
+provider factory's callback). A refresh can fail for a while (network) or for good (the user revoked access:
 ``invalid_grant``). Three failures within 24 hours deactivate the connection — bookings fail over to
 the staff member's next active connection and the bad token stops clogging the log — and listeners
 (the tray) are told, so the user is alerted once instead of discovering it a month later.

@@ -1,8 +1,10 @@
 """Connect a CalDAV calendar (iCloud, Fastmail, Nextcloud, any other server).
 
 Save is enabled only after *Test Connection* passed for exactly the fields on screen: changing any
-field disables it again, so what is saved is what was tested. The password is masked and goes
-straight to the keychain through ConnectionService.save_connection.
+field disables it again, so what is saved is what was tested. Test is
+``ConnectionService.begin_caldav`` (log in, list the calendars) and Save is ``finish_connection``
+(test writing into the chosen calendar, save it with the password in the keychain): the same two
+steps as the CLI and the Google and Microsoft dialogs, so the wizard decides nothing of its own.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from bizcal_desktop.errors import BizCalError
-from bizcal_desktop.providers.base import CalendarInfo, ConnectionCheck
-from bizcal_desktop.providers.caldav.presets import PRESETS, resolve_server_url
+from bizcal_desktop.providers.caldav.presets import PRESETS
+from bizcal_desktop.services.connect_flow import ConnectionTestFailed, PendingConnection
 from bizcal_desktop.services.connections import ConnectionView
 from bizcal_desktop.ui.base_window import error_text
 from bizcal_desktop.ui.controller import DesktopController
@@ -40,13 +42,26 @@ class CalDAVWizard(QDialog):
         self.services = controller.services
         self.saved: ConnectionView | None = None
         self.testing = False
-        self._passed: ConnectionCheck | None = None
+        #: The passing test of the fields on screen: the logged-in account, its calendars, nothing saved.
+        self.pending: PendingConnection | None = None
         self._tested_fields: tuple[str, ...] | None = None
-        self._zones: dict[int, str] = {}
         self._wanted_staff = staff_id
         self.setWindowTitle(self.tr("Connect a CalDAV calendar"))
         self.setMinimumWidth(520)
+        self._build()
 
+        self.provider.currentIndexChanged.connect(lambda _i: self._preset_changed())
+        for field in (self.server, self.username, self.password):
+            field.textChanged.connect(lambda _t: self._fields_changed())
+        self.staff.currentIndexChanged.connect(lambda _i: self._fields_changed())
+        self.test_button.clicked.connect(lambda: spawn(self.test(), on_error=self._show_error))
+        self.save_button.clicked.connect(lambda: spawn(self.save(), on_error=self._show_error))
+        self.cancel_button.clicked.connect(self.reject)
+        self._preset_changed()
+        self.load_task = spawn(self._load_staff(), on_error=self._show_error)
+
+    def _build(self) -> None:
+        """The fields, the test row, the calendar choice and the buttons."""
         form = QFormLayout()
         self.staff = QComboBox()
         self.provider = QComboBox()
@@ -90,20 +105,9 @@ class CalDAVWizard(QDialog):
         buttons.addWidget(self.save_button)
         layout.addLayout(buttons)
 
-        self.provider.currentIndexChanged.connect(lambda _i: self._preset_changed())
-        for field in (self.server, self.username, self.password):
-            field.textChanged.connect(lambda _t: self._fields_changed())
-        self.staff.currentIndexChanged.connect(lambda _i: self._fields_changed())
-        self.test_button.clicked.connect(lambda: spawn(self.test(), on_error=self._show_error))
-        self.save_button.clicked.connect(lambda: spawn(self.save(), on_error=self._show_error))
-        self.cancel_button.clicked.connect(self.reject)
-        self._preset_changed()
-        self.load_task = spawn(self._load_staff(), on_error=self._show_error)
-
     # ----- fields ----------------------------------------------------------------------------------------
     async def _load_staff(self) -> None:
         staff = await off_thread(self.services.directory.list_staff)
-        self._zones = {s.id: s.timezone for s in staff}
         self.staff.blockSignals(True)
         for s in staff:
             self.staff.addItem(s.name, s.id)
@@ -148,7 +152,7 @@ class CalDAVWizard(QDialog):
     def _fields_changed(self) -> None:
         """Any change voids the last test: Save needs a passing test of what is on screen."""
         if self._tested_fields is not None and self._fields() != self._tested_fields:
-            self._passed = None
+            self.pending = None
             self._tested_fields = None
             self.calendar.clear()
             self.calendar.setEnabled(False)
@@ -156,58 +160,52 @@ class CalDAVWizard(QDialog):
             self.result.setStyleSheet("")
         complete = all(self._fields()[2:]) and self.staff.currentData() is not None
         self.test_button.setEnabled(complete and not self.testing)
-        self.save_button.setEnabled(
-            self._passed is not None and self.calendar.count() > 0 and not self.testing
-        )
+        self.save_button.setEnabled(self.pending is not None and self.calendar.count() > 0 and not self.testing)
 
     # ----- actions ---------------------------------------------------------------------------------------
-    def server_url(self) -> str:
-        return resolve_server_url(self.provider.currentData(), self.server.text())
-
-    async def test(self) -> ConnectionCheck | None:
+    async def test(self) -> PendingConnection | None:
+        """Log in and list the calendars (read the fields here, on the Qt thread, never in a worker)."""
         fields = self._fields()
         self.testing = True
-        self._passed = None
+        self.pending = None
         self.result.setStyleSheet("")
         self.result.setText(self.tr("Testing…"))
         self._fields_changed()
+        pending: PendingConnection | None = None
+        failure = ""
         try:
-            try:
-                url = self.server_url()
-            except BizCalError as exc:
-                self._fail(str(exc))
-                return None
-            zone = self._zones.get(self.staff.currentData(), "UTC")
-            check = await self.services.connections.test_caldav(
-                url, self.username.text().strip(), self.password.text(), None, zone
+            pending = await self.services.connections.begin_caldav(
+                self.staff.currentData(), self.provider.currentData(), self.server.text(),
+                self.username.text().strip(), self.password.text(),
             )
+        except BizCalError as exc:
+            failure = str(exc)
         finally:
             self.testing = False
         if self._fields() != fields:  # edited while the test ran: the result is about old input
             self._fields_changed()
-            return check
-        if not check.ok:
-            self._fail(check.message)
-            return check
-        calendars = [c for c in check.calendars if c.writable] or list(check.calendars)
+            return None
+        if pending is None:
+            self._fail(failure)
+            return None
+        calendars = [c for c in pending.calendars if c.writable] or list(pending.calendars)
         if not calendars:
             self._fail(self.tr("The account has no calendars; create one in your calendar app first."))
-            return check
-        self._passed = check
+            return None
+        self.pending = pending
         self._tested_fields = fields
         self.calendar.clear()
         for cal in calendars:
-            self.calendar.addItem(cal.name, cal)
-        primary = next((i for i, c in enumerate(calendars) if c.primary), 0)
-        self.calendar.setCurrentIndex(primary)
+            self.calendar.addItem(cal.name, cal.calendar_id)
+        self.calendar.setCurrentIndex(max(self.calendar.findData(pending.default_calendar.calendar_id), 0))
         self.calendar.setEnabled(True)
         self.result.setStyleSheet(_OK_STYLE)
         self.result.setText("✓ " + self.tr("Connected — {n} calendar(s) found.").format(n=len(calendars)))
         self._fields_changed()
-        return check
+        return pending
 
     def _fail(self, reason: str) -> None:
-        self._passed = None
+        self.pending = None
         self._tested_fields = None
         self.calendar.clear()
         self.calendar.setEnabled(False)
@@ -216,37 +214,15 @@ class CalDAVWizard(QDialog):
         self._fields_changed()
 
     async def save(self) -> ConnectionView | None:
-        if self._passed is None or self._fields() != self._tested_fields:
+        """Test writing into the chosen calendar, then save (ConnectionService.finish_connection)."""
+        if self.pending is None or self._fields() != self._tested_fields:
             return None
-        chosen: CalendarInfo = self.calendar.currentData()
-        preset = PRESETS[self.provider.currentData()]
-        staff_id = self.staff.currentData()
-        username = self.username.text().strip()
-        href = chosen.href or chosen.calendar_id
-        url = self.server_url()
         self.save_button.setEnabled(False)
-        # One more check against the chosen calendar: it must exist and take writes.
-        check = await self.services.connections.test_caldav(
-            url, username, self.password.text(), href, self._zones.get(staff_id, "UTC")
-        )
-        if not check.ok:
-            self._fail(check.message)
+        try:
+            self.saved = await self.services.connections.finish_connection(self.pending, self.calendar.currentData())
+        except ConnectionTestFailed as exc:
+            self._fail(str(exc))
             return None
-        password = self.password.text()  # read widgets here, on the Qt thread, never in the worker
-        self.saved = await off_thread(
-            lambda: self.services.connections.save_connection(
-                staff=staff_id,
-                provider="caldav",
-                provider_type=preset.key,
-                display_name=f"{preset.label} – {username}",
-                server_url=url,
-                username=username,
-                calendar_id=chosen.calendar_id,
-                calendar_href=href,
-                calendar_name=chosen.name,
-                secrets={"password": password},
-            )
-        )
         self.controller.data_changed.emit()
         self.controller.request_drain()
         self.accept()

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bizcal_desktop.services.connections import ConnectionTestFailed, ConnectionView, PendingConnection
+from bizcal_desktop.services.connect_flow import ConnectionTestFailed, PendingConnection
+from bizcal_desktop.services.connections import ConnectionView
 from bizcal_desktop.ui.base_window import error_text
 from bizcal_desktop.ui.calendar_choice import CalendarChoice
 from bizcal_desktop.ui.controller import DesktopController

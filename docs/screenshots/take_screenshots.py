@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.fixtures.radicale import RadicaleServer, free_port
+from tests.support.connections import seed_connection
 from tests.support.memory_keyring import MemoryKeyring
 
 OUT = Path(__file__).resolve().parent
@@ -98,7 +99,8 @@ async def scenario(base: Path) -> None:
         colour = services.directory.add_service("Colouring", 90)
         day = next_weekday(datetime.now(berlin)).date()
         cal_url = server.make_calendar("work", "Alice – Work")
-        alice_conn = services.connections.save_connection(
+        alice_conn = seed_connection(
+            services,
             staff=alice.id,
             provider="caldav",
             provider_type="nextcloud",
@@ -108,10 +110,11 @@ async def scenario(base: Path) -> None:
             calendar_id=cal_url,
             calendar_href=cal_url,
             calendar_name="Alice – Work",
-            secrets={"password": server.password},
+            secret=server.password,
         )
         dead = f"http://127.0.0.1:{free_port()}/"
-        services.connections.save_connection(
+        seed_connection(
+            services,
             staff=bob.id,
             provider="caldav",
             provider_type="icloud",
@@ -121,7 +124,7 @@ async def scenario(base: Path) -> None:
             calendar_id=dead + "bob/home/",
             calendar_href=dead + "bob/home/",
             calendar_name="Home",
-            secrets={"password": "x"},
+            secret="x",
         )
         for who, svc, customer, at in (
             (alice, cut, "Emma Fischer", "09:00"),

@@ -14,11 +14,11 @@ import pytest
 from bizcal_desktop.config import Config, GoogleEndpoints
 from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.errors import AuthError, PermanentError, TransientError
+from bizcal_desktop.provider_factory import ProviderFactory
 from bizcal_desktop.providers import google as google_package
 from bizcal_desktop.providers.base import BusyInterval, ConnectionInfo, EventSpec, booking_uid
 from bizcal_desktop.providers.google import GoogleProvider
 from bizcal_desktop.providers.google import provider as provider_module
-from bizcal_desktop.providers.registry import ProviderFactory
 from bizcal_desktop.secrets import SecretStore
 from tests.fakes.google import GoogleFake
 
@@ -257,7 +257,7 @@ async def test_revoked_refresh_token_asks_the_user_to_reconnect(
     assert refreshed == []
 
 
-async def test_registry_builds_the_provider_and_saves_refreshed_tokens(
+async def test_the_provider_factory_builds_it_and_saves_refreshed_tokens(
     google_fake: GoogleFake, google_endpoints: GoogleEndpoints, tmp_path: Any
 ) -> None:
     secrets = SecretStore("bizcal-test")

@@ -11,6 +11,7 @@ import pytest
 from bizcal_desktop.config import Config
 from tests.fakes.microsoft import MicrosoftFake
 from tests.fixtures.microsoft import signed_in_cache
+from tests.support.connections import seed_connection
 
 
 @pytest.fixture
@@ -28,9 +29,10 @@ def ms_services(tmp_path, ms_fake: MicrosoftFake, monkeypatch: pytest.MonkeyPatc
 
 def save_microsoft(services, fake: MicrosoftFake, lifetime: int) -> int:  # type: ignore[no-untyped-def]
     fake.identity.access_token_lifetime = lifetime
-    view = services.connections.save_connection(
+    view = seed_connection(
+        services,
         staff="Sarah", provider="microsoft", display_name="Microsoft 365 – sarah", calendar_id=fake.primary.id,
-        calendar_name="Calendar", secrets={"msal_cache": signed_in_cache(fake)},
+        calendar_name="Calendar", secret=signed_in_cache(fake),
     )
     fake.identity.access_token_lifetime = 3600
     return view.id

@@ -12,10 +12,10 @@ import pytest
 from bizcal_desktop.config import Config, MicrosoftEndpoints
 from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.errors import AuthError, PermanentError, TransientError
+from bizcal_desktop.provider_factory import ProviderFactory
 from bizcal_desktop.providers.base import BusyInterval, ConnectionInfo, EventSpec, booking_uid
 from bizcal_desktop.providers.microsoft import MicrosoftProvider
 from bizcal_desktop.providers.microsoft.events import MARKER_PROPERTY_ID, event_body
-from bizcal_desktop.providers.registry import ProviderFactory
 from bizcal_desktop.secrets import SecretStore
 from tests.fakes.microsoft import MicrosoftFake
 
@@ -225,7 +225,7 @@ async def test_a_refused_delta_link_reads_everything_again(provider: MicrosoftPr
     assert (await provider.fetch_busy(wider, again.cursor)).full
 
 
-async def test_the_registry_builds_it_and_saves_a_renewed_cache(
+async def test_the_provider_factory_builds_it_and_saves_a_renewed_cache(
     ms_fake: MicrosoftFake, ms_endpoints: MicrosoftEndpoints, ms_cache_json: str, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
     import dataclasses

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bizcal_desktop.services.connections import ConnectionTestFailed
+from bizcal_desktop.services.connect_flow import ConnectionTestFailed
 from bizcal_desktop.store.models import (
     CalendarConnection,
     CalendarEventMapping,

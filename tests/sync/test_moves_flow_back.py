@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
+from tests.support.connections import seed_connection
+
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
 
@@ -99,9 +101,10 @@ async def test_google_moves_flow_back_too(tmp_path, google_fake, google_client_f
     try:
         services.directory.add_staff("Sarah", "Europe/Berlin")
         services.directory.add_service("Cut", 45)
-        services.connections.save_connection(
+        seed_connection(
+            services,
             staff="Sarah", provider="google", display_name="Google – sarah", calendar_id="primary",
-            secrets={"oauth_token": google_fake.grant_token_json()},
+            secret=google_fake.grant_token_json(),
         )
         booking = services.bookings.add("Sarah", "Cut", "Jess", "2026-12-03T09:00")
         await services.engine.drain()

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bizcal_desktop.config import Config
+from tests.support.connections import seed_connection
 
 
 @pytest.fixture
@@ -30,9 +31,10 @@ def google_services(tmp_path, google_fake, google_client_file, monkeypatch):  # 
 
 
 def save_google(services, token_json: str) -> int:  # type: ignore[no-untyped-def]
-    view = services.connections.save_connection(
+    view = seed_connection(
+        services,
         staff="Sarah", provider="google", display_name="Google – sarah@example.com",
-        calendar_id="primary", calendar_name="Sarah", secrets={"oauth_token": token_json},
+        calendar_id="primary", calendar_name="Sarah", secret=token_json,
     )
     return view.id
 
@@ -47,9 +49,10 @@ async def test_renews_only_tokens_expiring_within_ten_minutes_and_persists(googl
     services = google_services
     soon = save_google(services, expiring_in(google_fake.grant_token_json(), 5))
     services.directory.add_staff("Jess", "Europe/Berlin")
-    later_view = services.connections.save_connection(
+    later_view = seed_connection(
+        services,
         staff="Jess", provider="google", display_name="Google – jess@example.com", calendar_id="primary",
-        secrets={"oauth_token": expiring_in(google_fake.grant_token_json(), 50)},
+        secret=expiring_in(google_fake.grant_token_json(), 50),
     )
     before = services.secrets.get(services.connections.info(soon).secret_key, "oauth_token")
 

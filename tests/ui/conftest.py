@@ -22,6 +22,7 @@ from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
 from bizcal_desktop.ui.tasks import running_tasks
+from tests.support.connections import seed_connection
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +89,8 @@ def sample(services):  # type: ignore[no-untyped-def]
 
 def connect_radicale(services, staff_id: int, calendar) -> int:  # type: ignore[no-untyped-def]
     """Save a working CalDAV connection to a Radicale calendar (as the wizard would); its id."""
-    view = services.connections.save_connection(
+    view = seed_connection(
+        services,
         staff=staff_id,
         provider="caldav",
         provider_type="generic",
@@ -98,7 +100,7 @@ def connect_radicale(services, staff_id: int, calendar) -> int:  # type: ignore[
         calendar_id=calendar.url,
         calendar_href=calendar.url,
         calendar_name=calendar.display_name,
-        secrets={"password": calendar.password},
+        secret=calendar.password,
     )
     return view.id
 
@@ -106,7 +108,8 @@ def connect_radicale(services, staff_id: int, calendar) -> int:  # type: ignore[
 def connect_broken(services, staff_id: int, port: int) -> int:  # type: ignore[no-untyped-def]
     """A CalDAV connection whose server refuses connections (nothing listens on ``port``)."""
     url = f"http://127.0.0.1:{port}/alice/cal/"
-    view = services.connections.save_connection(
+    view = seed_connection(
+        services,
         staff=staff_id,
         provider="caldav",
         provider_type="generic",
@@ -116,6 +119,6 @@ def connect_broken(services, staff_id: int, port: int) -> int:  # type: ignore[n
         calendar_id=url,
         calendar_href=url,
         calendar_name="Gone",
-        secrets={"password": "x"},
+        secret="x",
     )
     return view.id
