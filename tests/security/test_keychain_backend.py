@@ -87,15 +87,15 @@ def test_the_null_backend_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_chainer_is_judged_by_the_backend_it_writes_to(plaintext: PlaintextKeyring) -> None:
     class OnlyPlaintext(ChainerBackend):
-        backends = [plaintext]  # type: ignore[assignment]
+        backends = (plaintext,)  # type: ignore[assignment]
 
     class Empty(ChainerBackend):
-        backends = []  # type: ignore[assignment]
+        backends = ()  # type: ignore[assignment]
 
     memory = MemoryKeyring()
 
     class MemoryFirst(ChainerBackend):
-        backends = [memory, plaintext]  # type: ignore[assignment]
+        backends = (memory, plaintext)  # type: ignore[assignment]
 
     store = SecretStore("bizcal-test")
     keyring.set_keyring(OnlyPlaintext())
@@ -129,7 +129,7 @@ def _bizcal(tmp_path: Path, *args: str, stdin: str | None = None,
     if opt_in:
         env[OPT_IN] = "1"
     return subprocess.run([sys.executable, "-m", "bizcal_desktop.cli", *args], input=stdin,
-                          capture_output=True, text=True, env=env, timeout=120)
+                          capture_output=True, text=True, env=env, timeout=120, check=False)
 
 
 def test_cli_without_a_keychain_works_until_a_secret_is_needed(tmp_path: Path, caldav_calendar) -> None:  # type: ignore[no-untyped-def]

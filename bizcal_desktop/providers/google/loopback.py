@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import logging
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -51,7 +52,7 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A browser that hangs up early is not news: log it instead of printing a traceback."""
-        log.debug("loopback: a connection from %s failed", client_address, exc_info=True)
+        log.debug("loopback: a connection from %s failed (%s)", client_address, sys.exc_info()[1])
 
 
 class LoopbackReceiver:

@@ -134,11 +134,11 @@ def loopback_receiver() -> Any:
             self._send_full_response("This address only receives the Microsoft sign-in answer.", is_ok=False)
             return False
 
-        def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        def do_GET(self) -> None:
             if self._host_is_ours():
                 super().do_GET()
 
-        def do_POST(self) -> None:  # noqa: N802 - stdlib name
+        def do_POST(self) -> None:
             if self._host_is_ours():
                 super().do_POST()
 
