@@ -20,18 +20,44 @@ source key
     The provider's stable key for the thing a busy block came from (a CalDAV href, a Google/Graph
     event id). A recurring series is one source that yields several busy intervals.
 cursor
-    An opaque incremental-sync token (CalDAV sync-token, Google syncToken, Graph deltaLink).
+    An opaque incremental-read state that ``fetch_busy`` hands back and is passed on the next call:
+    each calendar's token (CalDAV sync-token, Google syncToken, Graph deltaLink) together with the
+    window it was made for (:mod:`bizcal_desktop.providers.cursor`). It is only used for that very
+    window and those calendars; for anything else it just means "read in full".
 
 Contract
 --------
 * Every write is idempotent: ``upsert_event`` creates the event if it does not exist and updates it
   if it does (an event already carrying our id is adopted, never duplicated); ``delete_event`` of an
   event that is already gone succeeds.
-* Failures are raised as :mod:`bizcal_desktop.errors` types: ``TransientError`` (retry later,
-  honouring ``retry_after``), ``AuthError`` (user must reconnect), ``PermanentError`` (the request can
-  never succeed as is), ``SyncTokenExpiredError`` (cursor refused: call again with ``cursor=None``).
-* Providers never touch the database or the keychain; credentials are handed in when they are built
-  and refreshed credentials are handed back through a callback (see the token issue).
+* Failures are raised as :mod:`bizcal_desktop.errors` types, each telling the caller what to do next
+  (each method below lists the ones it may raise):
+
+  ``TransientError``
+      Try again later: the network failed or timed out, or the server answered 408, 429 or 5xx.
+      ``retry_after`` holds the seconds the server asked for (``Retry-After`` on a 429/503; Google's
+      spent daily quota waits an hour when Google names no time), else None.
+  ``ConflictError``
+      A conditional write kept losing races: the event changed on the server between our re-read and
+      our write every time (CalDAV: three lost ``If-Match``/``If-None-Match`` writes in a row, or a
+      server that gives no ETag to write against; Google and Microsoft: a 412 on the freshly re-read
+      ETag twice). Raised by ``upsert_event``; calling again re-reads and reconciles.
+  ``AuthError`` (a ``PermanentError``)
+      The user must reconnect: the credential was refused (401; on CalDAV also a 403 for the
+      account), the OAuth grant is gone, or the secret handed in cannot be read.
+  ``NotFoundError`` (a ``PermanentError``)
+      The *calendar* is gone (deleted, or no longer shared with the account). A missing *event* is
+      never an error: ``upsert_event`` writes it again and ``delete_event`` counts it as deleted.
+  ``PermanentError``
+      The request can never succeed as it is: the calendar is read-only (Google/Microsoft 403), the
+      server refused the data (400, 415), the staff member's time zone is unknown, no calendar was
+      chosen, the address is not a CalDAV server.
+
+* A refused cursor is never an error: ``fetch_busy`` reads the window in full and says so with
+  ``full=True``, exactly as for a cursor that cannot be read or was made for another window.
+* Providers never touch the database or the keychain (they import neither ``bizcal_desktop.store``
+  nor ``bizcal_desktop.secrets``); credentials are handed in when they are built and refreshed
+  credentials are handed back through a callback.
 """
 
 from __future__ import annotations
@@ -39,9 +65,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Self
 
-from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.domain.connection import ConnectionInfo  # noqa: F401 - re-exported: part of the contract
+from bizcal_desktop.domain.time_range import TimeRange
 
 #: Marker carried by every event we write (X- property in iCalendar, extended property on
 #: Google, singleValueExtendedProperty / categories on Graph) so imports can skip our own events.
@@ -158,38 +185,57 @@ class CalendarProvider(ABC):
     #: Provider name as stored on the connection: "caldav", "google", "microsoft".
     kind: str = ""
 
-    async def __aenter__(self) -> CalendarProvider:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def aclose(self) -> None:  # noqa: B027 - optional hook, most providers hold a client
+    async def aclose(self) -> None:  # an optional hook: most providers hold a client to close
         """Release network resources."""
 
     async def refresh_credentials(self, within: timedelta) -> CredentialRefresh:
         """Renew the access credential if it expires within ``within`` (the token guardian's job).
 
-        Providers whose credentials do not expire (CalDAV app-passwords) keep this default.
-        Raises ``AuthError`` when the grant is gone (``invalid_grant``), ``TransientError`` otherwise.
+        Returns whether it renewed and when the credential now expires. Providers whose credentials
+        do not expire (CalDAV app-passwords) keep this default, which never raises.
+
+        Raises: ``AuthError`` when the grant is gone (``invalid_grant``, a revoked consent);
+        ``TransientError`` when the token endpoint cannot be reached or fails for now.
         """
         return CredentialRefresh(refreshed=False, expires_at=None)
 
     @abstractmethod
     async def test_connection(self) -> ConnectionCheck:
-        """Authenticate, find the calendars and prove we can write (then clean up after)."""
+        """Authenticate, find the calendars and prove we can write (then clean up after).
+
+        Returns a :class:`ConnectionCheck`; every provider failure becomes ``ok=False`` with its one
+        sentence as the message (and the calendars found so far), so this raises no
+        ``ProviderError``: the connect dialogs show the answer, whatever it is.
+        """
 
     @abstractmethod
     async def list_calendars(self) -> list[CalendarInfo]:
-        """The account's calendars."""
+        """The account's calendars, for the user to choose from.
+
+        Raises: ``AuthError`` (credential refused); ``TransientError`` (network, 408/429/5xx, with
+        ``retry_after``); ``PermanentError`` (not a CalDAV server, the API refused the listing).
+        """
 
     @abstractmethod
     async def upsert_event(self, spec: EventSpec, known: EventRef | None) -> EventRef:
-        """Make the event for ``spec`` exist with exactly this content; return where it is.
+        """Make the event for ``spec`` exist with exactly this content; return where it is now.
 
         ``known`` is the last reference we stored (None on a first create). Conditional on the
         stored ETag where the API allows; on a lost race re-read and apply again. If the event
-        already exists without us knowing (crash before the mapping was saved), adopt it.
+        already exists without us knowing (crash before the mapping was saved), adopt it; if it
+        was deleted behind our back, write it again. The returned :class:`EventRef` carries the new
+        ETag, for the next conditional write.
+
+        Raises: ``ConflictError`` (the event kept changing while we wrote it - retry);
+        ``TransientError`` (network, 408/429/5xx, with ``retry_after``); ``AuthError`` (credential
+        refused); ``NotFoundError`` (the calendar is gone); ``PermanentError`` (read-only calendar,
+        data refused, unknown time zone, no calendar chosen, an event Google will not restore).
         """
 
     @abstractmethod
@@ -197,9 +243,24 @@ class CalendarProvider(ABC):
         """Delete the booking's event; an event that is already gone counts as success.
 
         ``known`` may be None when no mapping was ever saved (crash after the write): the event is
-        then addressed by the id derived from ``booking_public_id``.
+        then addressed by the id derived from ``booking_public_id`` (found by its marker on Graph).
+
+        Raises: ``TransientError`` (network, 408/429/5xx, with ``retry_after``); ``AuthError``
+        (credential refused); ``NotFoundError`` (the calendar is gone, where the provider must look
+        the event up first); ``PermanentError`` (the server refuses the deletion, e.g. read-only).
         """
 
     @abstractmethod
     async def fetch_busy(self, window: TimeRange, cursor: str | None) -> BusyChanges:
-        """Busy intervals overlapping ``window``; incremental from ``cursor`` where supported."""
+        """Busy intervals overlapping ``window``; incremental from ``cursor`` where it still fits.
+
+        Returns :class:`BusyChanges`: ``full=True`` with every source in the window, or (from a
+        cursor made for exactly this window and these calendars) ``full=False`` with only the
+        changes; its ``cursor`` is what to pass next time. A cursor that is missing, unreadable,
+        made for another window or calendars, or refused by the server (expired, server reset) is
+        not an error: the window is read in full inside this call (logged) and ``full=True`` says so.
+
+        Raises: ``TransientError`` (network, 408/429/5xx, with ``retry_after``); ``AuthError``
+        (credential refused); ``NotFoundError`` (the calendar is gone); ``PermanentError`` (the
+        server refused the read, no calendar chosen).
+        """

@@ -26,7 +26,7 @@ from caldav.async_davclient import AsyncDAVClient
 from caldav.lib import error as dav_error
 from lxml import etree
 
-from bizcal_desktop.errors import AuthError, PermanentError, ProviderError, TransientError
+from bizcal_desktop.errors import AuthError, NotFoundError, PermanentError, ProviderError, TransientError
 from bizcal_desktop.providers.caldav.reports import VALID_SYNC_TOKEN
 from bizcal_desktop.providers.cursor import CursorRefused
 from bizcal_desktop.providers.http_errors import StatusWords, error_for_status, parse_retry_after
@@ -182,8 +182,9 @@ class CalDAVSession:
         words = self.words("", 0, "")
         return AuthError(words.forbidden if status == 403 else words.reconnect)
 
-    def calendar_gone(self, calendar_url: str) -> PermanentError:
-        return PermanentError(
+    def calendar_gone(self, calendar_url: str) -> NotFoundError:
+        """The chosen calendar collection no longer exists (a 404/410 about it, not about one event)."""
+        return NotFoundError(
             f"The calendar {calendar_url} no longer exists on {self.host}; choose another calendar "
             "for this connection."
         )

@@ -14,25 +14,25 @@ Busy import
     ``nextSyncToken``. With a cursor the list is incremental (Google forbids ``timeMin``/``timeMax``
     with a sync token, so results are filtered to the window locally); cancelled items become
     removals. A recurring series is one source (its id); when any of its instances changed, the
-    series' instances in the window are re-read with ``events.instances``. A refused sync token
-    (410) is handled here: the provider does the full re-read itself and returns ``full=True``, so
-    callers never see ``SyncTokenExpiredError`` from Google. Note that an incremental fetch cannot
-    see events that merely slid into a moving window without changing; callers should do a full
-    fetch (``cursor=None``) now and then (e.g. daily).
+    series' instances in the window are re-read with ``events.instances``. An incremental fetch
+    cannot see events that merely slid into a moving window without changing, so the cursor
+    (:class:`~bizcal_desktop.providers.cursor.WindowCursor`: each calendar's sync token and the
+    window) is used only for the window it was made for; a new day's window is a full read. A
+    refused sync token (410) is handled here: the provider does the full re-read itself and returns
+    ``full=True``.
 
 Source keys are event ids; events of extra busy calendars (``busy_calendar_ids`` beyond the
 connection's own calendar) are keyed ``"<calendar id>/<event id>"`` so two calendars never clash.
-The cursor is a small JSON object mapping each calendar to its sync token.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -55,6 +55,7 @@ from bizcal_desktop.providers.base import (
     EventSpec,
     booking_uid,
 )
+from bizcal_desktop.providers.cursor import CursorRefused, WindowCursor, incremental_or_full, usable_cursor
 from bizcal_desktop.providers.google.events import busy_intervals, event_body, own_booking_id, own_event_times
 from bizcal_desktop.providers.google.session import GoogleSession, api_error
 
@@ -62,15 +63,10 @@ log = logging.getLogger(__name__)
 
 #: Largest page Google serves for events.list (fewer round trips on a first import).
 PAGE_SIZE = 2500
-_CURSOR_VERSION = 1
 
 
 def _rfc3339(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-class _FullSyncRequired(Exception):
-    """A sync token was refused (410); the fetch starts over as a full read."""
 
 
 class GoogleProvider(CalendarProvider):
@@ -244,30 +240,17 @@ class GoogleProvider(CalendarProvider):
     def _source_key(self, calendar_id: str, event_id: str) -> str:
         return event_id if calendar_id == self.calendar_id else f"{calendar_id}/{event_id}"
 
-    def _decode_cursor(self, cursor: str | None) -> dict[str, str] | None:
-        if not cursor:
-            return None
-        try:
-            data = json.loads(cursor)
-            tokens = data["tokens"] if data.get("v") == _CURSOR_VERSION else None
-        except (ValueError, TypeError, KeyError, AttributeError):
-            tokens = None
-        if not isinstance(tokens, dict) or set(tokens) != set(self.busy_calendar_ids):
-            log.info("Google busy cursor does not fit the configured calendars; reading everything")
-            return None
-        return {str(k): str(v) for k, v in tokens.items()}
-
     async def _list_pages(
         self, calendar_id: str, params: dict[str, Any]
     ) -> tuple[list[dict[str, Any]], str | None]:
-        """All pages of events.list; (items, nextSyncToken). 410 on a sync token → _FullSyncRequired."""
+        """All pages of events.list; (items, nextSyncToken). 410 on a sync token → CursorRefused."""
         items: list[dict[str, Any]] = []
         page_token: str | None = None
         while True:
             query = {**params, "pageToken": page_token} if page_token else params
             response = await self._session.request("GET", self._events_path(calendar_id), params=query)
             if response.status_code == 410 and "syncToken" in params:
-                raise _FullSyncRequired()
+                raise CursorRefused(f"410 for the calendar {calendar_id}")
             if response.status_code != 200:
                 raise api_error(response, "reading busy times")
             data = response.json()
@@ -335,8 +318,7 @@ class GoogleProvider(CalendarProvider):
             if sync_token:
                 tokens[calendar_id] = sync_token
         if set(tokens) == set(self.busy_calendar_ids):
-            cursor = json.dumps({"v": _CURSOR_VERSION, "tokens": tokens})
-            changes = dataclasses.replace(changes, cursor=cursor)
+            changes = dataclasses.replace(changes, cursor=WindowCursor(window, tokens).encode())
         return changes
 
     async def _incremental(self, window: TimeRange, tokens: dict[str, str]) -> BusyChanges:
@@ -367,18 +349,13 @@ class GoogleProvider(CalendarProvider):
                 else:
                     changes.upserts[key] = sorted(intervals, key=lambda i: i.start)
             new_tokens[calendar_id] = sync_token or tokens[calendar_id]
-        return dataclasses.replace(changes, cursor=json.dumps({"v": _CURSOR_VERSION, "tokens": new_tokens}))
+        return dataclasses.replace(changes, cursor=WindowCursor(window, new_tokens).encode())
 
     async def fetch_busy(self, window: TimeRange, cursor: str | None) -> BusyChanges:
+        """Incremental from ``cursor`` when it fits the window and calendars, else (or if refused) full."""
         window = window.to_utc()
         before = self._session.requests
-        tokens = self._decode_cursor(cursor)
-        changes: BusyChanges | None = None
-        if tokens is not None:
-            try:
-                changes = await self._incremental(window, tokens)
-            except _FullSyncRequired:
-                log.info("Google refused the sync token (410); reading the whole window again")
-        if changes is None:
-            changes = await self._full(window)
+        previous = usable_cursor(cursor, window, self.busy_calendar_ids, "Google")
+        incremental = partial(self._incremental, window, dict(previous.tokens)) if previous else None
+        changes = await incremental_or_full(incremental, partial(self._full, window), "Google")
         return dataclasses.replace(changes, requests=self._session.requests - before)

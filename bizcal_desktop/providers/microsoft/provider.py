@@ -13,19 +13,20 @@ Busy import
     ``calendarView/delta`` over the window, following ``@odata.nextLink`` to the ``@odata.deltaLink``,
     which is the cursor. With a cursor only changes come back; ``@removed`` entries (deleted events,
     and events that left the window) become removals. A refused delta link (410) is handled here by a
-    full re-read (``full=True``), so callers never see ``SyncTokenExpiredError``. The cursor records
-    its window; a request for a window it does not cover reads everything again. Source keys are
-    event (occurrence) ids; events of extra busy calendars are keyed ``"<calendar id>/<event id>"``.
+    full re-read (``full=True``). The cursor (:class:`~bizcal_desktop.providers.cursor.WindowCursor`:
+    each calendar's delta link and the window) is used only for the window it was made for; another
+    window reads everything again. Source keys are event (occurrence) ids; events of extra busy
+    calendars are keyed ``"<calendar id>/<event id>"``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -42,6 +43,7 @@ from bizcal_desktop.providers.base import (
     EventSpec,
     booking_uid,
 )
+from bizcal_desktop.providers.cursor import CursorRefused, WindowCursor, incremental_or_full, usable_cursor
 from bizcal_desktop.providers.microsoft.events import (
     MARKER_EXPAND,
     MARKER_PROPERTY_ID,
@@ -57,15 +59,10 @@ log = logging.getLogger(__name__)
 
 #: Items per delta page we ask for (Graph's default is small; fewer round trips on a first import).
 PAGE_SIZE = 200
-_CURSOR_VERSION = 1
 
 
 def _graph_utc(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class _FullSyncRequired(Exception):
-    """A delta link was refused (410); the fetch starts over as a full read."""
 
 
 class MicrosoftProvider(CalendarProvider):
@@ -252,34 +249,14 @@ class MicrosoftProvider(CalendarProvider):
     def _source_key(self, calendar_id: str, event_id: str) -> str:
         return event_id if calendar_id == self.calendar_id else f"{calendar_id}/{event_id}"
 
-    def _decode_cursor(
-        self, cursor: str | None, window: TimeRange, calendars: list[str]
-    ) -> tuple[dict[str, str], TimeRange] | None:
-        """(delta links per calendar, the window they cover), or None when a full read is needed."""
-        if not cursor:
-            return None
-        try:
-            data = json.loads(cursor)
-            links = data["links"] if data.get("v") == _CURSOR_VERSION else None
-            covered = TimeRange(datetime.fromisoformat(data["window"][0]), datetime.fromisoformat(data["window"][1]))
-        except (ValueError, TypeError, KeyError, AttributeError, IndexError):
-            links, covered = None, None
-        if not isinstance(links, dict) or set(links) != set(calendars):
-            log.info("Microsoft busy cursor does not fit the configured calendars; reading everything")
-            return None
-        if covered is None or covered.start > window.start or covered.end < window.end:
-            log.info("Microsoft busy cursor covers another window; reading everything")
-            return None
-        return {str(k): str(v) for k, v in links.items()}, covered
-
     async def _pages(self, url: str, params: dict[str, str] | None, incremental: bool) -> tuple[list[dict[str, Any]], str]:
-        """Every page of one delta round; (items, deltaLink). 410 on a delta link → _FullSyncRequired."""
+        """Every page of one delta round; (items, deltaLink). 410 on a delta link → CursorRefused."""
         items: list[dict[str, Any]] = []
         while True:
             response = await self._session.request("GET", url, params=params,
                                                    headers={"Prefer": f"odata.maxpagesize={PAGE_SIZE}"})
             if response.status_code == 410 and incremental:
-                raise _FullSyncRequired()
+                raise CursorRefused("410 for a delta link")
             if response.status_code != 200:
                 raise api_error(response, "reading busy times")
             data = response.json()
@@ -310,8 +287,7 @@ class MicrosoftProvider(CalendarProvider):
         if intervals or not changes.full:
             changes.upserts[key] = intervals
 
-    async def _round(self, window: TimeRange, links: dict[str, str] | None, covered: TimeRange,
-                     calendars: list[str]) -> BusyChanges:
+    async def _round(self, window: TimeRange, links: dict[str, str] | None, calendars: list[str]) -> BusyChanges:
         """One delta round over every busy calendar: initial (``links`` None) or incremental."""
         changes = BusyChanges(full=links is None, upserts={})
         new_links: dict[str, str] = {}
@@ -325,21 +301,14 @@ class MicrosoftProvider(CalendarProvider):
             items, new_links[calendar_id] = await self._pages(url, params, incremental=links is not None)
             for item in items:
                 self._classify(calendar_id, item, window, changes)
-        cursor = {"v": _CURSOR_VERSION, "links": new_links,
-                  "window": [covered.start.isoformat(), covered.end.isoformat()]}
-        return dataclasses.replace(changes, cursor=json.dumps(cursor))
+        return dataclasses.replace(changes, cursor=WindowCursor(window, new_links).encode())
 
     async def fetch_busy(self, window: TimeRange, cursor: str | None) -> BusyChanges:
+        """Incremental from ``cursor`` when it fits the window and calendars, else (or if refused) full."""
         window = window.to_utc()
         before = self._session.requests
         calendars = await self._busy_calendars()
-        decoded = self._decode_cursor(cursor, window, calendars)
-        changes: BusyChanges | None = None
-        if decoded is not None:
-            try:
-                changes = await self._round(window, decoded[0], decoded[1], calendars)
-            except _FullSyncRequired:
-                log.info("Microsoft refused the delta link (410); reading the whole window again")
-        if changes is None:
-            changes = await self._round(window, None, window, calendars)
+        previous = usable_cursor(cursor, window, calendars, "Microsoft")
+        incremental = partial(self._round, window, dict(previous.tokens), calendars) if previous else None
+        changes = await incremental_or_full(incremental, partial(self._round, window, None, calendars), "Microsoft")
         return dataclasses.replace(changes, requests=self._session.requests - before)
