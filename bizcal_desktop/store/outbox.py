@@ -71,6 +71,25 @@ def claim_bookings(
     return grouped
 
 
+def claim_holders(session: Session) -> set[str]:
+    """Who holds a live claim on a pending job now."""
+    now = utcnow()
+    query = select(OutboxJob.claimed_by).where(
+        OutboxJob.status == JobStatus.PENDING, OutboxJob.claimed_by.is_not(None), OutboxJob.lease_until >= now
+    )
+    return {owner for owner in session.scalars(query.distinct()) if owner}
+
+
+def release_claims_of(session: Session, owner: str) -> None:
+    """End every claim of ``owner`` at once (a process known to be gone)."""
+    session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.claimed_by == owner, OutboxJob.status == JobStatus.PENDING)
+        .values(claimed_by=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def renew_lease(session: Session, owner: str, job_ids: list[int], lease: timedelta) -> None:
     """Push this process's lease on ``job_ids`` forward (a long retry must not lose its claim)."""
     session.execute(

@@ -11,44 +11,43 @@ Why it is shaped like this
   client-supplied ids) turns that into an adoption, never a duplicate.
 * One booking's failure never stops another: jobs run concurrently (bounded by a semaphore), each
   with its own retry loop; only its own mapping is marked failed.
+* Two processes (the tray and a CLI) may drain one outbox: a booking's jobs are *claimed* with a
+  lease before anything is planned (:mod:`bizcal_desktop.store.outbox`), so only one of them works
+  on a booking at a time, and a killed process's lease simply runs out.
+* A conflict (the event changed under us: 412) is answered by planning again from the booking's
+  current row, never by re-sending the plan we held.
 * Database work runs in worker threads (``asyncio.to_thread``) so the Qt/asyncio loop never blocks.
+  Planning lives in :mod:`.planning`, the records each call leaves in :mod:`.outcomes`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from bizcal_desktop.errors import AuthError, BizCalError, ConflictError, TransientError
-from bizcal_desktop.providers.base import CalendarProvider, ConnectionInfo, EventRef, EventSpec
 from bizcal_desktop.providers.factory_protocol import ProviderSource
-from bizcal_desktop.store import sync_log
-from bizcal_desktop.store.connections import connection_info, usable_connections
+from bizcal_desktop.store import outbox
 from bizcal_desktop.store.database import Database
-from bizcal_desktop.store.models import (
-    Booking,
-    BookingStatus,
-    CalendarConnection,
-    CalendarEventMapping,
-    ConnectionStatus,
-    JobStatus,
-    MappingState,
-    OutboxJob,
-    Outcome,
-    SyncAction,
-)
-from bizcal_desktop.store.types import utcnow
+from bizcal_desktop.store.models import JobStatus, OutboxJob, Outcome, SyncAction
+from bizcal_desktop.sync import outcomes
 from bizcal_desktop.sync.backoff import BackoffPolicy
 from bizcal_desktop.sync.listeners import Listeners
+from bizcal_desktop.sync.planning import BookingPlan, SyncTarget, plan_booking
+from bizcal_desktop.sync.provider_pool import ProviderPool
 
 log = logging.getLogger(__name__)
+
+#: How long a claim on a booking's jobs holds without being renewed (each attempt renews it).
+LEASE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -81,75 +80,26 @@ class DrainReport:
         self.events.extend(other.events)
 
 
-@dataclass(frozen=True)
-class _Target:
-    """One provider call the plan asks for."""
-
-    action: str  # SyncAction.CREATE / UPDATE / DELETE
-    booking_id: int
-    mapping_id: int
-    connection: ConnectionInfo
-    connection_name: str
-    spec: EventSpec
-    known: EventRef | None
+def engine_owner() -> str:
+    """A claim holder's name: this machine, this process, and a nonce for engines in one process."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-@dataclass(frozen=True)
-class _Plan:
-    booking_id: int
-    targets: list[_Target]
-    skip_reason: str | None = None
+def is_dead_local_owner(owner: str) -> bool:
+    """True when ``owner`` names a process on this machine that has ended (a crash, a kill -9).
 
-
-def build_event_spec(booking: Booking) -> EventSpec:
-    """The event a booking becomes: "Service – Customer", in the staff member's zone."""
-    zone = ZoneInfo(booking.timezone)
-    local_start = booking.start_utc.astimezone(zone)
-    minutes = int((booking.end_utc - booking.start_utc).total_seconds() // 60)
-    description = "\n".join(
-        [
-            f"Service: {booking.service.name} ({minutes} min)",
-            f"Customer: {booking.customer_name}",
-            f"Staff: {booking.staff.name}",
-            f"When: {local_start:%A %d %B %Y, %H:%M} ({booking.timezone})",
-            f"Booking #{booking.id} — managed by BizCal Desktop; change it there, not here.",
-        ]
-    )
-    return EventSpec(
-        booking_public_id=booking.public_id,
-        summary=f"{booking.service.name} – {booking.customer_name}",
-        description=description,
-        start=booking.start_utc,
-        end=booking.end_utc,
-        timezone=booking.timezone,
-        sequence=booking.version,
-    )
-
-
-class ProviderPool:
-    """Providers built once per drain and shared by its jobs (one HTTP client per connection)."""
-
-    def __init__(self, factory: ProviderSource) -> None:
-        self._factory = factory
-        self._providers: dict[int, CalendarProvider] = {}
-        self._lock = asyncio.Lock()
-
-    async def get(self, info: ConnectionInfo) -> CalendarProvider:
-        async with self._lock:
-            provider = self._providers.get(info.id)
-            if provider is None:
-                # Reading the secret may talk to the keychain daemon: keep it off the loop.
-                provider = await asyncio.to_thread(self._factory.build, info)
-                self._providers[info.id] = provider
-            return provider
-
-    async def aclose(self) -> None:
-        for provider in self._providers.values():
-            try:
-                await provider.aclose()
-            except Exception:  # noqa: BLE001 - closing must not hide the drain's result
-                log.debug("closing provider failed", exc_info=True)
-        self._providers.clear()
+    Its lease would run out by itself; a restart on the same laptop need not wait for that.
+    """
+    host, pid, _nonce = (owner.rsplit(":", 2) + ["", ""])[:3]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists but is not ours to signal: alive
+        return False
+    return False
 
 
 class SyncEngine:
@@ -162,12 +112,15 @@ class SyncEngine:
         backoff: BackoffPolicy,
         concurrency: int = 4,
         actor: str = "engine",
+        owner: str | None = None,
     ) -> None:
         self._db = db
         self._factory = factory
         self._backoff = backoff
         self._concurrency = max(1, concurrency)
         self._actor = actor
+        #: Who holds a claim: unique per engine, readable in the database (host and process).
+        self.owner = owner or engine_owner()
         self._drain_lock = asyncio.Lock()
         self.listeners: Listeners[SyncEvent] = Listeners("sync")
         #: Set by tests and the crash-simulation tool: called after a provider write succeeded and
@@ -176,23 +129,24 @@ class SyncEngine:
 
     # ----- public ----------------------------------------------------------------------------
     async def drain(self, booking_ids: set[int] | None = None, max_rounds: int = 20) -> DrainReport:
-        """Process every pending job (or those of ``booking_ids``) until none is left.
+        """Process every pending job (or those of ``booking_ids``) this process can claim.
 
-        Jobs added while a round runs (a reschedule during a sync) are picked up by the next round.
+        Jobs added while a round runs (a reschedule during a sync) are picked up by the next round;
+        jobs another process holds are left to it.
         """
         report = DrainReport()
         async with self._drain_lock:
             pool = ProviderPool(self._factory)
             try:
                 for _ in range(max_rounds):
-                    pending = await asyncio.to_thread(self._pending_jobs, booking_ids)
-                    if not pending:
+                    claimed = await asyncio.to_thread(self._claim, booking_ids)
+                    if not claimed:
                         break
                     semaphore = asyncio.Semaphore(self._concurrency)
                     rounds = await asyncio.gather(
                         *(
                             self._run_booking(booking_id, job_ids, pool, semaphore)
-                            for booking_id, job_ids in pending.items()
+                            for booking_id, job_ids in claimed.items()
                         )
                     )
                     for part in rounds:
@@ -203,7 +157,8 @@ class SyncEngine:
 
     def pending_count(self) -> int:
         with self._db.session() as s:
-            return len(s.scalars(select(OutboxJob.id).where(OutboxJob.status == JobStatus.PENDING)).all())
+            query = select(func.count()).select_from(OutboxJob).where(OutboxJob.status == JobStatus.PENDING)
+            return int(s.scalar(query) or 0)
 
     # ----- one booking -----------------------------------------------------------------------
     async def _run_booking(
@@ -211,33 +166,47 @@ class SyncEngine:
     ) -> DrainReport:
         report = DrainReport(bookings=1)
         async with semaphore:
+            error = await self._converge(booking_id, job_ids, pool, report)
+            await asyncio.to_thread(self._finish_jobs, job_ids, error)
+        for event in report.events:
+            self.listeners.notify(event)
+        return report
+
+    async def _converge(
+        self, booking_id: int, job_ids: list[int], pool: ProviderPool, report: DrainReport
+    ) -> str | None:
+        """Plan and execute until the booking's calendars match it; the jobs' error, if any."""
+        conflicts = 0
+        while True:
             try:
-                plan = await asyncio.to_thread(self._plan, booking_id)
+                plan: BookingPlan = await asyncio.to_thread(self._plan, booking_id)
             except Exception as exc:  # noqa: BLE001 - a broken row must not stop other bookings
                 log.exception("planning booking %s failed", booking_id)
-                await asyncio.to_thread(self._finish_jobs, job_ids, f"Could not plan the sync: {exc}")
                 report.failed += 1
-                return report
+                return f"Could not plan the sync: {exc}"
             if plan.skip_reason is not None:
-                await asyncio.to_thread(self._record_skip, booking_id, plan.skip_reason)
-                await asyncio.to_thread(self._finish_jobs, job_ids, None)
+                await asyncio.to_thread(self._record, outcomes.record_skip, booking_id, plan.skip_reason)
                 report.skipped += 1
-                return report
+                return None
             errors: list[str] = []
             for target in plan.targets:
-                event = await self._execute(target, pool)
+                event = await self._execute(target, pool, job_ids, conflicts)
+                if event is None:  # the event changed under us: plan again from the booking as it is now
+                    conflicts += 1
+                    break
                 report.events.append(event)
                 if event.outcome == Outcome.SUCCESS:
                     report.synced += 1
                 else:
                     report.failed += 1
                     errors.append(event.message)
-            await asyncio.to_thread(self._finish_jobs, job_ids, "; ".join(errors) or None)
-        for event in report.events:
-            self._notify(event)
-        return report
+            else:
+                return "; ".join(errors) or None
 
-    async def _execute(self, target: _Target, pool: ProviderPool) -> SyncEvent:
+    async def _execute(
+        self, target: SyncTarget, pool: ProviderPool, job_ids: list[int], conflicts: int
+    ) -> SyncEvent | None:
+        """One provider call with its retries; ``None`` asks for a new plan after a conflict."""
         attempt = 0
         while True:
             attempt += 1
@@ -250,213 +219,68 @@ class SyncEngine:
                     ref = await provider.upsert_event(target.spec, target.known)
                 if self.after_write_hook is not None:
                     self.after_write_hook(target.mapping_id)
-                message = await asyncio.to_thread(self._record_success, target, ref, attempt)
+                message = await asyncio.to_thread(self._record, outcomes.record_success, target, ref, attempt)
                 return self._event(target, Outcome.SUCCESS, message)
             except (TransientError, ConflictError) as exc:
-                retry_after = getattr(exc, "retry_after", None)
-                if self._backoff.gives_up(attempt, retry_after):
-                    message = await asyncio.to_thread(
-                        self._record_failure, target, attempt, f"{exc} (gave up after {attempt} attempts)"
-                    )
+                tries = attempt + conflicts
+                retry_after = exc.retry_after if isinstance(exc, TransientError) else None
+                if self._backoff.gives_up(tries, retry_after):
+                    error = f"{exc} (gave up after {tries} attempts)"
+                    message = await asyncio.to_thread(self._record, outcomes.record_failure, target, attempt, error)
                     return self._event(target, Outcome.FAILURE, message)
-                delay = self._backoff.delay(attempt, retry_after)
+                delay = self._backoff.delay(tries, retry_after)
                 log.info("booking %s: %s; retrying in %.1fs", target.spec.booking_public_id, exc, delay)
-                await asyncio.to_thread(self._record_attempt, target, attempt, str(exc))
+                await asyncio.to_thread(self._note_attempt, target, attempt, str(exc), job_ids, delay)
                 await asyncio.sleep(delay)
+                if isinstance(exc, ConflictError):
+                    return None
             except AuthError as exc:
                 # The user must reconnect; until then bookings go to the next usable connection.
                 message = await asyncio.to_thread(
-                    self._record_failure, target, attempt, str(exc), True
+                    self._record, outcomes.record_failure, target, attempt, str(exc), True
                 )
                 return self._event(target, Outcome.FAILURE, message)
             except BizCalError as exc:
-                message = await asyncio.to_thread(self._record_failure, target, attempt, str(exc))
+                message = await asyncio.to_thread(self._record, outcomes.record_failure, target, attempt, str(exc))
                 return self._event(target, Outcome.FAILURE, message)
             except Exception as exc:  # noqa: BLE001 - an unexpected bug fails this job only
                 log.exception("unexpected error syncing booking %s", target.spec.booking_public_id)
-                message = await asyncio.to_thread(
-                    self._record_failure, target, attempt, f"Unexpected error: {exc.__class__.__name__}: {exc}"
-                )
+                error = f"Unexpected error: {exc.__class__.__name__}: {exc}"
+                message = await asyncio.to_thread(self._record, outcomes.record_failure, target, attempt, error)
                 return self._event(target, Outcome.FAILURE, message)
 
     @staticmethod
-    def _event(target: _Target, outcome: str, message: str) -> SyncEvent:
+    def _event(target: SyncTarget, outcome: str, message: str) -> SyncEvent:
         return SyncEvent(target.booking_id, target.mapping_id, target.connection.id, target.action, outcome, message)
 
-    def _notify(self, event: SyncEvent) -> None:
-        self.listeners.notify(event)
-
     # ----- database steps (run in worker threads) ---------------------------------------------
-    def _pending_jobs(self, booking_ids: set[int] | None) -> dict[int, list[int]]:
+    def _claim(self, booking_ids: set[int] | None) -> dict[int, list[int]]:
         with self._db.session() as s:
-            query = select(OutboxJob.id, OutboxJob.booking_id).where(OutboxJob.status == JobStatus.PENDING)
-            if booking_ids is not None:
-                query = query.where(OutboxJob.booking_id.in_(booking_ids))
-            grouped: dict[int, list[int]] = {}
-            for job_id, booking_id in s.execute(query.order_by(OutboxJob.id)):
-                grouped.setdefault(booking_id, []).append(job_id)
-            return grouped
+            for holder in outbox.claim_holders(s):
+                if holder != self.owner and is_dead_local_owner(holder):
+                    log.info("taking over the outbox jobs of %s, which is no longer running", holder)
+                    outbox.release_claims_of(s, holder)
+            return outbox.claim_bookings(s, self.owner, LEASE, booking_ids)
 
-    def _plan(self, booking_id: int) -> _Plan:
-        """Decide the provider calls for a booking and make sure their mapping rows exist."""
+    def _plan(self, booking_id: int) -> BookingPlan:
         with self._db.session() as s:
-            booking = s.get(Booking, booking_id)
-            if booking is None:
-                return _Plan(booking_id, [], skip_reason="the booking no longer exists")
-            spec = build_event_spec(booking)
-            mappings = s.scalars(
-                select(CalendarEventMapping).where(CalendarEventMapping.booking_id == booking_id)
-            ).all()
-            if booking.status == BookingStatus.CANCELLED:
-                return self._plan_delete(s, booking, spec, mappings)
-            return self._plan_upsert(s, booking, spec, mappings)
+            return plan_booking(s, booking_id)
 
-    def _plan_upsert(
-        self, s: Session, booking: Booking, spec: EventSpec, mappings: list[CalendarEventMapping]
-    ) -> _Plan:
-        # Keep the event where it already lives while that connection works; otherwise the staff
-        # member's default, or the next active connection when the default is switched off.
-        live = [m for m in mappings if m.connection.usable and not m.deleted]
-        if live:
-            mapping = live[0]
-            connection = mapping.connection
-        else:
-            connection = self._target_connection(s, booking.staff_id)
-            if connection is None:
-                return _Plan(
-                    booking.id, [],
-                    skip_reason=f"{booking.staff.name} has no active calendar connection; "
-                    "connect one, then run Resync",
-                )
-            for stale in mappings:
-                if stale.connection_id != connection.id and not stale.connection.usable:
-                    stale.state = MappingState.SUPERSEDED
-            mapping = next((m for m in mappings if m.connection_id == connection.id), None)
-            if mapping is None:
-                mapping = CalendarEventMapping(
-                    booking_id=booking.id, connection_id=connection.id, state=MappingState.PENDING
-                )
-                s.add(mapping)
-            mapping.deleted = False
-        if mapping.state != MappingState.PENDING:
-            mapping.state = MappingState.PENDING
-        s.flush()
-        known = EventRef(mapping.external_id, mapping.href, mapping.etag) if mapping.external_id else None
-        action = SyncAction.UPDATE if mapping.synced_version is not None else SyncAction.CREATE
-        return _Plan(
-            booking.id,
-            [_Target(action, booking.id, mapping.id, connection_info(connection), connection.display_name, spec, known)],
-        )
-
-    def _plan_delete(
-        self, s: Session, booking: Booking, spec: EventSpec, mappings: list[CalendarEventMapping]
-    ) -> _Plan:
-        # A mapping row is committed before any write, so no mapping means no event was ever made.
-        targets = []
-        for mapping in mappings:
-            if mapping.deleted:
-                continue
-            if not mapping.connection.usable:
-                continue
-            mapping.state = MappingState.PENDING
-            known = EventRef(mapping.external_id, mapping.href, mapping.etag) if mapping.external_id else None
-            targets.append(
-                _Target(
-                    SyncAction.DELETE, booking.id, mapping.id, connection_info(mapping.connection),
-                    mapping.connection.display_name, spec, known,
-                )
-            )
-        if not targets:
-            if any(not m.deleted for m in mappings):
-                reason = "its calendar connection needs attention; reconnect it, then run Resync"
-            else:
-                reason = "cancelled before any calendar event was made"
-            return _Plan(booking.id, [], skip_reason=reason)
-        return _Plan(booking.id, targets)
-
-    @staticmethod
-    def _target_connection(s: Session, staff_id: int) -> CalendarConnection | None:
-        return s.scalars(usable_connections(staff_id)).first()
-
-    def _record_success(self, target: _Target, ref: EventRef | None, attempts: int) -> str:
+    def _record(self, step: Callable[..., str | None], *args: object) -> str:
+        """Run one of :mod:`.outcomes`' record steps in its own transaction, as this engine's actor."""
         with self._db.session() as s:
-            mapping = s.get(CalendarEventMapping, target.mapping_id)
-            assert mapping is not None
-            booking = mapping.booking
-            mapping.state = MappingState.SYNCED
-            mapping.attempts += attempts
-            mapping.last_error = None
-            if target.action == SyncAction.DELETE:
-                mapping.deleted = True
-            else:
-                assert ref is not None
-                mapping.external_id = ref.external_id
-                mapping.href = ref.href
-                mapping.etag = ref.etag
-                # The booking may have changed while we wrote: record what we actually sent.
-                mapping.synced_start_utc = target.spec.start
-                mapping.synced_end_utc = target.spec.end
-                mapping.synced_version = target.spec.sequence
-            connection = mapping.connection
-            connection.last_success_at = utcnow()
-            connection.last_error = None
-            message = self._describe(target)
-            sync_log.record(
-                s, actor=self._actor, action=target.action, outcome=Outcome.SUCCESS, message=message,
-                booking_id=booking.id, connection_id=connection.id, mapping_id=mapping.id,
-            )
-            return message
+            if step is outcomes.record_attempt:
+                step(s, *args)
+                return ""
+            return step(s, self._actor, *args) or ""
 
-    def _record_attempt(self, target: _Target, attempt: int, error: str) -> None:
+    def _note_attempt(
+        self, target: SyncTarget, attempt: int, error: str, job_ids: list[int], delay: float
+    ) -> None:
         with self._db.session() as s:
-            mapping = s.get(CalendarEventMapping, target.mapping_id)
-            if mapping is not None:
-                mapping.last_error = f"attempt {attempt}: {error}"
-
-    def _record_failure(
-        self, target: _Target, attempts: int, error: str, needs_reconnect: bool = False
-    ) -> str:
-        with self._db.session() as s:
-            mapping = s.get(CalendarEventMapping, target.mapping_id)
-            assert mapping is not None
-            mapping.state = MappingState.FAILED
-            mapping.attempts += attempts
-            mapping.last_error = error
-            mapping.connection.last_error = error
-            if needs_reconnect and mapping.connection.status == ConnectionStatus.ACTIVE:
-                mapping.connection.status = ConnectionStatus.NEEDS_RECONNECT
-            message = f"Could not {target.action} the event of booking {mapping.booking_id} " \
-                      f"in {target.connection_name}: {error}"
-            sync_log.record(
-                s, actor=self._actor, action=target.action, outcome=Outcome.FAILURE, message=message,
-                booking_id=mapping.booking_id, connection_id=mapping.connection_id, mapping_id=mapping.id,
-            )
-            return message
-
-    def _record_skip(self, booking_id: int, reason: str) -> None:
-        with self._db.session() as s:
-            exists = s.get(Booking, booking_id) is not None
-            sync_log.record(
-                s, actor=self._actor, action=SyncAction.CREATE, outcome=Outcome.SKIPPED,
-                message=f"Booking {booking_id}: nothing to sync ({reason})",
-                booking_id=booking_id if exists else None,
-            )
+            outcomes.record_attempt(s, target, attempt, error)
+            outbox.renew_lease(s, self.owner, job_ids, LEASE + timedelta(seconds=delay))
 
     def _finish_jobs(self, job_ids: list[int], error: str | None) -> None:
         with self._db.session() as s:
-            now = utcnow()
-            for job in s.scalars(select(OutboxJob).where(OutboxJob.id.in_(job_ids))):
-                job.status = JobStatus.FAILED if error else JobStatus.DONE
-                job.last_error = error
-                job.finished_at = now
-
-    @staticmethod
-    def _describe(target: _Target) -> str:
-        zone = ZoneInfo(target.spec.timezone)
-        start: datetime = target.spec.start.astimezone(zone)
-        end: datetime = target.spec.end.astimezone(zone)
-        verb = {"create": "Created", "update": "Updated", "delete": "Deleted"}[str(target.action)]
-        return (
-            f"{verb} “{target.spec.summary}” {start:%Y-%m-%d %H:%M}–{end:%H:%M} {target.spec.timezone} "
-            f"in {target.connection_name}"
-        )
+            outbox.finish_jobs(s, job_ids, error)

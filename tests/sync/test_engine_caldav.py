@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -136,6 +139,13 @@ async def test_stopped_server_fails_its_jobs_only_and_retry_recovers(  # type: i
     assert len(reader.events()) == 2
 
 
+def gone_process_owner() -> str:
+    """A claim holder on this machine whose process has ended (started, then reaped)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return f"{socket.gethostname()}:{child.pid}:crashed"
+
+
 class SimulatedCrash(BaseException):
     """Not an Exception: nothing in the engine may swallow it, like a power cut."""
 
@@ -151,6 +161,7 @@ async def test_crash_between_write_and_mapping_commit_converges_without_duplicat
         raise SimulatedCrash
 
     services.engine.after_write_hook = crash
+    services.engine.owner = gone_process_owner()  # the process that crashed: its pid has ended
     with pytest.raises(SimulatedCrash):
         await services.engine.drain()
     reader = caldav_calendar.reader()

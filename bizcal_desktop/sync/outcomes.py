@@ -1,0 +1,103 @@
+"""Writing down what a provider call did: the mapping row, the connection's health, the sync log.
+
+Each function is one short transaction run in a worker thread by the engine. They are apart from the
+engine so that its loop reads as the decision it makes (retry, fail over, give up) and this file as
+the record it leaves; both are needed for an audit trail that says who did what, when, and how it went.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bizcal_desktop.providers.base import EventRef
+from bizcal_desktop.store import sync_log
+from bizcal_desktop.store.models import (
+    Booking,
+    CalendarEventMapping,
+    ConnectionStatus,
+    MappingState,
+    Outcome,
+    SyncAction,
+)
+from bizcal_desktop.store.types import utcnow
+from bizcal_desktop.sync.planning import SyncTarget
+
+
+def record_success(s: Session, actor: str, target: SyncTarget, ref: EventRef | None, attempts: int) -> str:
+    mapping = s.get(CalendarEventMapping, target.mapping_id)
+    assert mapping is not None
+    mapping.state = MappingState.SYNCED
+    mapping.attempts += attempts
+    mapping.last_error = None
+    if target.action == SyncAction.DELETE:
+        mapping.deleted = True
+    else:
+        assert ref is not None
+        mapping.external_id = ref.external_id
+        mapping.href = ref.href
+        mapping.etag = ref.etag
+        # The booking may have changed while we wrote: record what we actually sent.
+        mapping.synced_start_utc = target.spec.start
+        mapping.synced_end_utc = target.spec.end
+        mapping.synced_version = target.spec.sequence
+    connection = mapping.connection
+    connection.last_success_at = utcnow()
+    connection.last_error = None
+    message = describe(target)
+    sync_log.record(
+        s, actor=actor, action=target.action, outcome=Outcome.SUCCESS, message=message,
+        booking_id=mapping.booking_id, connection_id=connection.id, mapping_id=mapping.id,
+    )
+    return message
+
+
+def record_attempt(s: Session, target: SyncTarget, attempt: int, error: str) -> None:
+    mapping = s.get(CalendarEventMapping, target.mapping_id)
+    if mapping is not None:
+        mapping.last_error = f"attempt {attempt}: {error}"
+
+
+def record_failure(
+    s: Session, actor: str, target: SyncTarget, attempts: int, error: str, needs_reconnect: bool = False
+) -> str:
+    mapping = s.get(CalendarEventMapping, target.mapping_id)
+    assert mapping is not None
+    mapping.state = MappingState.FAILED
+    mapping.attempts += attempts
+    mapping.last_error = error
+    mapping.connection.last_error = error
+    if needs_reconnect and mapping.connection.status == ConnectionStatus.ACTIVE:
+        mapping.connection.status = ConnectionStatus.NEEDS_RECONNECT
+    message = (
+        f"Could not {target.action} the event of booking {mapping.booking_id} "
+        f"in {target.connection_name}: {error}"
+    )
+    sync_log.record(
+        s, actor=actor, action=target.action, outcome=Outcome.FAILURE, message=message,
+        booking_id=mapping.booking_id, connection_id=mapping.connection_id, mapping_id=mapping.id,
+    )
+    return message
+
+
+def record_skip(s: Session, actor: str, booking_id: int, reason: str) -> None:
+    exists = s.get(Booking, booking_id) is not None
+    sync_log.record(
+        s, actor=actor, action=SyncAction.CREATE, outcome=Outcome.SKIPPED,
+        message=f"Booking {booking_id}: nothing to sync ({reason})",
+        booking_id=booking_id if exists else None,
+    )
+
+
+def describe(target: SyncTarget) -> str:
+    """One line for the log: what was written where, in the staff member's wall-clock time."""
+    zone = ZoneInfo(target.spec.timezone)
+    start: datetime = target.spec.start.astimezone(zone)
+    end: datetime = target.spec.end.astimezone(zone)
+    verb = {"create": "Created", "update": "Updated", "delete": "Deleted"}[str(target.action)]
+    return (
+        f"{verb} “{target.spec.summary}” {start:%Y-%m-%d %H:%M}–{end:%H:%M} {target.spec.timezone} "
+        f"in {target.connection_name}"
+    )
