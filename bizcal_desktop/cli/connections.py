@@ -1,0 +1,62 @@
+"""``bizcal connections``: list the saved calendar connections, choose the default, disconnect.
+
+Why apart from ``connect``: connecting signs in and tests (slow, interactive, per provider), while
+these verbs only read or change saved rows and are the same for every provider. ``--staff`` and
+``--all`` are accepted both on the bare noun and on ``list``, because a bare noun lists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from bizcal_desktop.cli.command import Nouns, actor
+from bizcal_desktop.cli.output import Output, table
+from bizcal_desktop.wiring import Services
+
+
+def add_parser(nouns: Nouns, common: argparse.ArgumentParser) -> None:
+    conns = nouns.add_parser("connections", parents=[common], help="list and manage connections")
+    conns.add_argument("--staff", default=None)
+    conns.add_argument("--all", action="store_true", help="include disconnected ones")
+    verbs = conns.add_subparsers(dest="verb")
+    p = verbs.add_parser("list", parents=[common], help="list connections")
+    p.add_argument("--staff", default=None)
+    p.add_argument("--all", action="store_true", help="include disconnected ones")
+    p = verbs.add_parser("set-default", parents=[common], help="write bookings into this connection")
+    p.add_argument("id", type=int)
+    p = verbs.add_parser("disconnect", parents=[common], help="disconnect and delete its secrets")
+    p.add_argument("id", type=int)
+    conns.set_defaults(func=cmd_connections)
+
+
+def cmd_connections(args: argparse.Namespace, svc: Services, out: Output) -> int:
+    verb = args.verb or "list"
+    if verb == "set-default":
+        view = svc.connections.set_default(args.id, actor=actor())
+        out.emit(view, f"Connection {view.id} ({view.display_name}) is now the default of {view.staff_name}.")
+        return 0
+    if verb == "disconnect":
+        view = asyncio.run(svc.connections.disconnect_and_revoke(args.id, actor=actor()))
+        out.emit(view, f"Disconnected {view.display_name}; its secrets were deleted from the keychain.")
+        return 0
+    return list_connections(args, svc, out)
+
+
+def list_connections(args: argparse.Namespace, svc: Services, out: Output) -> int:
+    rows = svc.connections.list(staff=getattr(args, "staff", None), include_disconnected=getattr(args, "all", False))
+    out.emit(
+        rows,
+        lambda: table(
+            [
+                (
+                    c.id, c.staff_name, c.provider, c.calendar_name or c.calendar_id or "-",
+                    "yes" if c.is_default else "", c.status,
+                    c.last_success_at.isoformat(timespec="seconds") if c.last_success_at else "never",
+                )
+                for c in rows
+            ],
+            ["ID", "STAFF", "PROVIDER", "CALENDAR", "DEFAULT", "STATUS", "LAST SUCCESS (UTC)"],
+        ),
+    )
+    return 0

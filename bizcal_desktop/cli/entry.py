@@ -1,0 +1,72 @@
+"""``main``: parse, open the data folder, run one command, and turn every failure into an exit code.
+
+Why errors are caught here and nowhere else: handlers raise; this is the edge that explains. A
+``BizCalError`` already says what to do in one sentence, so it is printed as is; anything else is
+one line naming the log file, where the traceback went. ``--debug`` re-raises instead. Exit codes:
+0 done, 1 failed (argparse's own 2 for usage errors), 130 interrupted. Services are closed on
+every path once they were built.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bizcal_desktop.cli.command import Handler
+from bizcal_desktop.cli.output import Output
+from bizcal_desktop.cli.parser import build_parser
+from bizcal_desktop.config import Config
+from bizcal_desktop.errors import BizCalError
+from bizcal_desktop.logging_setup import configure_logging
+from bizcal_desktop.wiring import Services, build_services
+
+log = logging.getLogger(__name__)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    debug = getattr(args, "debug", False)
+    try:
+        config = Config.load(getattr(args, "data_dir", None))
+        configure_logging(config.log_path, verbose=debug)
+        services = build_services(config)
+    except BizCalError as exc:
+        print(f"bizcal: error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001
+        if debug:
+            raise
+        print(f"bizcal: error: could not open the data folder: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return run_command(args, services, config.log_path, debug)
+    finally:
+        services.close()
+
+
+def run_command(args: argparse.Namespace, services: Services, log_path: Path, debug: bool) -> int:
+    """The chosen noun's handler; its failures become one line on stderr and exit code 1."""
+    handler: Handler = args.func
+    try:
+        return int(handler(args, services, Output(getattr(args, "json", False))))
+    except BizCalError as exc:
+        log.warning("command failed: %s", exc)
+        if debug:
+            raise
+        print(f"bizcal: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("bizcal: interrupted; queued changes are kept and will sync next time.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one clear line, details in the log
+        log.exception("unexpected error")
+        if debug:
+            raise
+        print(
+            f"bizcal: error: unexpected {exc.__class__.__name__}: {exc} (details in {log_path})",
+            file=sys.stderr,
+        )
+        return 1
