@@ -1,15 +1,28 @@
-"""The asyncio timers: periodic runs, kicks, pause, no overlap, clean stop."""
+"""The asyncio timers: periodic runs, kicks, pause, no overlap, clean stop.
+
+Plain asyncio, no Qt: the scheduler is Qt-free by design (the tray only connects signals to it), and
+these tests run on pytest-asyncio's loop without qtbot or a QApplication.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 
 import pytest
 
 from bizcal_desktop.sync.scheduler import DRAIN, IMPORT, Scheduler, build_scheduler
 
 
-async def test_kick_runs_now_and_pause_stops_periodic_runs() -> None:
+def test_the_scheduler_imports_no_qt() -> None:
+    code = ("import sys, bizcal_desktop.sync.scheduler; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'qasync', 'shiboken6')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+async def test_an_explicit_run_ignores_the_pause() -> None:
     calls: list[str] = []
     ran = asyncio.Event()
 
@@ -25,6 +38,22 @@ async def test_kick_runs_now_and_pause_stops_periodic_runs() -> None:
     assert await scheduler.run_now(DRAIN) == "done"  # an explicit run ignores the pause
     assert calls == ["run"]
     scheduler.resume()
+    await scheduler.stop()
+
+
+async def test_resume_runs_the_timers_at_once() -> None:
+    ran = asyncio.Event()
+
+    async def work() -> None:
+        ran.set()
+
+    scheduler = Scheduler()
+    scheduler.add(DRAIN, work, interval=3600, initial_delay=3600)
+    scheduler.start()
+    scheduler.pause()
+    scheduler.resume()  # catching up after a pause should not wait for the next hourly tick
+    await asyncio.wait_for(ran.wait(), timeout=30)  # a guard against hanging for the hour, not a measurement
+    assert not scheduler.paused
     await scheduler.stop()
 
 
