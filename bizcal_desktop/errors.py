@@ -24,6 +24,14 @@ class ConfigurationError(BizCalError):
     """The application is missing configuration it needs (e.g. no OAuth client file)."""
 
 
+class StorageError(BizCalError):
+    """The database or the data folder cannot be read or written (read-only, disk full, locked).
+
+    Its message never carries SQL or row values (customer names): only what happened to the file
+    and what to do about it.
+    """
+
+
 class ProviderError(BizCalError):
     """Base of the errors a calendar provider raises."""
 
@@ -53,7 +61,3 @@ class ConflictError(ProviderError):
 
 class NotFoundError(PermanentError):
     """The addressed event does not exist on the server."""
-
-
-class SyncTokenExpiredError(ProviderError):
-    """The server refused an incremental-sync cursor; a full re-read is needed."""

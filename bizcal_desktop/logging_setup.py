@@ -64,18 +64,44 @@ def _make_handler(handler: logging.Handler, fmt: str) -> logging.Handler:
     return handler
 
 
+def _quiet_handle_error(log_path: Path):  # type: ignore[no-untyped-def]
+    """A log file that stops accepting lines (disk full, folder made read-only) is mentioned once on
+    stderr, not with a traceback per record: the command's own answer matters more than its log."""
+    told = False
+
+    def handle_error(_record: logging.LogRecord) -> None:
+        nonlocal told
+        if not told:
+            told = True
+            print(f"bizcal: warning: cannot write the log file {log_path}; continuing without it.",
+                  file=sys.stderr)
+
+    return handle_error
+
+
 def configure_logging(log_path: Path, verbose: bool = False) -> None:
     """Log INFO+ to ``log_path`` (rotating, 5 x 1 MB); with ``verbose`` our DEBUG too, also on stderr."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_bizcal", False):
             root.removeHandler(handler)
             handler.close()
-    file_handler = logging.handlers.RotatingFileHandler(
-        log_path, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
-    )
-    root.addHandler(_make_handler(file_handler, "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    try:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        file_handler: logging.Handler | None = logging.handlers.RotatingFileHandler(
+            log_path, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
+        )
+    except OSError as exc:
+        # A read-only or full data folder must not stop `bizcal booking list`: log nowhere rather
+        # than fail, and say so once.
+        file_handler = None
+        print(f"bizcal: warning: cannot write the log file {log_path} ({exc.strerror or exc}); "
+              "continuing without it.", file=sys.stderr)
+    if file_handler is None:
+        root.addHandler(_make_handler(logging.NullHandler(), "%(message)s"))  # no "last resort" output
+    else:
+        file_handler.handleError = _quiet_handle_error(log_path)  # type: ignore[method-assign]
+        root.addHandler(_make_handler(file_handler, "%(asctime)s %(levelname)s %(name)s: %(message)s"))
     if verbose:
         stream = _make_handler(logging.StreamHandler(), "%(levelname)s %(name)s: %(message)s")
         stream.setLevel(logging.DEBUG)

@@ -34,7 +34,7 @@ from sqlalchemy import delete, func, select
 
 from bizcal_desktop.domain.local_time import local_midnight_utc
 from bizcal_desktop.domain.time_range import TimeRange
-from bizcal_desktop.errors import BizCalError, SyncTokenExpiredError
+from bizcal_desktop.errors import BizCalError
 from bizcal_desktop.providers.base import BusyChanges, BusyInterval, ConnectionInfo, is_own_uid
 from bizcal_desktop.providers.factory_protocol import ProviderSource
 from bizcal_desktop.store import booking_changes, sync_log
@@ -146,11 +146,7 @@ class AvailabilityImporter:
         try:
             provider = await asyncio.to_thread(self._factory.build, target.info)
             async with provider:
-                try:
-                    changes = await provider.fetch_busy(target.window, target.cursor)
-                except SyncTokenExpiredError:
-                    log.info("sync token of connection %s refused; full re-read", target.info.id)
-                    changes = await provider.fetch_busy(target.window, None)
+                changes = await provider.fetch_busy(target.window, target.cursor)  # a refused cursor: full read
             result.requests = changes.requests
             result.full = changes.full
             await asyncio.to_thread(self._apply, target, changes, result)
