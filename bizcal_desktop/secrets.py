@@ -146,7 +146,3 @@ class SecretStore:
             raise KeychainError(
                 f"Could not delete the secret from the system keychain ({exc.__class__.__name__})."
             ) from exc
-
-    def delete_all(self, secret_key: str, names: tuple[str, ...]) -> None:
-        for name in names:
-            self.delete(secret_key, name)

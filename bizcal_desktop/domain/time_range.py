@@ -42,9 +42,6 @@ class TimeRange:
     def overlaps(self, other: TimeRange) -> bool:
         return self.start < other.end and other.start < self.end
 
-    def contains(self, instant: datetime) -> bool:
-        return self.start <= instant < self.end
-
     def padded(self, before: timedelta, after: timedelta) -> TimeRange:
         """The range widened by a buffer on each side (used for buffer policies)."""
         return TimeRange(self.start - before, self.end + after)

@@ -69,13 +69,6 @@ class ConnectionService(ConnectFlow):
             s.flush()
             return connection_view(row)
 
-    def set_import_busy(self, connection_id: int, enabled: bool) -> ConnectionView:
-        with self._db.session() as s:
-            row = self._row(s, connection_id)
-            row.import_busy = enabled
-            s.flush()
-            return connection_view(row)
-
     def disconnect(self, connection_id: int, actor: str = "user") -> ConnectionView:
         """Delete the connection's secrets at once and keep the row only for the audit trail."""
         with self._db.session() as s:

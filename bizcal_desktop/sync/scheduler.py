@@ -77,9 +77,6 @@ class Scheduler:
     def names(self) -> list[str]:
         return list(self._timers)
 
-    def has(self, name: str) -> bool:
-        return name in self._timers
-
     # ----- running ------------------------------------------------------------------------------
     def start(self) -> None:
         """Create the timer tasks on the running loop (idempotent)."""

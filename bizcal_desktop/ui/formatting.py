@@ -16,10 +16,3 @@ def local_time_text(instant: datetime | None, zone: str | None = None, now: date
     if local.date() == today:
         return f"{local:%H:%M}"
     return f"{local:%Y-%m-%d %H:%M}"
-
-
-def span_text(start: datetime, end: datetime, zone: str) -> str:
-    """``Mon 2026-11-30 10:00–10:45 (Europe/Berlin)`` in the booking's own zone."""
-    tz = ZoneInfo(zone)
-    a, b = start.astimezone(tz), end.astimezone(tz)
-    return f"{a:%a %Y-%m-%d %H:%M}–{b:%H:%M}"
