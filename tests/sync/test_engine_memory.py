@@ -226,6 +226,7 @@ async def test_retries_exhausted_fail_the_mapping_and_log_it(world: World) -> No
     world.services.recovery.retry_failed()
     await world.engine.drain()
     assert mappings(world, booking.id)[0].state == "synced" and len(calendar.events()) == 1
+    assert job_states(world, booking.id) == ["done", "done"]  # the successful retry closed the failed job
 
 
 async def test_a_lost_answer_is_retried_and_the_event_adopted_not_duplicated(world: World) -> None:
@@ -273,6 +274,42 @@ async def test_a_conflict_the_provider_could_not_settle_is_retried(world: World)
     assert (report.synced, report.failed) == (1, 0)
     assert upserts_of(calendar, booking.public_id) == 2 and world.backoff.waits == [(1, None)]
     assert mappings(world, booking.id)[0].state == "synced" and len(calendar.events()) == 1
+
+
+@dataclass(frozen=True)
+class MovingBackoff(RecordingBackoff):
+    """Moves the booking during the pause after a conflict, as a person in the app might."""
+
+    move: list = field(default_factory=list)  # type: ignore[type-arg]
+
+    def delay(self, attempt: int, retry_after: float | None = None, rng: object = None) -> float:
+        while self.move:
+            self.move.pop()()
+        return super().delay(attempt, retry_after, rng)
+
+
+async def test_a_conflict_replans_from_the_booking_as_it_is_now(world: World) -> None:
+    calendar = world.calendars[world.first]
+    booking = world.book("Emma")  # 10:00 Berlin, version 1
+    calendar.fail_next("upsert", ConflictError("The event changed while it was being saved."))
+    written: list[int] = []
+    upsert = calendar.upsert_event
+
+    async def recording_upsert(spec, known):  # type: ignore[no-untyped-def]
+        written.append(spec.sequence)
+        return await upsert(spec, known)
+
+    calendar.upsert_event = recording_upsert  # type: ignore[method-assign]
+    backoff = MovingBackoff(base=0.001, cap=0.01, max_attempts=MAX_ATTEMPTS)
+    backoff.move.append(lambda: world.services.bookings.move(booking.id, "2026-12-01T15:00"))
+    engine = SyncEngine(world.services.db, world.calendars, backoff)  # type: ignore[arg-type]
+
+    await engine.drain()
+
+    assert written[:2] == [1, 2], "after the conflict the engine must write the booking as it is now"
+    event = calendar.event_of(booking.public_id)
+    assert event is not None and event.start.hour == 14  # 15:00 Berlin
+    assert mappings(world, booking.id)[0].state == "synced"
 
 
 # ------------------------------------------------------------------------------------------ permanent
