@@ -31,7 +31,16 @@ class SyncLogWindow(BaseWindow):
         super().__init__(controller, self.tr("Sync Log — BizCal"), "sync-log", parent)
         self.resize(980, 560)
         self._connection_names: dict[int, str] = {}
+        self.layout_.addLayout(self._filter_bar())
+        self.layout_.addWidget(self._table_and_details(), 1)
+        self.layout_.addLayout(self._action_buttons())
+        self.finish_layout()
+        self._connect_signals(controller)
+        self._selection_changed()
 
+    # ----- building --------------------------------------------------------------------------------
+    def _filter_bar(self) -> QHBoxLayout:
+        """Outcome, calendar and booking number filters, and Refresh."""
         filters = QHBoxLayout()
         filters.addWidget(QLabel(self.tr("Outcome:")))
         self.outcome = QComboBox()
@@ -56,8 +65,9 @@ class SyncLogWindow(BaseWindow):
         filters.addStretch(1)
         self.refresh_button = QPushButton(self.tr("Refresh"))
         filters.addWidget(self.refresh_button)
-        self.layout_.addLayout(filters)
+        return filters
 
+    def _table_and_details(self) -> QSplitter:
         self.model = sync_log_model(self._connection_names, self)
         self.table = row_table(self.model, wrap_text=False)
         self.details = QPlainTextEdit()
@@ -67,8 +77,9 @@ class SyncLogWindow(BaseWindow):
         splitter.addWidget(self.table)
         splitter.addWidget(self.details)
         splitter.setSizes([400, 120])
-        self.layout_.addWidget(splitter, 1)
+        return splitter
 
+    def _action_buttons(self) -> QHBoxLayout:
         buttons = QHBoxLayout()
         self.retry_button = QPushButton(self.tr("Retry"))
         self.retry_button.setToolTip(self.tr("Queue this booking's calendar event again and sync now"))
@@ -76,9 +87,9 @@ class SyncLogWindow(BaseWindow):
         buttons.addWidget(self.retry_button)
         buttons.addWidget(self.copy_button)
         buttons.addStretch(1)
-        self.layout_.addLayout(buttons)
-        self.finish_layout()
+        return buttons
 
+    def _connect_signals(self, controller: DesktopController) -> None:
         self.outcome.currentIndexChanged.connect(lambda _i: self.request_refresh())
         self.connection.currentIndexChanged.connect(lambda _i: self.request_refresh())
         self.booking.editingFinished.connect(self.request_refresh)
@@ -87,7 +98,6 @@ class SyncLogWindow(BaseWindow):
         self.retry_button.clicked.connect(lambda: self.run(self.retry_selected()))
         self.copy_button.clicked.connect(self.copy_selected)
         controller.data_changed.connect(self._data_changed)
-        self._selection_changed()
 
     # ----- filters ---------------------------------------------------------------------------------
     def show_failures(self) -> None:
