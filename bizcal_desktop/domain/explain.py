@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,7 @@ from bizcal_desktop.domain.local_time import local_interval_to_utc, resolve_wall
 from bizcal_desktop.domain.rules import Blocker, SchedulingRules, ServiceSpec
 from bizcal_desktop.domain.slots import padded_blocker, padded_candidate
 from bizcal_desktop.domain.time_range import ensure_aware_utc
-from bizcal_desktop.domain.working_hours import WEEKDAY_NAMES
+from bizcal_desktop.domain.working_hours import WEEKDAY_NAMES, Interval
 
 
 class ReasonCode(StrEnum):
@@ -111,54 +111,81 @@ def explain(
     """
     now = ensure_aware_utc(now)
     at = ensure_aware_utc(at)
-    tz = rules.tz
-    end = at + service.duration
-    reasons: list[Reason] = []
+    reasons = [
+        *_working_hours_reasons(rules, service, at),
+        *_notice_and_window_reasons(rules, now, at),
+        *_overlap_reasons(rules, service, blockers, at),
+    ]
+    return Explanation(at=at, reasons=reasons)
 
+
+def _working_hours_reasons(rules: SchedulingRules, service: ServiceSpec, at: datetime) -> list[Reason]:
+    """Outside working hours, then off the start grid or the repeated reading of a DST fold."""
+    tz = rules.tz
     wall = wall_clock(at, tz)
     day = wall.date()
+    # The working interval this start belongs to is the one whose wall-clock range holds its reading.
+    interval = next(
+        (iv for iv in rules.working_hours.intervals_on(day.weekday()) if iv[0] <= wall.time() < iv[1]),
+        None,
+    )
+    reasons: list[Reason] = []
+    end = at + service.duration
+    if not _fits_interval(interval, day, at, end, tz):
+        reasons.append(_outside_hours_reason(rules, day, at, end))
+    if interval is not None:
+        grid_reason = _grid_reason(rules, interval[0], wall, at)
+        if grid_reason is not None:
+            reasons.append(grid_reason)
+    return reasons
+
+
+def _fits_interval(interval: Interval | None, day: date, at: datetime, end: datetime, tz: ZoneInfo) -> bool:
+    if interval is None:
+        return False
+    open_at, close_at = local_interval_to_utc(day, interval[0], interval[1], tz)
+    return open_at <= at and end <= close_at
+
+
+def _outside_hours_reason(rules: SchedulingRules, day: date, at: datetime, end: datetime) -> Reason:
+    tz = rules.tz
     weekday = day.weekday()
     hours_text = rules.working_hours.describe_day(weekday)
     when = f"{WEEKDAY_NAMES[weekday]} {day.isoformat()}"
+    if hours_text == "closed":
+        message = f"{when} is closed, so nothing can be booked at {_local(at, tz)}."
+    else:
+        message = (
+            f"{_local_clock(at, tz)}–{_local_clock(end, tz)} is outside working hours on {when} "
+            f"({hours_text})."
+        )
+    return Reason(ReasonCode.OUTSIDE_HOURS, message)
 
-    # The working interval this start belongs to is the one whose wall-clock range holds its reading.
-    interval = next(
-        (iv for iv in rules.working_hours.intervals_on(weekday) if iv[0] <= wall.time() < iv[1]), None
-    )
-    fits = False
-    if interval is not None:
-        open_at, close_at = local_interval_to_utc(day, interval[0], interval[1], tz)
-        fits = open_at <= at and end <= close_at
-    if not fits:
-        if hours_text == "closed":
-            message = f"{when} is closed, so nothing can be booked at {_local(at, tz)}."
-        else:
-            message = (
-                f"{_local_clock(at, tz)}–{_local_clock(end, tz)} is outside working hours on {when} "
-                f"({hours_text})."
-            )
-        reasons.append(Reason(ReasonCode.OUTSIDE_HOURS, message))
 
-    if interval is not None:
-        grid_origin = datetime.combine(day, interval[0])
-        if (wall - grid_origin) % rules.step:
-            reasons.append(
-                Reason(
-                    ReasonCode.NOT_ALIGNED,
-                    f"{wall:%H:%M:%S} is not on the {format_duration(rules.step)} grid that starts at "
-                    f"{interval[0]:%H:%M}; starts are offered at {interval[0]:%H:%M} and every "
-                    f"{format_duration(rules.step)} after.",
-                )
-            )
-        elif resolve_wall_time(wall, tz) != at:
-            reasons.append(
-                Reason(
-                    ReasonCode.REPEATED_LOCAL_TIME,
-                    f"The clocks go back on {day.isoformat()}, so {wall:%H:%M} happens twice; only the "
-                    f"first {wall:%H:%M} ({_local(resolve_wall_time(wall, tz) or at, tz)}) is offered.",
-                )
-            )
+def _grid_reason(rules: SchedulingRules, opens: time, wall: datetime, at: datetime) -> Reason | None:
+    """A start off the step grid of its interval, or the second reading of a repeated local time."""
+    tz = rules.tz
+    day = wall.date()
+    grid_origin = datetime.combine(day, opens)
+    if (wall - grid_origin) % rules.step:
+        return Reason(
+            ReasonCode.NOT_ALIGNED,
+            f"{wall:%H:%M:%S} is not on the {format_duration(rules.step)} grid that starts at "
+            f"{opens:%H:%M}; starts are offered at {opens:%H:%M} and every "
+            f"{format_duration(rules.step)} after.",
+        )
+    if resolve_wall_time(wall, tz) != at:
+        return Reason(
+            ReasonCode.REPEATED_LOCAL_TIME,
+            f"The clocks go back on {day.isoformat()}, so {wall:%H:%M} happens twice; only the "
+            f"first {wall:%H:%M} ({_local(resolve_wall_time(wall, tz) or at, tz)}) is offered.",
+        )
+    return None
 
+
+def _notice_and_window_reasons(rules: SchedulingRules, now: datetime, at: datetime) -> list[Reason]:
+    tz = rules.tz
+    reasons: list[Reason] = []
     earliest = now + rules.min_notice
     if at < earliest:
         reasons.append(
@@ -177,21 +204,29 @@ def explain(
                 f"{rules.window_days} days ahead, so starts must be before {_local(horizon, tz)}.",
             )
         )
+    return reasons
 
+
+def _overlap_reasons(
+    rules: SchedulingRules, service: ServiceSpec, blockers: Sequence[Blocker], at: datetime
+) -> list[Reason]:
+    """One reason per blocker whose padded range meets the padded candidate, in time order."""
     candidate = padded_candidate(service, at)
-    buffers = _buffer_text(rules, service)
     clashes = []
     for blocker in blockers:
         padded = padded_blocker(rules, blocker)
         if padded.start < padded.end and padded.overlaps(candidate):
             clashes.append(blocker)
     clashes.sort(key=lambda b: (b.range.start, b.range.end, b.ref))
-    for blocker in clashes:
-        start_local, end_local = blocker.range.start.astimezone(tz), blocker.range.end.astimezone(tz)
-        end_text = (
-            _local_clock(end_local, tz) if end_local.date() == start_local.date() else _local(end_local, tz)
-        )
-        span = f"{_local(start_local, tz)}–{end_text}"
-        code = ReasonCode.OVERLAPS_BOOKING if blocker.kind == "booking" else ReasonCode.OVERLAPS_BUSY
-        reasons.append(Reason(code, f"Overlaps {blocker.label} ({span}){buffers}.", blocker))
-    return Explanation(at=at, reasons=reasons)
+    buffers = _buffer_text(rules, service)
+    return [_overlap_reason(blocker, rules.tz, buffers) for blocker in clashes]
+
+
+def _overlap_reason(blocker: Blocker, tz: ZoneInfo, buffers: str) -> Reason:
+    start_local, end_local = blocker.range.start.astimezone(tz), blocker.range.end.astimezone(tz)
+    end_text = (
+        _local_clock(end_local, tz) if end_local.date() == start_local.date() else _local(end_local, tz)
+    )
+    span = f"{_local(start_local, tz)}–{end_text}"
+    code = ReasonCode.OVERLAPS_BOOKING if blocker.kind == "booking" else ReasonCode.OVERLAPS_BUSY
+    return Reason(code, f"Overlaps {blocker.label} ({span}){buffers}.", blocker)

@@ -52,7 +52,21 @@ class BookingDialog(QDialog):
         self.loading = False
         self.setWindowTitle(self.tr("Reschedule booking") if booking else self.tr("New booking"))
         self.setMinimumWidth(420)
+        form = self._booking_form(day)
+        self._create_slot_picker()
+        self._create_feedback_and_buttons(booking is not None)
+        self._lay_out(form, booking)
+        if booking is not None:
+            self.customer.setText(booking.customer_name)
+            for w in (self.staff, self.service, self.customer):
+                w.setEnabled(False)
+        self._connect_signals()
+        self._update_ok()
+        self.load_task = spawn(self.load(), on_error=self._show_error)
 
+    # ----- building ----------------------------------------------------------------------------------
+    def _booking_form(self, day: date) -> QFormLayout:
+        """Staff member, service, customer and day."""
         form = QFormLayout()
         self.staff = QComboBox()
         self.service = QComboBox()
@@ -65,6 +79,9 @@ class BookingDialog(QDialog):
         form.addRow(self.tr("Service:"), self.service)
         form.addRow(self.tr("Customer:"), self.customer)
         form.addRow(self.tr("Day:"), self.day)
+        return form
+
+    def _create_slot_picker(self) -> None:
         self.slots = QListWidget()
         self.slots.setFlow(QListWidget.Flow.LeftToRight)
         self.slots.setWrapping(True)
@@ -73,6 +90,8 @@ class BookingDialog(QDialog):
         self.slots.setMinimumHeight(150)
         self.slot_hint = QLabel()
         self.slot_hint.setWordWrap(True)
+
+    def _create_feedback_and_buttons(self, rescheduling: bool) -> None:
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #c62828;")
@@ -80,8 +99,10 @@ class BookingDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(self.tr("Reschedule") if booking else self.tr("Book"))
+        self.ok_button.setText(self.tr("Reschedule") if rescheduling else self.tr("Book"))
 
+    def _lay_out(self, form: QFormLayout, booking: BookingView | None) -> None:
+        """The booking being moved (if any) in bold, the form, the free times, the hint, the error."""
         layout = QVBoxLayout(self)
         if booking is not None:
             who = QLabel(
@@ -98,10 +119,7 @@ class BookingDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
 
-        if booking is not None:
-            self.customer.setText(booking.customer_name)
-            for w in (self.staff, self.service, self.customer):
-                w.setEnabled(False)
+    def _connect_signals(self) -> None:
         self.buttons.accepted.connect(lambda: spawn(self.save(), on_error=self._show_error))
         self.buttons.rejected.connect(self.reject)
         self.staff.currentIndexChanged.connect(lambda _i: self.reload_slots())
@@ -109,8 +127,6 @@ class BookingDialog(QDialog):
         self.day.dateChanged.connect(lambda _d: self.reload_slots())
         self.slots.itemSelectionChanged.connect(self._update_ok)
         self.customer.textChanged.connect(lambda _t: self._update_ok())
-        self._update_ok()
-        self.load_task = spawn(self.load(), on_error=self._show_error)
 
     # ----- loading -----------------------------------------------------------------------------------
     async def load(self) -> None:

@@ -40,7 +40,18 @@ class BookingsWindow(BaseWindow):
         self._zone = "UTC"
         self.dialog: BookingDialog | None = None
         self.confirm_box: QMessageBox | None = None
+        self.layout_.addLayout(self._day_bar())
+        self.model = bookings_model(self)
+        self.table = row_table(self.model)
+        self.layout_.addWidget(self.table, 1)
+        self.layout_.addLayout(self._action_buttons())
+        self.finish_layout()
+        self._connect_signals(controller)
+        self._selection_changed()
 
+    # ----- building --------------------------------------------------------------------------------
+    def _day_bar(self) -> QHBoxLayout:
+        """Previous / day / next / Today, then the staff filter and Show cancelled."""
         bar = QHBoxLayout()
         self.prev_button = QPushButton("◀")
         self.prev_button.setToolTip(self.tr("Previous day"))
@@ -67,12 +78,9 @@ class BookingsWindow(BaseWindow):
         self.show_cancelled = QCheckBox(self.tr("Show cancelled"))
         bar.addWidget(self.show_cancelled)
         bar.addStretch(1)
-        self.layout_.addLayout(bar)
+        return bar
 
-        self.model = bookings_model(self)
-        self.table = row_table(self.model)
-        self.layout_.addWidget(self.table, 1)
-
+    def _action_buttons(self) -> QHBoxLayout:
         buttons = QHBoxLayout()
         self.new_button = QPushButton(self.tr("New booking…"))
         self.reschedule_button = QPushButton(self.tr("Reschedule…"))
@@ -81,9 +89,9 @@ class BookingsWindow(BaseWindow):
         buttons.addWidget(self.reschedule_button)
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
-        self.layout_.addLayout(buttons)
-        self.finish_layout()
+        return buttons
 
+    def _connect_signals(self, controller: DesktopController) -> None:
         self.prev_button.clicked.connect(lambda: self.day.setDate(self.day.date().addDays(-1)))
         self.next_button.clicked.connect(lambda: self.day.setDate(self.day.date().addDays(1)))
         self.today_button.clicked.connect(lambda: self.day.setDate(QDate.currentDate()))
@@ -96,7 +104,6 @@ class BookingsWindow(BaseWindow):
         self.reschedule_button.clicked.connect(self.open_reschedule)
         self.cancel_button.clicked.connect(self.ask_cancel)
         controller.data_changed.connect(self._data_changed)
-        self._selection_changed()
 
     def selected_day(self) -> date:
         return qdate_to_date(self.day.date())

@@ -55,15 +55,27 @@ class SettingsWindow(BaseWindow):
         super().__init__(controller, self.tr("Settings — BizCal"), "settings", parent)
         self.autostart = autostart or Autostart()
         self.setMinimumWidth(560)
+        self.layout_.addWidget(self._business_group())
+        self.layout_.addWidget(self._working_hours_group())
+        self.layout_.addWidget(self._booking_rules_group())
+        self.layout_.addWidget(self._calendars_group())
+        self.layout_.addLayout(self._button_row())
+        self.finish_layout()
+        self.revert_button.clicked.connect(self.request_refresh)
+        self.save_button.clicked.connect(self._save_clicked)
 
+    # ----- building the form -----------------------------------------------------------------------
+    def _business_group(self) -> QGroupBox:
         general = QGroupBox(self.tr("Business"))
         form = QFormLayout(general)
         self.timezone = QComboBox()
         self.timezone.setEditable(True)
         self.timezone.addItems(sorted(zoneinfo.available_timezones()))
         form.addRow(self.tr("Time zone:"), self.timezone)
-        self.layout_.addWidget(general)
+        return general
 
+    def _working_hours_group(self) -> QGroupBox:
+        """One row per weekday: an open check box that enables that day's ranges."""
         hours = QGroupBox(self.tr("Working hours"))
         grid = QGridLayout(hours)
         self.day_open: dict[str, QCheckBox] = {}
@@ -78,8 +90,9 @@ class SettingsWindow(BaseWindow):
             grid.addWidget(edit, row, 1)
             self.day_open[key] = check
             self.day_hours[key] = edit
-        self.layout_.addWidget(hours)
+        return hours
 
+    def _booking_rules_group(self) -> QGroupBox:
         rules = QGroupBox(self.tr("Booking rules"))
         rform = QFormLayout(rules)
         rform.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
@@ -99,20 +112,22 @@ class SettingsWindow(BaseWindow):
         rform.addRow(self.tr("Slot step:"), self.slot_step)
         rform.addRow(self.tr("Minimum notice:"), self.min_notice)
         rform.addRow(self.tr("Booking window:"), self.booking_window)
-        self.layout_.addWidget(rules)
+        return rules
 
+    def _calendars_group(self) -> QGroupBox:
         sync = QGroupBox(self.tr("Calendars and start-up"))
         sform = QFormLayout(sync)
         sform.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
-        self.import_interval = _spin(5, 24 * 60, minutes, 5)
+        self.import_interval = _spin(5, 24 * 60, self.tr(" min"), 5)
         self.keep_titles = QCheckBox(self.tr("Keep the titles of busy events (off: only the times)"))
         self.start_at_login = QCheckBox(self.tr("Start BizCal when I log in"))
         self.start_at_login.setToolTip(command_text(launch_command()))
         sform.addRow(self.tr("Read calendars every:"), self.import_interval)
         sform.addRow("", self.keep_titles)
         sform.addRow("", self.start_at_login)
-        self.layout_.addWidget(sync)
+        return sync
 
+    def _button_row(self) -> QHBoxLayout:
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.revert_button = QPushButton(self.tr("Revert"))
@@ -120,10 +135,7 @@ class SettingsWindow(BaseWindow):
         self.save_button.setDefault(True)
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.save_button)
-        self.layout_.addLayout(buttons)
-        self.finish_layout()
-        self.revert_button.clicked.connect(self.request_refresh)
-        self.save_button.clicked.connect(self._save_clicked)
+        return buttons
 
     def _save_clicked(self) -> None:
         self.run(self.save())

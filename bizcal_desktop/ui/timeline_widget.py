@@ -115,57 +115,81 @@ class TimelineWidget(QWidget):
         grid_pen = QPen(QColor(0, 0, 0, 40))
         small = QFont(self.font())
         small.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.85))
-        # Hour labels.
+        self._paint_hour_labels(p, len(self.timeline.days), text_pen, grid_pen, small)
+        for row, day in enumerate(self.timeline.days):
+            self._paint_day(p, row, day, tz, text_pen, grid_pen, small)
+        p.end()
+
+    def _paint_hour_labels(
+        self, p: QPainter, rows: int, text_pen: QPen, grid_pen: QPen, small: QFont
+    ) -> None:
+        """A grid line per hour down all ``rows``, and the hour above it."""
         p.setFont(small)
         span = self.last_hour - self.first_hour
         for h in range(self.first_hour, self.last_hour + 1):
             x = LABEL_WIDTH + (h - self.first_hour) / span * self._plot_width()
             p.setPen(grid_pen)
-            p.drawLine(
-                int(x), HEADER_HEIGHT - 4, int(x), HEADER_HEIGHT + len(self.timeline.days) * ROW_HEIGHT
-            )
+            p.drawLine(int(x), HEADER_HEIGHT - 4, int(x), HEADER_HEIGHT + rows * ROW_HEIGHT)
             if h < self.last_hour:
                 p.setPen(text_pen)
                 p.drawText(QRectF(x + 2, 2, 60, HEADER_HEIGHT - 6), Qt.AlignmentFlag.AlignLeft, f"{h:02d}:00")
-        for row, day in enumerate(self.timeline.days):
-            y = HEADER_HEIGHT + row * ROW_HEIGHT
-            p.setPen(text_pen)
-            p.setFont(self.font())
-            p.drawText(
-                QRectF(6, y, LABEL_WIDTH - 10, ROW_HEIGHT),
-                Qt.AlignmentFlag.AlignVCenter,
-                day.day.strftime("%a %d %b"),
+
+    def _paint_day(
+        self,
+        p: QPainter,
+        row: int,
+        day: TimelineDay,
+        tz: ZoneInfo,
+        text_pen: QPen,
+        grid_pen: QPen,
+        small: QFont,
+    ) -> None:
+        """One row: the day's name, closed/open hours, buffers, blocks, slot ticks, and a frame."""
+        y = HEADER_HEIGHT + row * ROW_HEIGHT
+        p.setPen(text_pen)
+        p.setFont(self.font())
+        p.drawText(
+            QRectF(6, y, LABEL_WIDTH - 10, ROW_HEIGHT),
+            Qt.AlignmentFlag.AlignVCenter,
+            day.day.strftime("%a %d %b"),
+        )
+        row_rect = QRectF(LABEL_WIDTH, y + 4, self._plot_width(), ROW_HEIGHT - 8)
+        p.fillRect(row_rect, QColor(CLOSED_COLOUR))
+        for r in day.open:
+            p.fillRect(self._rect(row, day, r, tz, 4, ROW_HEIGHT - 8), QColor(OPEN_COLOUR))
+        for r in day.buffers:
+            p.fillRect(self._rect(row, day, r, tz, 6, ROW_HEIGHT - 26), QBrush(BUFFER_COLOUR))
+        p.setFont(small)
+        self._paint_blocks(p, row, day, tz)
+        self._paint_slot_ticks(p, day, tz, y)
+        p.setPen(grid_pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRect(row_rect)
+
+    def _paint_blocks(self, p: QPainter, row: int, day: TimelineDay, tz: ZoneInfo) -> None:
+        """Bookings and busy blocks as rounded bars, each labelled (elided to fit)."""
+        for b in day.blocks:
+            colour = QColor(
+                BOOKING_COLOUR if b.kind == "booking" else BUSY_COLOURS[b.calendar % len(BUSY_COLOURS)]
             )
-            row_rect = QRectF(LABEL_WIDTH, y + 4, self._plot_width(), ROW_HEIGHT - 8)
-            p.fillRect(row_rect, QColor(CLOSED_COLOUR))
-            for r in day.open:
-                p.fillRect(self._rect(row, day, r, tz, 4, ROW_HEIGHT - 8), QColor(OPEN_COLOUR))
-            for r in day.buffers:
-                p.fillRect(self._rect(row, day, r, tz, 6, ROW_HEIGHT - 26), QBrush(BUFFER_COLOUR))
-            p.setFont(small)
-            for b in day.blocks:
-                colour = QColor(
-                    BOOKING_COLOUR if b.kind == "booking" else BUSY_COLOURS[b.calendar % len(BUSY_COLOURS)]
-                )
-                rect = self._rect(row, day, b.range, tz, 10, ROW_HEIGHT - 38)
-                p.setPen(Qt.PenStyle.NoPen)
-                p.setBrush(colour)
-                p.drawRoundedRect(rect, 3, 3)
-                p.setPen(QPen(QColor("white")))
-                p.drawText(
-                    rect.adjusted(3, 0, -2, 0),
-                    Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                    p.fontMetrics().elidedText(b.label, Qt.TextElideMode.ElideRight, int(rect.width()) - 5),
-                )
+            rect = self._rect(row, day, b.range, tz, 10, ROW_HEIGHT - 38)
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(QColor(SLOT_COLOUR))
-            for s in day.slots:
-                x = self._x(day, s.start, tz)
-                p.drawRect(QRectF(x, y + ROW_HEIGHT - 22, 3, 12))
-            p.setPen(grid_pen)
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawRect(row_rect)
-        p.end()
+            p.setBrush(colour)
+            p.drawRoundedRect(rect, 3, 3)
+            p.setPen(QPen(QColor("white")))
+            p.drawText(
+                rect.adjusted(3, 0, -2, 0),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                p.fontMetrics().elidedText(b.label, Qt.TextElideMode.ElideRight, int(rect.width()) - 5),
+            )
+
+    def _paint_slot_ticks(self, p: QPainter, day: TimelineDay, tz: ZoneInfo, y: float) -> None:
+        """A small green tick at each free start."""
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(SLOT_COLOUR))
+        for s in day.slots:
+            x = self._x(day, s.start, tz)
+            p.drawRect(QRectF(x, y + ROW_HEIGHT - 22, 3, 12))
 
     # ----- hover ---------------------------------------------------------------------------------
     def mouseMoveEvent(self, event: QMouseEvent) -> None:

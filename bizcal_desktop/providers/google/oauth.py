@@ -221,12 +221,23 @@ async def authorize_google(
         raise
     if on_url is not None:
         on_url(url)
+    params = await _await_redirect(receiver, url, timeout)
+    code = _authorization_code(params, state)
+    token_json = await asyncio.to_thread(_exchange, flow, config, code)
+    access_token = json.loads(token_json).get("token")
+    email = await _account_email(endpoints.api_base, access_token) if access_token else None
+    log.info("Google connected%s", f" for {email}" if email else "")
+    return GoogleGrant(token_json=token_json, account_email=email)
+
+
+async def _await_redirect(receiver: LoopbackReceiver, url: str, timeout: float) -> dict[str, str]:
+    """Open ``url`` in the browser and wait for the redirect's query parameters on the loopback port."""
     waiting = asyncio.ensure_future(asyncio.to_thread(receiver.wait, timeout))
     # webbrowser may block until a console browser exits, and that browser needs our listener:
     # so the listener waits in one thread while the browser is started in another.
     opening = asyncio.ensure_future(asyncio.to_thread(webbrowser.open, url, 1))
     try:
-        params = await waiting
+        return await waiting
     except LoopbackTimeout as exc:
         raise AuthError(
             f"No answer from Google within {int(timeout)} seconds; start Connect Google again and "
@@ -243,10 +254,12 @@ async def authorize_google(
         with contextlib.suppress(Exception):
             if not await asyncio.wait_for(asyncio.shield(opening), _BROWSER_GRACE_SECONDS):
                 log.warning("no web browser could be started for the Google sign-in")
+
+
+def _authorization_code(params: dict[str, str], state: str) -> str:
+    """The code from the redirect, once its ``state`` matches and it carries no error."""
     if params.get("state") != state:
-        raise AuthError(
-            "The Google sign-in answer did not match this request; start Connect Google again."
-        )
+        raise AuthError("The Google sign-in answer did not match this request; start Connect Google again.")
     if "error" in params:
         if params["error"] == "access_denied":
             raise AuthError("Google access was not granted; start Connect Google again and choose Allow.")
@@ -254,11 +267,7 @@ async def authorize_google(
     code = params.get("code")
     if not code:
         raise AuthError("Google sent no authorization code; start Connect Google again.")
-    token_json = await asyncio.to_thread(_exchange, flow, config, code)
-    access_token = json.loads(token_json).get("token")
-    email = await _account_email(endpoints.api_base, access_token) if access_token else None
-    log.info("Google connected%s", f" for {email}" if email else "")
-    return GoogleGrant(token_json=token_json, account_email=email)
+    return code
 
 
 async def revoke(token_json: str, endpoints: GoogleEndpoints | None = None, timeout: float = 20.0) -> None:
