@@ -25,6 +25,17 @@ def wall_clock(instant: datetime, tz: ZoneInfo) -> datetime:
     return instant.astimezone(tz).replace(tzinfo=None, fold=0)
 
 
+def is_repeated_wall_time(instant: datetime, tz: ZoneInfo) -> bool:
+    """True when the clock in ``tz`` reads the same at ``instant`` as at another instant.
+
+    That is the repeated hour of a fall-back night (02:30 twice in Europe/Berlin on 2027-10-31): a
+    wall time with a zone name (iCalendar's ``TZID``, Graph's ``timeZone``) cannot say which of the
+    two is meant, and readers take the first. Writers must give such an instant in UTC instead.
+    """
+    local = instant.astimezone(tz)
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+
+
 def resolve_wall_time(wall: datetime, tz: ZoneInfo) -> datetime | None:
     """The UTC instant at which the clock in ``tz`` first reads ``wall``, or ``None`` if it never does.
 

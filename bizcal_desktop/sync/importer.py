@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
 
-from bizcal_desktop.domain.local_time import local_midnight_utc
+from bizcal_desktop.domain.local_time import local_midnight_utc, wall_clock
 from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.errors import BizCalError
 from bizcal_desktop.providers.base import BusyChanges, BusyInterval, ConnectionInfo, is_own_uid
@@ -104,6 +104,21 @@ class _Target:
     staff_id: int
     window: TimeRange
     cursor: str | None
+
+
+def _as_written(mapping: CalendarEventMapping, read: tuple[datetime, datetime], zone: ZoneInfo) -> bool:
+    """Whether the times read back are the ones we last wrote (then nothing was moved).
+
+    Equal instants, or equal wall clocks in the booking's zone: an event written with a zone name
+    at a time in the repeated hour of a fall-back night (before such times were written in UTC)
+    reads back as the *first* 02:30 although we meant the second. Nobody moves an event by
+    exactly that hour, so taking it for our own write is safe.
+    """
+    written = (mapping.synced_start_utc, mapping.synced_end_utc)
+    if written == read:
+        return True
+    return all(w is not None and wall_clock(w, zone) == wall_clock(r, zone)
+               for w, r in zip(written, read, strict=True))
 
 
 class AvailabilityImporter:
@@ -249,7 +264,8 @@ class AvailabilityImporter:
                 )
                 if mapping is None or mapping.state != MappingState.SYNCED or mapping.deleted:
                     continue
-                if (mapping.synced_start_utc, mapping.synced_end_utc) == (start, end):
+                zone = ZoneInfo(booking.timezone)
+                if _as_written(mapping, (start, end), zone):
                     continue  # what we wrote: no echo of our own writes
                 if mapping.updated_at >= fetched_at or booking.updated_at >= fetched_at:
                     continue  # we wrote or changed it while this read was under way: ours is newer
@@ -260,7 +276,6 @@ class AvailabilityImporter:
                 )
                 if queued:
                     continue  # a local change is on its way to the calendar and wins
-                zone = ZoneInfo(booking.timezone)
                 before = booking.start_utc.astimezone(zone)
                 booking_changes.follow_calendar_move(s, booking, mapping, start, end)
                 sync_log.record(

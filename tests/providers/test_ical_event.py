@@ -50,6 +50,19 @@ def test_utc_staff_zone_writes_utc_times_without_vtimezone() -> None:
     assert calendar.walk("VEVENT")[0]["DTSTART"].dt == SPEC.start
 
 
+@pytest.mark.parametrize("start", [datetime(2027, 10, 31, 0, 30, tzinfo=UTC), datetime(2027, 10, 31, 1, 30, tzinfo=UTC)],
+                         ids=["first 02:30", "second 02:30"])
+def test_times_in_the_repeated_hour_are_written_in_utc(start: datetime) -> None:
+    """TZID=Europe/Berlin:20271031T023000 would name both; UTC names the one that is meant."""
+    spec = replace(SPEC, start=start, end=start + (SPEC.end - SPEC.start))
+    text = build_ics(spec)
+    assert f"DTSTART:{start:%Y%m%dT%H%M%S}Z" in text
+    assert "TZID" not in text
+    summary = read_event_summary(text)
+    assert (summary.start, summary.end) == (spec.start, spec.end)
+    assert summary.matches(spec)
+
+
 def test_read_back_matches_only_the_same_content() -> None:
     summary = read_event_summary(build_ics(SPEC))
     assert (summary.uid, summary.start, summary.end, summary.summary, summary.sequence) == (

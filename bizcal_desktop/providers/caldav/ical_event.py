@@ -3,7 +3,10 @@
 Built with the ``icalendar`` library, never by string concatenation, so escaping of commas,
 semicolons and newlines in customer names and notes is always right. Times are written in the
 staff member's IANA zone (``DTSTART;TZID=Europe/Berlin:...``) with a matching VTIMEZONE, because
-calendar apps show and move events in that zone; the instant stays the one stored in UTC.
+calendar apps show and move events in that zone; the instant stays the one stored in UTC. The one
+exception is the repeated hour of a fall-back night: ``TZID=Europe/Berlin:20271031T023000`` names
+two instants and every reader takes the first, so an event with a start or end in that hour is
+written in UTC (``20271031T013000Z``), which no reader can misplace.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 
+from bizcal_desktop.domain.local_time import is_repeated_wall_time
 from bizcal_desktop.domain.time_range import ensure_aware_utc
 from bizcal_desktop.errors import PermanentError
 from bizcal_desktop.providers.base import OWN_EVENT_MARKER, EventSpec
@@ -45,6 +49,14 @@ def _vtimezone(zone_name: str, first_year: int, last_year: int) -> icalendar.Tim
     )
 
 
+def written_in_zone(spec: EventSpec) -> bool:
+    """Whether the event's times can be written in the staff zone: neither falls in a repeated hour."""
+    zone = load_zone(spec.timezone)
+    return spec.timezone not in _UTC_NAMES and not any(
+        is_repeated_wall_time(ensure_aware_utc(t), zone) for t in (spec.start, spec.end)
+    )
+
+
 def build_event(spec: EventSpec, now: datetime | None = None) -> icalendar.Event:
     """The VEVENT of a booking: our UID, marker, times in the staff zone, always opaque/confirmed."""
     zone = load_zone(spec.timezone)
@@ -55,11 +67,12 @@ def build_event(spec: EventSpec, now: datetime | None = None) -> icalendar.Event
             f"The booking {spec.booking_public_id} ends before it starts; fix its times and sync again."
         )
     stamp = ensure_aware_utc(now) if now is not None else datetime.now(UTC)
+    written_zone = zone if written_in_zone(spec) else UTC
     event = icalendar.Event()
     event.add("uid", spec.uid)
     event.add("dtstamp", stamp.replace(microsecond=0))
-    event.add("dtstart", start.astimezone(zone))
-    event.add("dtend", end.astimezone(zone))
+    event.add("dtstart", start.astimezone(written_zone))
+    event.add("dtend", end.astimezone(written_zone))
     event.add("summary", spec.summary)
     if spec.description:
         event.add("description", spec.description)
@@ -78,7 +91,7 @@ def build_calendar(spec: EventSpec, now: datetime | None = None) -> icalendar.Ca
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    if spec.timezone not in _UTC_NAMES:
+    if written_in_zone(spec):
         start, end = ensure_aware_utc(spec.start), ensure_aware_utc(spec.end)
         # a copy: the cached component must never end up shared between two calendars
         calendar.add_component(copy.deepcopy(_vtimezone(spec.timezone, start.year - 1, end.year + 2)))

@@ -2,6 +2,9 @@
 
 * :func:`event_body` — an :class:`EventSpec` as the event we write: times in the staff member's IANA
   zone (Graph accepts IANA names in ``timeZone``), our marker as a single-value extended property.
+  Graph's ``dateTime`` is a wall time without offset, so an event with a start or end in the
+  repeated hour of a fall-back night (02:30 twice in Berlin) is written with ``timeZone`` "UTC":
+  the zone name alone would let Outlook place it at the first 02:30.
 * :func:`busy_intervals` — what one event from ``calendarView`` means for availability: not busy when
   ``showAs`` is free or workingElsewhere, when ``isCancelled``, or when the owner declined
   (``responseStatus.response``); all-day events block whole local days in the staff member's zone
@@ -18,6 +21,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bizcal_desktop.domain.local_time import is_repeated_wall_time
 from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.providers.base import BusyInterval, EventSpec
 
@@ -53,12 +57,14 @@ def _local(instant: datetime, zone: ZoneInfo) -> str:
 
 def event_body(spec: EventSpec) -> dict[str, Any]:
     """The fields of the booking's event that BizCal owns (``transactionId`` is added on create only)."""
-    zone = ZoneInfo(spec.timezone)
+    zone, zone_name = ZoneInfo(spec.timezone), spec.timezone
+    if any(is_repeated_wall_time(t, zone) for t in (spec.start, spec.end)):
+        zone, zone_name = ZoneInfo("UTC"), "UTC"
     body: dict[str, Any] = {
         "subject": spec.summary,
         "body": {"contentType": "text", "content": spec.description},
-        "start": {"dateTime": _local(spec.start, zone), "timeZone": spec.timezone},
-        "end": {"dateTime": _local(spec.end, zone), "timeZone": spec.timezone},
+        "start": {"dateTime": _local(spec.start, zone), "timeZone": zone_name},
+        "end": {"dateTime": _local(spec.end, zone), "timeZone": zone_name},
         "isAllDay": False,
         "showAs": "busy",
         "singleValueExtendedProperties": [{"id": MARKER_PROPERTY_ID, "value": spec.booking_public_id}],
