@@ -23,6 +23,12 @@ flat as ``"calendar"`` and ``"token"``, the form CalDAV cursors have always had,
 by earlier versions stay usable. Anything that does not parse, or does not fit, simply means "do a
 full read" - never an error.
 
+A provider may carry a little state of its own beside the tokens (``"state"``, a JSON object; only
+written when there is some): Microsoft keeps what each recurring series' master said, because
+Graph's delta leaves it off the occurrences. The state versions itself and is the provider's to
+read; earlier cursors simply have none. Unlike the tokens it is not bound to the window, so a
+provider may read it (:meth:`WindowCursor.decode`) even when the cursor does not fit.
+
 Why a refused cursor never leaves a provider
 --------------------------------------------
 A server may refuse a token (expired, server reset, restored backup). The provider that sent it is
@@ -37,7 +43,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +71,8 @@ class WindowCursor:
 
     window: TimeRange
     tokens: Mapping[str, str]
+    #: The provider's own small state (JSON-serialisable), carried unchanged; empty for most.
+    state: Mapping[str, Any] = field(default_factory=dict)
 
     def encode(self) -> str:
         window = self.window.to_utc()
@@ -77,6 +85,8 @@ class WindowCursor:
             ((data["calendar"], data["token"]),) = self.tokens.items()
         else:
             data["tokens"] = dict(self.tokens)
+        if self.state:
+            data["state"] = dict(self.state)
         return json.dumps(data, sort_keys=True)
 
     @classmethod
@@ -95,9 +105,12 @@ class WindowCursor:
             start = datetime.fromisoformat(data["window_start"])
             end = datetime.fromisoformat(data["window_end"])
             window = TimeRange(start, end).to_utc()
+            state = data.get("state")
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
-        return cls(window=window, tokens=tokens) if tokens else None
+        if not tokens:
+            return None
+        return cls(window=window, tokens=tokens, state=state if isinstance(state, dict) else {})
 
     def fits(self, window: TimeRange, calendars: Iterable[str]) -> bool:
         """True when an incremental read from here sees everything a full read of ``window`` would."""

@@ -16,7 +16,9 @@ Busy import
     full re-read (``full=True``). The cursor (:class:`~bizcal_desktop.providers.cursor.WindowCursor`:
     each calendar's delta link and the window) is used only for the window it was made for; another
     window reads everything again. Source keys are event (occurrence) ids; events of extra busy
-    calendars are keyed ``"<calendar id>/<event id>"``.
+    calendars are keyed ``"<calendar id>/<event id>"``. The delta gives a series' plain occurrences
+    without ``showAs`` and the like, so they take them from their series master, read once per series
+    and remembered in the cursor (:mod:`~bizcal_desktop.providers.microsoft.series`).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from bizcal_desktop.providers.microsoft.events import (
     own_event_times,
     transaction_id,
 )
+from bizcal_desktop.providers.microsoft.series import SeriesCache, is_plain_occurrence
 from bizcal_desktop.providers.microsoft.session import MicrosoftSession, api_error
 
 log = logging.getLogger(__name__)
@@ -270,12 +273,22 @@ class MicrosoftProvider(CalendarProvider):
                 raise api_error(response, "reading busy times (no delta link)")
             return items, link
 
-    def _classify(self, calendar_id: str, item: dict[str, Any], window: TimeRange, changes: BusyChanges) -> None:
+    def _classify(self, calendar_id: str, item: dict[str, Any], window: TimeRange, changes: BusyChanges,
+                  series: SeriesCache) -> None:
         key = self._source_key(calendar_id, item["id"])
         if "@removed" in item:
             if not changes.full:
                 changes.removed.add(key)
             return
+        if item.get("type") == "seriesMaster":  # a view lists its instances; its own times are the first's
+            return
+        if is_plain_occurrence(item):
+            facts = series.facts(str(item["seriesMasterId"]))
+            if facts is None or facts.own:  # the series is gone (404), or one of ours was made recurring
+                if not changes.full:
+                    changes.removed.add(key)
+                return
+            item = facts.applied_to(item)
         booking = own_booking_id(item)
         if booking is not None:
             changes.own_events[key] = booking_uid(booking)
@@ -287,10 +300,12 @@ class MicrosoftProvider(CalendarProvider):
         if intervals or not changes.full:
             changes.upserts[key] = intervals
 
-    async def _round(self, window: TimeRange, links: dict[str, str] | None, calendars: list[str]) -> BusyChanges:
+    async def _round(self, window: TimeRange, links: dict[str, str] | None, calendars: list[str],
+                     known: SeriesCache) -> BusyChanges:
         """One delta round over every busy calendar: initial (``links`` None) or incremental."""
         changes = BusyChanges(full=links is None, upserts={})
         new_links: dict[str, str] = {}
+        read: list[tuple[str, dict[str, Any]]] = []
         for calendar_id in calendars:
             if links is None:
                 url = f"me/calendars/{quote(calendar_id, safe='')}/calendarView/delta"
@@ -299,9 +314,12 @@ class MicrosoftProvider(CalendarProvider):
             else:
                 url, params = links[calendar_id], None
             items, new_links[calendar_id] = await self._pages(url, params, incremental=links is not None)
-            for item in items:
-                self._classify(calendar_id, item, window, changes)
-        return dataclasses.replace(changes, cursor=WindowCursor(window, new_links).encode())
+            read.extend((calendar_id, item) for item in items)
+        series = await known.resolve(self._session, (item for _, item in read), full=links is None)
+        for calendar_id, item in read:
+            self._classify(calendar_id, item, window, changes, series)
+        cursor = WindowCursor(window, new_links, {"series": series.state()} if series else {})
+        return dataclasses.replace(changes, cursor=cursor.encode())
 
     async def fetch_busy(self, window: TimeRange, cursor: str | None) -> BusyChanges:
         """Incremental from ``cursor`` when it fits the window and calendars, else (or if refused) full."""
@@ -309,6 +327,9 @@ class MicrosoftProvider(CalendarProvider):
         before = self._session.requests
         calendars = await self._busy_calendars()
         previous = usable_cursor(cursor, window, calendars, "Microsoft")
-        incremental = partial(self._round, window, dict(previous.tokens), calendars) if previous else None
-        changes = await incremental_or_full(incremental, partial(self._round, window, None, calendars), "Microsoft")
+        stored = WindowCursor.decode(cursor)  # the series it knew are worth keeping for any window
+        known = SeriesCache.from_state(stored.state.get("series") if stored else None)
+        incremental = partial(self._round, window, dict(previous.tokens), calendars, known) if previous else None
+        full = partial(self._round, window, None, calendars, known)
+        changes = await incremental_or_full(incremental, full, "Microsoft")
         return dataclasses.replace(changes, requests=self._session.requests - before)

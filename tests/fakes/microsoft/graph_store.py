@@ -4,9 +4,12 @@ Events keep their times as written (``dateTime`` + ``timeZone``, IANA or Windows
 answered in the zone asked with ``Prefer: outlook.timezone`` (UTC by default), as Graph does; all-day
 events stay midnight-to-midnight in whatever zone is asked. Every change bumps a sequence that
 delta tokens point into; deleted events leave a tombstone so a delta reports them as ``@removed``.
+An event written with a ``recurrence`` is a series master: views list its occurrences instead, and
+a delta gives plain occurrences sparse, as Graph does (:mod:`tests.fakes.microsoft.series`).
 
-Tests use ``add_event`` / ``edit_event`` / ``delete_event`` / ``expire_delta_tokens`` to play a
-person editing the calendar in Outlook; ``api_*`` methods are what the HTTP layer calls.
+Tests use ``add_event`` / ``edit_event`` / ``edit_occurrence`` / ``delete_event`` /
+``expire_delta_tokens`` to play a person editing the calendar in Outlook; ``api_*`` methods are what
+the HTTP layer calls.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ import copy
 import re
 import secrets
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tests.fakes.microsoft import series
 from tests.fakes.microsoft.errors import GraphError
 
 #: The few Windows zone names tests use (Outlook clients write these).
@@ -81,6 +85,8 @@ class FakeOutlookCalendar:
         self._changed_at: dict[str, int] = {}  # event id -> sequence of its last change
         self._removed_at: dict[str, int] = {}  # deleted event id -> sequence of the deletion
         self._seq = 0
+        self._exceptions: dict[str, dict[date, dict[str, Any]]] = {}  # master id -> day -> overrides
+        self._gone_masters: dict[str, dict[str, Any]] = {}  # deleted masters, to report their instances
         self._delta_tokens: dict[str, tuple[datetime, datetime, int]] = {}
         self._pages: dict[str, tuple[list[dict[str, Any]], str]] = {}
 
@@ -100,9 +106,23 @@ class FakeOutlookCalendar:
             self._touch(event)
             return copy.deepcopy(event)
 
+    def edit_occurrence(self, master_id: str, day: date, changes: dict[str, Any]) -> dict[str, Any]:
+        """Edit one occurrence of a series on its own (it becomes an exception with its own change key)."""
+        with self._lock:
+            master = self.events[master_id]
+            override = self._exceptions.setdefault(master_id, {}).setdefault(day, {})
+            override.update(copy.deepcopy(changes))
+            change_key = base64.b64encode(secrets.token_bytes(12)).decode()
+            override.update({"changeKey": change_key, "@odata.etag": f'W/"{change_key}"'})
+            self._touch(master)  # the series changed: a delta reports its instances again
+            return series.instance(master, day, override)
+
     def delete_event(self, event_id: str) -> None:
         with self._lock:
-            self.events.pop(event_id)
+            gone = self.events.pop(event_id)
+            if gone.get("type") == "seriesMaster":
+                self._gone_masters[event_id] = gone
+                self._exceptions.pop(event_id, None)
             self._seq += 1
             self._changed_at.pop(event_id, None)
             self._removed_at[event_id] = self._seq
@@ -138,7 +158,7 @@ class FakeOutlookCalendar:
         self._validate(event)
         event["id"] = "AAMkAG" + base64.urlsafe_b64encode(secrets.token_bytes(24)).decode()
         event["createdDateTime"] = _now()
-        event["type"] = "singleInstance"
+        event["type"] = "seriesMaster" if event.get("recurrence") else "singleInstance"
         event.setdefault("subject", "")
         event.setdefault("showAs", "busy")
         event.setdefault("isAllDay", False)
@@ -163,6 +183,8 @@ class FakeOutlookCalendar:
                 if local.time() != datetime.min.time():
                     raise GraphError(400, "ErrorPropertyValidationFailure", "All-day events must start and "
                                      "end at midnight.")
+        if event.get("recurrence") is not None:
+            series.validate(event["recurrence"])
         if event.get("showAs") not in (None, "free", "tentative", "busy", "oof", "workingElsewhere", "unknown"):
             raise GraphError(400, "RequestBodyRead", f"Invalid showAs {event.get('showAs')!r}.")
 
@@ -173,9 +195,21 @@ class FakeOutlookCalendar:
         s, e = self.span(event)
         return s < end and e > start if e > s else start <= s < end
 
+    def _instances(self, event: dict[str, Any], start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """What a calendar view of ``[start, end)`` shows of ``event``: itself, or a series' instances."""
+        if event.get("type") != "seriesMaster":
+            return [event] if self._overlaps(event, start, end) else []
+        return series.instances(event, self._exceptions.get(event["id"], {}), set(), start, end,
+                                lambda instance: self._overlaps(instance, start, end))
+
+    def _view(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        found = [i for e in self.events.values() for i in self._instances(e, start, end)]
+        return sorted(found, key=lambda e: self.span(e)[0])
+
     # ---------------------------------------------------------------- rendering
 
-    def render(self, event: dict[str, Any], zone: ZoneInfo, expand: str | None) -> dict[str, Any]:
+    def render(self, event: dict[str, Any], zone: ZoneInfo, expand: str | None,
+               select: str | None = None) -> dict[str, Any]:
         out = {k: copy.deepcopy(v) for k, v in event.items() if k != "singleValueExtendedProperties"}
         for side in ("start", "end"):
             instant = parse_graph_time(event[side])
@@ -184,6 +218,9 @@ class FakeOutlookCalendar:
                 out[side] = {"dateTime": local.strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": zone.key}
             else:
                 out[side] = {"dateTime": format_graph_time(instant, zone), "timeZone": zone.key}
+        if select:  # Graph answers the id and the ETag, and of the rest only what was selected
+            wanted = {"id", "@odata.etag", *(name.strip() for name in select.split(","))}
+            out = {k: v for k, v in out.items() if k in wanted}
         if expand:
             match = _EXPAND_RE.match(expand.strip())
             if not match:
@@ -213,6 +250,21 @@ class FakeOutlookCalendar:
             if event is None:
                 raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
             return event
+
+    def holds(self, event_id: str) -> bool:
+        """Whether ``event_id`` is a stored event or an occurrence of one of this calendar's series."""
+        with self._lock:
+            occurrence = series.parse_occurrence_id(event_id)
+            return event_id in self.events or (occurrence is not None and occurrence[0] in self.events)
+
+    def api_read(self, event_id: str) -> dict[str, Any]:
+        """GET /me/events/{id}: a stored event (a series master included) or one occurrence of a series."""
+        with self._lock:
+            occurrence = series.parse_occurrence_id(event_id)
+            if occurrence is None:
+                return self.api_get(event_id)
+            master, day = self.api_get(occurrence[0]), occurrence[1]
+            return series.instance(master, day, self._exceptions.get(master["id"], {}).get(day))
 
     def api_patch(self, event_id: str, payload: dict[str, Any], if_match: str | None) -> dict[str, Any]:
         with self._lock:
@@ -273,9 +325,7 @@ class FakeOutlookCalendar:
     def api_calendar_view(self, query: dict[str, str], zone: ZoneInfo) -> list[dict[str, Any]]:
         with self._lock:
             start, end = self._window(query)
-            hits = [e for e in self.events.values() if self._overlaps(e, start, end)]
-            hits.sort(key=lambda e: self.span(e)[0])
-            return [self.render(e, zone, query.get("$expand")) for e in hits]
+            return [self.render(e, zone, query.get("$expand")) for e in self._view(start, end)]
 
     def api_delta(self, query: dict[str, str], zone: ZoneInfo, page_size: int,
                   link_base: str) -> tuple[int, dict[str, Any]]:
@@ -293,27 +343,37 @@ class FakeOutlookCalendar:
                     raise GraphError(410, "SyncStateNotFound", "The sync state generation is not found; "
                                      "start a full synchronization.")
                 start, end, since = state
-                items: list[dict[str, Any]] = []
-                for event_id, seq in self._changed_at.items():
-                    if seq <= since:
-                        continue
-                    event = self.events[event_id]
-                    if self._overlaps(event, start, end):
-                        items.append(self.render(event, zone, None))
-                    else:  # left the window
-                        items.append({"id": event_id, "@removed": {"reason": "changed"}})
-                items.extend({"id": event_id, "@removed": {"reason": "deleted"}}
-                             for event_id, seq in self._removed_at.items() if seq > since)
+                items = self._changes_since(since, start, end)
             else:
                 if query.get("$select") or query.get("$filter") or query.get("$orderby") or query.get("$expand"):
                     raise GraphError(400, "ErrorInvalidUrlQuery", "The delta function does not support "
                                      "$select, $filter, $orderby or $expand.")
                 start, end = self._window(query)
-                items = [self.render(e, zone, None) for e in self.events.values()
-                         if self._overlaps(e, start, end)]
+                items = self._view(start, end)
+            rendered = [i if "@removed" in i else series.sparse(self.render(i, zone, None)) for i in items]
             token = secrets.token_urlsafe(18)
             self._delta_tokens[token] = (start, end, self._seq)
-            return 200, self._page(items, page_size, link_base, token)
+            return 200, self._page(rendered, page_size, link_base, token)
+
+    def _changes_since(self, since: int, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """A delta round's items (unrendered): changed events or series' instances, then removals."""
+        items: list[dict[str, Any]] = []
+        for event_id, seq in self._changed_at.items():
+            if seq <= since:
+                continue
+            event = self.events[event_id]
+            shown = self._instances(event, start, end)
+            if shown or event.get("type") == "seriesMaster":
+                items.extend(shown)
+            else:  # left the window
+                items.append({"id": event_id, "@removed": {"reason": "changed"}})
+        for event_id, seq in self._removed_at.items():
+            if seq <= since:
+                continue
+            master = self._gone_masters.get(event_id)
+            gone = [i["id"] for i in self._instances(master, start, end)] if master else [event_id]
+            items.extend({"id": gone_id, "@removed": {"reason": "deleted"}} for gone_id in gone)
+        return items
 
     def _page(self, items: list[dict[str, Any]], size: int, link_base: str, delta_token: str) -> dict[str, Any]:
         head, rest = items[:size], items[size:]

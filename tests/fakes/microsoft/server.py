@@ -6,7 +6,8 @@ and the throw-away certificate is trusted through ``ca_bundle``.
 
 Knobs for tests: ``inject`` the next N answers of a route as Graph errors (with ``Retry-After``),
 ``expire_access_tokens``, ``revoke_refresh_tokens``, ``counts`` per route, and the stored events
-through ``calendar()`` to simulate an assistant editing in Outlook.
+through ``calendar()`` to simulate an assistant editing in Outlook. ``GET /me/events/{id}`` serves
+stored events (series masters included, with ``$select``) and single occurrences of a series.
 
 Route names: ``identity.discovery``, ``identity.authorize``, ``identity.token``, ``me.get``,
 ``calendars.list``, ``events.create``, ``events.list``, ``events.get``, ``events.patch``,
@@ -217,7 +218,7 @@ class MicrosoftFake:
     def _event_calendar(self, event_id: str) -> FakeOutlookCalendar:
         with self.lock:
             for calendar in self.calendars.values():
-                if event_id in calendar.events:
+                if calendar.holds(event_id):
                     return calendar
         raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
 
@@ -255,7 +256,8 @@ class MicrosoftFake:
             return _json(200, calendar.render(event, zone, query.get("$expand")))
         if route == "events.get":
             calendar = self._event_calendar(args[0])
-            return _json(200, calendar.render(calendar.api_get(args[0]), zone, query.get("$expand")))
+            return _json(200, calendar.render(calendar.api_read(args[0]), zone, query.get("$expand"),
+                                              query.get("$select")))
         if route == "events.delete":
             self._event_calendar(args[0]).api_delete(args[0], headers.get("if-match"))
             return _Response(204)
