@@ -55,6 +55,10 @@ Contract
 
 * A refused cursor is never an error: ``fetch_busy`` reads the window in full and says so with
   ``full=True``, exactly as for a cursor that cannot be read or was made for another window.
+* An event ``fetch_busy`` cannot read in full (a recurrence rule it cannot expand, a missing start,
+  text that is not iCalendar) is neither an error nor silently free: the provider blocks what it can
+  be sure of (the first instance's span), logs the reason, and lists the event in
+  ``BusyChanges.skipped`` so the import's sync-log row says what was skipped and why.
 * Providers never touch the database or the keychain (they import neither ``bizcal_desktop.store``
   nor ``bizcal_desktop.secrets``); credentials are handed in when they are built and refreshed
   credentials are handed back through a callback.
@@ -148,6 +152,28 @@ class BusyInterval:
 
 
 @dataclass(frozen=True)
+class SkippedEvent:
+    """An event ``fetch_busy`` could not read in full, for the import's sync-log row.
+
+    ``problem`` completes a sentence whose subject is the event and says what was done instead
+    ("has a recurrence rule BizCal cannot expand (FREQ=SECONDLY); only its first occurrence is
+    blocked"); it never quotes the event's text. ``title`` is its SUMMARY where readable: the
+    importer shows it only when the user keeps busy titles, else the event is "an event".
+    """
+
+    problem: str
+    title: str | None = None
+
+    def describe(self, with_title: bool) -> str:
+        """One sentence for the sync log, with the title only when ``with_title``."""
+        title = (self.title or "").strip()
+        if with_title and title:
+            shown = title if len(title) <= 60 else title[:59] + "…"
+            return f"'{shown}' {self.problem}"
+        return f"an event {self.problem}"
+
+
+@dataclass(frozen=True)
 class BusyChanges:
     """What ``fetch_busy`` found.
 
@@ -169,6 +195,9 @@ class BusyChanges:
     own_times: dict[str, tuple[datetime, datetime]] = field(default_factory=dict)
     #: Number of HTTP requests the fetch cost (for the sync log and the benchmark).
     requests: int = 0
+    #: Events that could not be read in full in this fetch (see :class:`SkippedEvent`); what could
+    #: be read of them is in ``upserts``. Providers that read everything leave it empty.
+    skipped: list[SkippedEvent] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,9 @@ Why it is shaped like this
   last wrote — and a local change always wins: a booking with a queued sync, or one touched after the
   read began, is left alone (its own sync will put the calendar right). A deleted event never cancels
   a booking; that takes a human.
+* An event a provider could not read in full (a recurrence rule it cannot expand) blocks what could
+  be read, and the import's log row says how many were skipped and why - with the event's title only
+  when the user keeps busy titles.
 * A busy block that overlaps a confirmed booking means the practitioner is already double-booked:
   it is logged once (``conflict``) and told to listeners, which the tray turns into a notification.
 """
@@ -60,6 +63,9 @@ from bizcal_desktop.sync.listeners import Listeners
 
 log = logging.getLogger(__name__)
 
+#: Skipped events named one by one in an import's log row (the rest are counted).
+_SKIPPED_SHOWN = 5
+
 
 @dataclass(frozen=True)
 class ConflictEvent:
@@ -85,6 +91,8 @@ class ConnectionImport:
     seconds: float = 0.0
     full: bool = True
     message: str = ""
+    #: One sentence per event the provider could not read in full (titles only if kept).
+    skipped: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -200,6 +208,7 @@ class AvailabilityImporter:
 
     def _apply(self, target: _Target, changes: BusyChanges, result: ConnectionImport) -> None:
         keep_titles = self._settings.get().keep_busy_titles
+        result.skipped = [item.describe(keep_titles) for item in changes.skipped]
         window = target.window
         with self._db.session() as s:
             rows = s.scalars(select(BusyBlock).where(BusyBlock.connection_id == target.info.id)).all()
@@ -302,6 +311,11 @@ class AvailabilityImporter:
                 )
                 if result.moved_bookings:
                     message += f"; {result.moved_bookings} booking(s) moved in the calendar followed"
+                if result.skipped:
+                    shown = "; ".join(result.skipped[:_SKIPPED_SHOWN])
+                    more = len(result.skipped) - _SKIPPED_SHOWN
+                    message += f"; {len(result.skipped)} skipped: {shown}"
+                    message += f"; and {more} more" if more > 0 else ""
 
             else:
                 message = f"Could not import busy times from {target.name}: {result.message}"

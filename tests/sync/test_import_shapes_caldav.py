@@ -289,7 +289,8 @@ async def test_own_booking_event_is_not_counted_twice(shop, caldav_calendar) -> 
 
 
 async def test_malformed_resource_does_not_stop_the_import(shop, caldav_calendar) -> None:  # type: ignore[no-untyped-def]
-    """Radicale stores an RRULE with INTERVAL=0 (it only checks the syntax); our parser refuses it."""
+    """Radicale stores an RRULE with INTERVAL=0 (it only checks the syntax); our parser will not expand
+    it, so only its first instance blocks time (and the import reports it as skipped)."""
     reader = caldav_calendar.reader()
     broken = ics(event("broken", datetime(2026, 3, 24, 9, 0, tzinfo=BERLIN), datetime(2026, 3, 24, 10, 0, tzinfo=BERLIN),
                        rrule={"FREQ": "DAILY", "INTERVAL": 0}))
@@ -297,17 +298,17 @@ async def test_malformed_resource_does_not_stop_the_import(shop, caldav_calendar
     put(reader, "good.ics", ics(event("good", datetime(2026, 3, 24, 11, 0, tzinfo=BERLIN),
                                       datetime(2026, 3, 24, 12, 0, tzinfo=BERLIN))))
     first = await import_once(shop)
-    assert first.full
-    assert blocks(shop) == ["2026-03-24 11:00–12:00"]
+    assert first.full and len(first.skipped) == 1
+    assert blocks(shop) == ["2026-03-24 09:00–10:00", "2026-03-24 11:00–12:00"]
 
-    # A good event broken later in the incremental path: its block goes (as a full read would drop
-    # it) and the other change in the same import still lands.
+    # A good event broken later in the incremental path: its block becomes its first instance (as a
+    # full read would read it) and the other change in the same import still lands.
     put(reader, "good.ics", broken.replace("UID:broken", "UID:good"))
     put(reader, "new.ics", ics(event("new", datetime(2026, 3, 24, 15, 0, tzinfo=BERLIN),
                                      datetime(2026, 3, 24, 16, 0, tzinfo=BERLIN))))
     second = await import_once(shop)
-    assert not second.full
-    assert blocks(shop) == ["2026-03-24 15:00–16:00"]
+    assert not second.full and len(second.skipped) == 1
+    assert blocks(shop) == ["2026-03-24 09:00–10:00", "2026-03-24 09:00–10:00", "2026-03-24 15:00–16:00"]
 
 
 async def test_refused_sync_token_falls_back_to_a_full_read(shop, caldav_calendar,  # type: ignore[no-untyped-def]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from PySide6.QtGui import QGuiApplication
 
@@ -56,3 +58,30 @@ def test_failures_filter_retry_and_copy(  # type: ignore[no-untyped-def]
     run_async(qtbot, window.retry_selected())
     assert services.bookings.get(booking.id).sync_state == "synced"
     assert window.status_label.text() == f"Booking {booking.id} synced."
+
+
+def test_an_import_row_says_what_was_skipped_and_why(  # type: ignore[no-untyped-def]
+    controller, qtbot, services, caldav_calendar: CalendarFixture
+) -> None:
+    """An event BizCal cannot expand: the import's row in the window says so, in the table and details."""
+    staff = services.directory.add_staff("Mark", "Europe/Berlin")
+    connect_radicale(services, staff.id, caldav_calendar)
+    day = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y%m%d")
+    text = "\r\n".join([
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//phone//EN", "BEGIN:VEVENT", "UID:standup@phone",
+        "DTSTAMP:20260101T000000Z", f"DTSTART:{day}T080000Z", f"DTEND:{day}T081500Z", "SUMMARY:Standup",
+        "RRULE:FREQ=SECONDLY", "END:VEVENT", "END:VCALENDAR", ""])
+    assert caldav_calendar.reader().put("standup.ics", text).status_code == 201
+    report = run_async(qtbot, services.importer.import_all())
+    assert report.connections[0].ok
+
+    window = SyncLogWindow(controller)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.last_refresh is not None and window.last_refresh.done())
+    row = next(i for i, e in enumerate(window.model.rows()) if e.action == "import")
+    shown = window.model.data(window.model.index(row, 4))
+    expected = "1 skipped: an event has a recurrence rule BizCal cannot expand (FREQ=SECONDLY)"
+    assert expected in shown
+    window.select_row(row)
+    assert expected in window.details.toPlainText()

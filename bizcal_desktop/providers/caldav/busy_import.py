@@ -34,7 +34,7 @@ from typing import Any
 
 from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.errors import AuthError, PermanentError
-from bizcal_desktop.providers.base import BusyChanges, BusyInterval
+from bizcal_desktop.providers.base import BusyChanges, BusyInterval, SkippedEvent
 from bizcal_desktop.providers.caldav.ical_busy import MalformedCalendarData, busy_from_ical
 from bizcal_desktop.providers.caldav.ical_event import load_zone, read_event_summary
 from bizcal_desktop.providers.caldav.reports import (
@@ -68,6 +68,7 @@ class _Findings:
     upserts: dict[str, list[BusyInterval]] = field(default_factory=dict)
     own_events: dict[str, str] = field(default_factory=dict)
     own_times: dict[str, tuple[datetime, datetime]] = field(default_factory=dict)
+    skipped: list[SkippedEvent] = field(default_factory=list)
 
 
 class BusyReader:
@@ -102,7 +103,8 @@ class BusyReader:
         found = _Findings()
         await asyncio.to_thread(self._parse_all, readable, window, found, False)
         return BusyChanges(full=True, upserts=found.upserts, own_events=found.own_events,
-                           own_times=found.own_times, cursor=self._cursor(token, window), requests=meter.count)
+                           own_times=found.own_times, cursor=self._cursor(token, window), requests=meter.count,
+                           skipped=found.skipped)
 
     async def _current_sync_token(self, meter: RequestMeter) -> str | None:
         """The collection's DAV:sync-token, or None when the server offers none (then every read is full).
@@ -134,7 +136,7 @@ class BusyReader:
             new_token = token
         return BusyChanges(full=False, upserts=found.upserts, removed=removed, own_events=found.own_events,
                            own_times=found.own_times, cursor=self._cursor(new_token, window),
-                           requests=meter.count)
+                           requests=meter.count, skipped=found.skipped)
 
     async def _changes_since(self, token: str, meter: RequestMeter) -> tuple[set[str], set[str], str]:
         """(changed hrefs, removed hrefs, the new token), following truncated reports to the end."""
@@ -217,17 +219,22 @@ class BusyReader:
     def _parse_into(self, href: str, data: str, window: TimeRange, found: _Findings, *, incremental: bool) -> None:
         """Parse one resource into ``found``.
 
-        In an incremental read an unreadable resource or one of our own events is recorded as
-        "no busy time" (an empty list) so a block it produced before is dropped, exactly as the
-        next full read would drop it; in a full read leaving it out has that effect already.
+        In an incremental read a resource that is not iCalendar at all or one of our own events is
+        recorded as "no busy time" (an empty list) so a block it produced before is dropped,
+        exactly as the next full read would drop it; in a full read leaving it out has that effect
+        already. An event read only in part blocks what could be read and is reported as skipped.
         """
         try:
             parsed = busy_from_ical(data, window, load_zone(self._timezone))
-        except MalformedCalendarData:
-            log.warning("Skipped a calendar resource that is not valid iCalendar (%s)", href)
+        except MalformedCalendarData as refused:
+            log.warning("Calendar resource %s %s", href, refused.as_skipped().problem)
+            found.skipped.append(refused.as_skipped())
             if incremental:
                 found.upserts[href] = []
             return
+        if parsed.skipped is not None:
+            log.warning("Calendar resource %s (UID %s) %s", href, parsed.uid, parsed.skipped.problem)
+            found.skipped.append(parsed.skipped)
         if parsed.own_uid:
             found.own_events[href] = parsed.own_uid
             times = self._own_event_times(data)

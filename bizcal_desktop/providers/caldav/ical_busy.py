@@ -21,9 +21,17 @@ Rules applied (RFC 5545 wording in brackets):
 * Floating times (no zone) are read in the staff member's zone; zones named by TZID are resolved by
   ``icalendar`` (IANA names, a VTIMEZONE in the file, and Windows names as Outlook writes them,
   via its CLDR-derived ``WINDOWS_TO_OLSON`` table). A TZID nothing can resolve is read like a
-  floating time, the least-surprising guess for a staff member's own calendar.
+  floating time, the least-surprising guess for a staff member's own calendar, and logged.
+* A DTEND before its DTSTART (RFC 5545 forbids it) is ignored and logged: the event blocks one
+  hour from DTSTART (an all-day event one day), the length calendar apps give a new event. Swapping
+  the two could block a year for a mistyped year; ignoring the event would offer its time as free.
 * Instances are returned whole (not clipped to the window) when they overlap it; the window is
   half-open, so an instance that ends exactly when the window starts is not returned.
+* An event whose times or recurrence cannot be read or expanded (``FREQ=SECONDLY`` expanding to
+  millions, ``INTERVAL=0``, a broken RRULE) is not called free: each VEVENT blocks its own span
+  as written (the series' first instance, overridden instances), and the result carries a
+  :class:`~bizcal_desktop.providers.base.SkippedEvent` saying what was wrong, for the sync log.
+  Only text that is not iCalendar at all raises :class:`MalformedCalendarData`.
 """
 
 from __future__ import annotations
@@ -31,54 +39,32 @@ from __future__ import annotations
 import logging
 import zoneinfo
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
-import dateutil.rrule  # type: ignore[import-untyped]
 import icalendar
 import recurring_ical_events  # type: ignore[import-untyped]
 
 from bizcal_desktop.domain.time_range import TimeRange
-from bizcal_desktop.errors import PermanentError
-from bizcal_desktop.providers.base import OWN_EVENT_MARKER, BusyInterval, booking_uid, is_own_uid
+from bizcal_desktop.providers.base import (
+    OWN_EVENT_MARKER,
+    BusyInterval,
+    SkippedEvent,
+    booking_uid,
+    is_own_uid,
+)
+from bizcal_desktop.providers.caldav.ical_checks import (
+    EXPANSION_MARGIN,
+    MAX_INSTANCES,
+    MalformedCalendarData,
+    as_list,
+    check_rule_size,
+    fix_odd_times,
+    is_date,
+    to_utc,
+    validate_event,
+)
 
 log = logging.getLogger(__name__)
-
-#: Most instances one resource may produce in one window. A rule like FREQ=SECONDLY would
-#: otherwise expand to millions of instances and stall the import; no real busy calendar comes
-#: near this (an hourly series over 90 days is about 2,200).
-MAX_INSTANCES = 10_000
-
-#: The expansion is asked for a wider span than the window, then each instance is compared to the
-#: window exactly in UTC. The margin covers every zone offset (at most ±14 h) and the way the
-#: expansion library compares all-day dates and floating times with aware instants.
-_EXPANSION_MARGIN = timedelta(days=2)
-
-#: Most instances a repeat rule may generate from its first instance to the end of the window: an
-#: hourly series running for a decade is 90,000. Beyond this the rule is refused, not expanded.
-_MAX_RULE_STEPS = 200_000
-
-#: Properties whose breakage makes an event's times unknowable (others, e.g. a broken SUMMARY, are
-#: tolerated: the time is what matters for busy blocks).
-_TIME_PROPERTIES = frozenset({"DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID"})
-
-_FREQUENCIES = frozenset({"SECONDLY", "MINUTELY", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
-
-
-class MalformedCalendarData(PermanentError):
-    """A calendar resource cannot be read as iCalendar events.
-
-    The message names what is wrong in general terms and never quotes the payload, which may hold
-    a private event's title or attendees. ``uid`` is the event's UID when it could be read.
-    """
-
-    def __init__(self, problem: str, uid: str | None = None) -> None:
-        super().__init__(
-            f"A calendar entry could not be read ({problem}); it is ignored for busy times — "
-            "fix or re-save it in the calendar app if that time should be blocked."
-        )
-        self.problem = problem
-        self.uid = uid
-
 
 @dataclass(frozen=True)
 class ParsedResource:
@@ -89,11 +75,14 @@ class ParsedResource:
     booking events (then ``intervals`` is empty and the caller records it as ours instead of as a
     busy block).
     ``uid``: the resource's UID (None when it holds no event).
+    ``skipped``: set when its times or recurrence could not be read in full; ``intervals`` then
+    holds only the spans written out in it (the series' first instance).
     """
 
     intervals: list[BusyInterval]
     own_uid: str | None
     uid: str | None
+    skipped: SkippedEvent | None = None
 
 
 def busy_from_ical(
@@ -110,34 +99,76 @@ def busy_from_ical(
     without ``mailto:``), used to recognise invitations they declined. SUMMARY is kept only when
     ``keep_titles`` is True (titles of private events are not stored by default).
 
-    Raises :class:`MalformedCalendarData` when the text is not iCalendar, an event has no readable
-    start, or a recurrence rule is unusable.
+    Raises :class:`MalformedCalendarData` when the text is not iCalendar at all. An event with no
+    readable start or an unusable recurrence rule is reported in ``skipped`` instead (see above).
     """
     calendar = _parse(ics)
     events = list(calendar.walk("VEVENT"))
     uid = _first_uid(events)
-    for event in events:
-        _validate(event)
-
     own = _own_uid(calendar, events)
     if own is not None:
         return ParsedResource(intervals=[], own_uid=own, uid=uid)
 
     window_utc = window.to_utc()
-    for event in events:
-        _check_rule_size(event, window_utc)
     mine = frozenset(_normalise_address(a) for a in self_addresses)
-    intervals: list[BusyInterval] = []
-    for occurrence in _occurrences(calendar, window_utc, zone, uid):
-        if not _blocks_time(occurrence, mine):
-            continue
-        interval = _interval(occurrence, zone, keep_titles, uid)
-        if interval is None:
-            continue
-        if interval.start < window_utc.end and window_utc.start < interval.end:
-            intervals.append(interval)
+    fix_odd_times(events, zone, uid)
+    try:
+        for event in events:
+            validate_event(event)
+            check_rule_size(event, window_utc)
+        occurrences = _occurrences(calendar, window_utc, zone, uid)
+    except MalformedCalendarData as refused:
+        return _as_written(events, window_utc, zone, keep_titles, mine, refused, uid)
+    intervals = []
+    for occurrence in occurrences:
+        if _blocks_time(occurrence, mine):
+            interval = _interval(occurrence, zone, keep_titles, uid)
+            if interval is not None and _overlaps(interval, window_utc):
+                intervals.append(interval)
     intervals.sort(key=lambda i: (i.start, i.end, i.title or ""))
     return ParsedResource(intervals=intervals, own_uid=None, uid=uid)
+
+
+def _as_written(
+    events: list[icalendar.Component], window: TimeRange, zone: zoneinfo.ZoneInfo, keep_titles: bool,
+    self_addresses: frozenset[str], refused: MalformedCalendarData, uid: str | None,
+) -> ParsedResource:
+    """What an event that cannot be expanded still says for certain: each VEVENT's own span.
+
+    That is the series' first instance (DTSTART..DTEND/DURATION) and any overridden instance as
+    written; the rest of the series is unknown and reported as skipped (unless the event blocks
+    no time anyway: transparent, cancelled or declined).
+    """
+    intervals: list[BusyInterval] = []
+    readable = blocking = False
+    for event in events:
+        if not _blocks_time(event, self_addresses):
+            continue
+        blocking = True
+        try:
+            interval = _interval(event, zone, keep_titles, uid)
+        except (KeyError, ValueError, TypeError, MalformedCalendarData):
+            continue  # this component's own times cannot be read either
+        readable = True
+        if interval is not None and _overlaps(interval, window):
+            intervals.append(interval)
+    intervals.sort(key=lambda i: (i.start, i.end, i.title or ""))
+    outcome = "only its first occurrence is blocked" if readable else "it blocks no time"
+    skipped = SkippedEvent(f"{refused.problem}; {outcome}", _title(events)) if blocking else None
+    return ParsedResource(intervals=intervals, own_uid=None, uid=uid, skipped=skipped)
+
+
+def _overlaps(interval: BusyInterval, window: TimeRange) -> bool:
+    return interval.start < window.end and window.start < interval.end
+
+
+def _title(events: list[icalendar.Component]) -> str | None:
+    """The event's SUMMARY (for the sync log, shown only when the user keeps busy titles)."""
+    for event in events:
+        value = event.get("SUMMARY")
+        if value is not None and str(value).strip() and event.get("RECURRENCE-ID") is None:
+            return str(value).strip()
+    return None
 
 
 # ----------------------------------------------------------------------------- parsing and checks
@@ -149,14 +180,14 @@ def _parse(ics: str | bytes) -> icalendar.Calendar:
         try:
             ics = ics.decode("utf-8")
         except UnicodeDecodeError:
-            raise MalformedCalendarData("the data is not UTF-8 text") from None
+            raise MalformedCalendarData("is not UTF-8 text") from None
     try:
         calendar = icalendar.Calendar.from_ical(ics)
     except (ValueError, KeyError, IndexError, TypeError):
         # The library's messages quote the offending line; it may be a private title, so drop it.
-        raise MalformedCalendarData("the data is not iCalendar text") from None
+        raise MalformedCalendarData("is not valid iCalendar") from None
     if not isinstance(calendar, icalendar.Calendar) or calendar.name != "VCALENDAR":
-        raise MalformedCalendarData("the data holds no VCALENDAR")
+        raise MalformedCalendarData("holds no VCALENDAR")
     return calendar
 
 
@@ -166,30 +197,6 @@ def _first_uid(events: list[icalendar.Component]) -> str | None:
         if value is not None and str(value).strip():
             return str(value).strip()
     return None
-
-
-def _validate(event: icalendar.Component) -> None:
-    """Refuse an event whose times cannot be known before the expansion trips over it.
-
-    Done up front because the expansion library reacts unevenly: a missing DTSTART is a bare
-    KeyError, an RRULE without FREQ is silently ignored (the series would block only its first
-    instance), and INTERVAL=0 makes it loop forever.
-    """
-    uid = str(event.get("UID")) if event.get("UID") is not None else None
-    broken = sorted({str(name).upper() for name, _message in event.errors if str(name).upper() in _TIME_PROPERTIES})
-    if broken:
-        raise MalformedCalendarData(f"its {', '.join(broken)} cannot be read", uid)
-    if "DTSTART" not in event:
-        raise MalformedCalendarData("an event has no start time (DTSTART)", uid)
-    for rule in _as_list(event.get("RRULE")):
-        if not isinstance(rule, icalendar.vRecur):
-            raise MalformedCalendarData("its repeat rule (RRULE) cannot be read", uid)
-        frequencies = rule.get("FREQ") or []
-        if len(frequencies) != 1 or str(frequencies[0]).upper() not in _FREQUENCIES:
-            raise MalformedCalendarData("its repeat rule (RRULE) has no valid frequency", uid)
-        for interval in rule.get("INTERVAL") or []:
-            if not isinstance(interval, int) or interval < 1:
-                raise MalformedCalendarData("its repeat rule (RRULE) has an interval below 1", uid)
 
 
 def _own_uid(calendar: icalendar.Component, events: list[icalendar.Component]) -> str | None:
@@ -219,55 +226,17 @@ def _occurrences(
     """Instances of every VEVENT near ``window`` (a margin wider); the caller compares exactly.
 
     The window is handed over in the staff zone so that floating times, which the library compares
-    in the zone of the span, are read the way :func:`_to_utc` reads them.
+    in the zone of the span, are read the way :func:`to_utc` reads them.
     """
-    lo = window.start.astimezone(zone) - _EXPANSION_MARGIN
-    hi = window.end.astimezone(zone) + _EXPANSION_MARGIN
+    lo = window.start.astimezone(zone) - EXPANSION_MARGIN
+    hi = window.end.astimezone(zone) + EXPANSION_MARGIN
     try:
         return recurring_ical_events.of(calendar, components=("VEVENT",)).between(lo, hi)
     except (ValueError, KeyError, TypeError, OverflowError) as error:
         # recurring_ical_events.InvalidCalendar and icalendar's errors are ValueErrors; their
         # messages quote property values, so only the type is logged.
         log.debug("Recurrence expansion failed with %s", type(error).__name__)
-        raise MalformedCalendarData("its dates or repeat rule cannot be expanded", uid) from None
-
-
-def _check_rule_size(event: icalendar.Component, window: TimeRange) -> None:
-    """Refuse a repeat rule that would expand to an unreasonable number of instances.
-
-    The expansion library materialises every instance from the series start to the window end
-    (``FREQ=SECONDLY`` would be millions, minutes of CPU). Counting with ``dateutil`` first costs
-    about 3 µs an instance and stops at the limits. Wall times are compared without zones: the
-    error is under a day, well inside the margin, and only the order of magnitude matters here.
-    """
-    uid = str(event.get("UID")) if event.get("UID") is not None else None
-    lo = (window.start - _EXPANSION_MARGIN).replace(tzinfo=None)
-    hi = (window.end + _EXPANSION_MARGIN).replace(tzinfo=None)
-    start = _wall_time(event.decoded("DTSTART"))
-    for rule in _as_list(event.get("RRULE")):
-        counts = rule.get("COUNT") or []
-        if counts and isinstance(counts[0], int) and counts[0] <= MAX_INSTANCES:
-            continue  # bounded by itself
-        bounded = icalendar.vRecur({key: value for key, value in rule.items() if key.upper() != "UNTIL"})
-        untils = rule.get("UNTIL") or []
-        if untils:
-            bounded["UNTIL"] = [_wall_time(untils[0])]
-        try:
-            instances = dateutil.rrule.rrulestr(bounded.to_ical().decode("ascii"), dtstart=start)
-        except (ValueError, TypeError, KeyError):
-            raise MalformedCalendarData("its repeat rule (RRULE) cannot be read", uid) from None
-        in_window = 0
-        for step, value in enumerate(instances):
-            if value > hi:
-                break
-            if step >= _MAX_RULE_STEPS:
-                raise MalformedCalendarData("it repeats too often to be read", uid)
-            if value >= lo:
-                in_window += 1
-                if in_window > MAX_INSTANCES:
-                    raise MalformedCalendarData(
-                        f"it repeats more than {MAX_INSTANCES} times in the period being read", uid
-                    )
+        raise MalformedCalendarData("has dates or a recurrence rule BizCal cannot expand", uid) from None
 
 
 def _blocks_time(occurrence: icalendar.Component, self_addresses: frozenset[str]) -> bool:
@@ -277,7 +246,7 @@ def _blocks_time(occurrence: icalendar.Component, self_addresses: frozenset[str]
     if str(occurrence.get("STATUS", "")).strip().upper() == "CANCELLED":
         return False
     if self_addresses:
-        for attendee in _as_list(occurrence.get("ATTENDEE")):
+        for attendee in as_list(occurrence.get("ATTENDEE")):
             if _normalise_address(str(attendee)) not in self_addresses:
                 continue
             partstat = getattr(attendee, "params", {}).get("PARTSTAT", "")
@@ -297,12 +266,9 @@ def _interval(
         raw_end = raw_start + occurrence.decoded("DURATION")
     else:
         raw_end = raw_start if isinstance(raw_start, datetime) else raw_start + timedelta(days=1)
-    all_day = _is_date(raw_start)
-    start, end = _to_utc(raw_start, zone), _to_utc(raw_end, zone)
-    if end < start:
-        # RFC 5545 forbids it; some writers swap the two. Blocking the span is the safer reading.
-        start, end = end, start
-    if end == start:
+    all_day = is_date(raw_start)
+    start, end = to_utc(raw_start, zone), to_utc(raw_end, zone)
+    if end <= start:  # no length (a DTEND before DTSTART was already replaced by fix_odd_times)
         return None
     title = None
     if keep_titles and occurrence.get("SUMMARY") is not None:
@@ -311,41 +277,6 @@ def _interval(
 
 
 # ----------------------------------------------------------------------------- small helpers
-
-
-def _is_date(value: date | datetime) -> bool:
-    return isinstance(value, date) and not isinstance(value, datetime)
-
-
-def _wall_time(value: date | datetime) -> datetime:
-    """The local wall-clock reading of a DATE or DATE-TIME, without its zone."""
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None)
-    return datetime.combine(value, time(0))
-
-
-def _to_utc(value: date | datetime, zone: zoneinfo.ZoneInfo) -> datetime:
-    """An iCalendar DATE or DATE-TIME as an aware UTC instant.
-
-    A DATE means local midnight of that day in ``zone`` (so consecutive dates are 23/24/25 hours
-    apart across DST); a naive DATE-TIME (floating, or an unresolvable TZID) is read in ``zone``.
-    """
-    if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            value = value.replace(tzinfo=zone)
-        return value.astimezone(UTC)
-    if isinstance(value, date):
-        return datetime.combine(value, time(0), tzinfo=zone).astimezone(UTC)
-    raise MalformedCalendarData("a date or time has an unexpected type")
-
-
-def _as_list(value: object) -> list:
-    """A property that may occur once (a value) or several times (a list) as a list."""
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return value
-    return [value]
 
 
 def _normalise_address(address: str) -> str:
