@@ -39,7 +39,10 @@ class ProviderError(BizCalError):
 class TransientError(ProviderError):
     """A failure that may go away by itself: timeout, connection refused, 429, 5xx.
 
-    ``retry_after`` is the server's ``Retry-After`` in seconds when it sent one.
+    ``retry_after`` is the server's ``Retry-After`` in seconds when it sent one. It never counts
+    against a connection: the engine retries the write, the token guardian tries again at its next
+    check, and neither marks the connection *needs reconnect*. Anything a token endpoint says that is
+    not a definite refusal (an outage, an answer we cannot read) is raised as this.
     """
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
@@ -52,7 +55,15 @@ class PermanentError(ProviderError):
 
 
 class AuthError(PermanentError):
-    """The credentials were refused (wrong password, revoked token): the user must act."""
+    """A definite refusal of the credentials: the user must act (connect again).
+
+    Raised only when the server said so: a wrong password (CalDAV 401), ``invalid_grant`` or another
+    refusal of the grant from an OAuth token endpoint (revoked, expired), a 401 that a fresh renewal
+    did not cure, or a secret that is missing or unreadable. It marks the connection *needs
+    reconnect*, and it is the only renewal failure the token guardian counts towards switching a
+    connection off. Never raise it for a failure that might go away by itself: that is a
+    :class:`TransientError`.
+    """
 
 
 class ConflictError(ProviderError):

@@ -1,8 +1,9 @@
 """``bizcal tokens``: renew OAuth tokens that expire within ten minutes, once, by hand.
 
 Why a command for what the tray does by itself: a machine without the tray running can keep its
-Google and Microsoft connections signed in from cron. Any failed renewal makes the exit code 1; a
-connection the guardian gave up on (it needs a reconnect) is also a warning line.
+Google and Microsoft connections signed in from cron. Any failed renewal makes the exit code 1, but
+only a refused one (access revoked) counts against the connection; a connection the guardian gave up
+on (it needs a reconnect) is also a warning line.
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ def cmd_tokens(args: argparse.Namespace, svc: Services, out: Output) -> int:
 
 
 def tokens_text(report: GuardianReport) -> str:
+    later = len(report.failed) - len(report.refused)
     summary = (
         f"Checked {report.checked} OAuth connection(s); renewed {len(report.refreshed)}, "
-        f"failed {len(report.failed)}."
+        f"failed {len(report.failed)}"
+        + (f" ({later} for now, retried at the next check)" if later else "") + "."
     )
     lines = [summary] + [f"warning: {event.message}" for event in report.deactivated]
     return "\n".join(lines)

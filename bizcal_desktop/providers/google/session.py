@@ -28,6 +28,11 @@ _RATE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 _QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
 _PERMISSION_REASONS = {"insufficientPermissions", "forbidden", "requiredAccessLevel"}
 _RECONNECT = "Google access was revoked or expired; reconnect the Google calendar in BizCal."
+#: OAuth ``error`` values of a token endpoint that refuse the grant itself (RFC 6749 §5.2; Google's
+#: ``deleted_client``): renewing again cannot help, the user must connect again.
+REFUSED_GRANT_ERRORS = {"invalid_grant", "invalid_client", "unauthorized_client", "deleted_client"}
+#: google-auth's words when Google demands re-authentication (an ``invalid_grant`` it does not pass on).
+_REAUTH_NEEDED = "Reauthentication is needed"
 
 
 def error_reason(response: httpx.Response) -> tuple[str | None, str]:
@@ -41,6 +46,21 @@ def error_reason(response: httpx.Response) -> tuple[str | None, str]:
         reason = items[0].get("reason") if isinstance(items[0], dict) else None
         return reason, str(error.get("message") or response.reason_phrase)
     return (str(error) if error else None), response.reason_phrase
+
+
+def refresh_error(exc: Exception) -> AuthError | TransientError:
+    """What a failed google-auth refresh means: a definite refusal, or a failure for now.
+
+    Only an OAuth error refusing the grant or the client (``invalid_grant``: revoked, expired;
+    :data:`REFUSED_GRANT_ERRORS`) is an ``AuthError``. google-auth's own ``retryable`` flag is not used: it is False for a 502 from a proxy
+    or an HTML page from a captive portal, which say nothing about the grant. So anything else (5xx,
+    429, an answer that is not OAuth JSON) is a ``TransientError``.
+    """
+    data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], Mapping) else {}
+    error = data.get("error")
+    if (isinstance(error, str) and error in REFUSED_GRANT_ERRORS) or str(exc).startswith(_REAUTH_NEEDED):
+        return AuthError(_RECONNECT)
+    return TransientError("Google could not renew BizCal's access just now; it will retry.")
 
 
 def api_error(response: httpx.Response, what: str) -> ProviderError:
@@ -135,16 +155,13 @@ class GoogleSession:
             return transport(url, method=method, body=body, headers=headers,
                              timeout=timeout or self._timeout, **kwargs)
 
+        creds = self._creds
+        if not (creds.refresh_token and creds.client_id and creds.client_secret):
+            raise AuthError("The stored Google token cannot be renewed; reconnect the Google calendar.")
         try:
-            self._creds.refresh(bounded)
+            creds.refresh(bounded)
         except google.auth.exceptions.RefreshError as exc:
-            data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], Mapping) else {}
-            error = str(data.get("error") or (exc.args[0] if exc.args else ""))
-            if getattr(exc, "retryable", False) and "invalid_grant" not in error:
-                raise TransientError(
-                    "Google could not renew BizCal's access just now; it will retry."
-                ) from exc
-            raise AuthError(_RECONNECT) from exc
+            raise refresh_error(exc) from exc
         except google.auth.exceptions.TransportError as exc:
             raise TransientError(
                 "Could not reach Google to renew BizCal's access; check the network, BizCal will retry."

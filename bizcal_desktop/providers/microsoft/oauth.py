@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import ssl
 from collections.abc import Callable
@@ -69,6 +70,7 @@ def build_app(endpoints: MicrosoftEndpoints, cache: Any, timeout: float) -> Any:
     """
     import msal  # type: ignore[import-untyped]
     import requests
+    from msal.exceptions import MsalServiceError  # type: ignore[import-untyped]
 
     if not endpoints.client_id:
         raise ConfigurationError(
@@ -89,6 +91,10 @@ def build_app(endpoints: MicrosoftEndpoints, cache: Any, timeout: float) -> Any:
             f"Could not reach Microsoft's sign-in service ({exc.__class__.__name__}); check the network "
             "and try again."
         ) from exc
+    except (MsalServiceError, json.JSONDecodeError) as exc:  # discovery answered 5xx, or not with JSON
+        raise TransientError(
+            "Microsoft's sign-in service had a temporary problem; try again in a moment."
+        ) from exc
     except ValueError as exc:
         raise ConfigurationError(
             f"The Microsoft sign-in authority {endpoints.authority} is not usable ({exc}); check "
@@ -108,6 +114,24 @@ def result_error(result: dict[str, Any] | None, doing: str) -> AuthError | Trans
         return AuthError("Microsoft access was revoked or expired; reconnect the Microsoft calendar in BizCal.")
     return AuthError(f"Microsoft refused the sign-in while {doing} ({error or 'unknown error'}); reconnect "
                      "the Microsoft calendar in BizCal.")
+
+
+def renewal_error(result: dict[str, Any] | None) -> AuthError | TransientError:
+    """What a failed silent renewal (``acquire_token_silent_with_error``) means.
+
+    Only a definite refusal is an ``AuthError``: MSAL's ``None`` (the cache holds no refresh token to
+    renew with) or an ``error`` in :data:`RECONNECT_ERRORS` (``invalid_grant``: revoked or expired;
+    the user must sign in again). Anything else (``temporarily_unavailable``, an error we do not know,
+    an answer with neither token nor error) is a ``TransientError``: it must not count against a
+    connection that may be working. Network failures and 5xx never get here: MSAL raises those.
+    """
+    if result is None:
+        return AuthError("BizCal has no valid Microsoft sign-in for this calendar; reconnect Microsoft in BizCal.")
+    error = str(result.get("error") or "")
+    if error in RECONNECT_ERRORS:
+        return AuthError("Microsoft access was revoked or expired; reconnect the Microsoft calendar in BizCal.")
+    return TransientError(f"Microsoft's sign-in service could not renew BizCal's access just now "
+                          f"({error or 'no token in its answer'}); BizCal will retry.")
 
 
 def loopback_receiver() -> Any:

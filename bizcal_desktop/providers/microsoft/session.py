@@ -9,6 +9,7 @@ else can fail and lose it.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -26,7 +27,7 @@ from bizcal_desktop.providers.http_errors import (
     retry_after,
     sentence,
 )
-from bizcal_desktop.providers.microsoft.oauth import SCOPES, build_app, result_error, ssl_context
+from bizcal_desktop.providers.microsoft.oauth import SCOPES, build_app, renewal_error, ssl_context
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,16 @@ class MicrosoftSession:
     # ---------------------------------------------------------------- tokens
 
     def _acquire_blocking(self, force_refresh: bool) -> dict[str, Any]:
+        """MSAL's silent token; its failures translated so that only a definite refusal is an AuthError.
+
+        MSAL raises ``requests`` errors for a network failure, ``MsalServiceError`` for a 5xx (its
+        throttling client's ``raise_for_status``; it falls back on no cached token for that one) and
+        ``JSONDecodeError`` for an answer that is not JSON (a proxy's or portal's page); all of them are
+        transient. It returns an ``error`` dict for what the token endpoint refused: see
+        :func:`renewal_error`.
+        """
         import requests
+        from msal.exceptions import MsalServiceError  # type: ignore[import-untyped]
 
         try:
             if self._app is None:
@@ -118,8 +128,14 @@ class MicrosoftSession:
         except requests.RequestException as exc:
             raise TransientError(f"Could not reach Microsoft to renew BizCal's access ({exc.__class__.__name__}); "
                                  "check the network, BizCal will retry.") from exc
+        except MsalServiceError as exc:
+            raise TransientError(f"Microsoft's sign-in service had a temporary problem ({exc}); BizCal will "
+                                 "retry.") from exc
+        except json.JSONDecodeError as exc:
+            raise TransientError("Microsoft's sign-in service sent an answer BizCal cannot read; BizCal will "
+                                 "retry.") from exc
         if not result or "access_token" not in result:
-            raise result_error(result, "renewing BizCal's access")
+            raise renewal_error(result)
         return result
 
     async def _acquire(self, force_refresh: bool = False) -> str:

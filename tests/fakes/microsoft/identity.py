@@ -5,6 +5,12 @@ with an auto-submitting HTML form aimed at the loopback ``redirect_uri`` (``quer
 token endpoint checks the PKCE verifier against the S256 challenge, and token responses carry
 ``id_token`` (echoing the ``nonce``), ``client_info`` (base64 ``{"uid","utid"}``), ``expires_in`` and
 ``scope``. Errors use the AAD shape ``{"error", "error_description", "error_codes"}``.
+
+Refresh tokens rotate: every refresh answers with a new one, as Microsoft's do ("save the newly issued
+refresh token, replacing the one you used"). With ``single_use_refresh_tokens`` (the default) the one
+redeemed is refused afterwards (``invalid_grant``) — stricter than Microsoft, which may keep honouring
+it for a while — so a test proves the app always keeps the newest; access tokens already issued stay
+valid until they expire, as JWTs do.
 """
 
 from __future__ import annotations
@@ -75,6 +81,10 @@ class IdentityState:
     access_tokens: dict[str, AccessToken] = field(default_factory=dict)
     #: refresh token -> revoked?
     refresh_tokens: dict[str, bool] = field(default_factory=dict)
+    #: Refuse a refresh token once it was redeemed for a newer one.
+    single_use_refresh_tokens: bool = True
+    #: Refresh tokens redeemed (rotated out), oldest first.
+    redeemed_refresh_tokens: list[str] = field(default_factory=list)
     #: Every code_challenge accepted and every code_verifier checked successfully (PKCE evidence).
     challenges_seen: list[str] = field(default_factory=list)
     verifiers_ok: int = 0
@@ -193,9 +203,13 @@ class IdentityState:
                 if self.refresh_tokens.get(token, True):
                     raise IdentityError(400, "invalid_grant", "The refresh token has been revoked or has "
                                         "expired; the user must sign in again.", 50173)
+                if self.single_use_refresh_tokens and token in self.redeemed_refresh_tokens:
+                    raise IdentityError(400, "invalid_grant", "The refresh token was already redeemed for "
+                                        "a newer one.", 70000)
                 asked = form.get("scope", "").split() or ["Calendars.ReadWrite"]
                 if any(s not in KNOWN_SCOPES for s in asked):
                     raise IdentityError(400, "invalid_scope", "The scope is not valid.", 70011)
+                self.redeemed_refresh_tokens.append(token)
                 return self._issue(base, asked, None)
             raise IdentityError(400, "unsupported_grant_type", f"Unsupported grant_type {grant!r}.", 70003)
 
