@@ -67,7 +67,7 @@ def build_services(config: Config) -> Services:
         connections=ConnectionService(db, secrets, directory, config, providers),
         sync_log=SyncLogService(db),
         engine=engine,
-        recovery=RecoveryService(db),
+        recovery=RecoveryService(db, providers),
         settings=settings,
         availability=AvailabilityService(db, directory, settings),
         importer=AvailabilityImporter(db, providers, settings, concurrency=config.sync_concurrency),

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 def add_parser(nouns: Nouns, common: argparse.ArgumentParser) -> None:
     p = nouns.add_parser("sync", parents=[common], help="push queued booking changes now")
     p.set_defaults(func=cmd_sync)
-    p = nouns.add_parser("resync", parents=[common], help="back-fill events for bookings from a date")
+    p = nouns.add_parser("resync", parents=[common],
+                         help="restore missing or changed events and back-fill bookings from a date")
     p.add_argument("--from", dest="from_day", default=None, help="YYYY-MM-DD (default: today)")
     p.set_defaults(func=cmd_resync)
     p = nouns.add_parser("retry", parents=[common], help="retry one failed event, or all with --failed")
@@ -48,8 +49,12 @@ def cmd_sync(args: argparse.Namespace, svc: Services, out: Output) -> int:
 
 def cmd_resync(args: argparse.Namespace, svc: Services, out: Output) -> int:
     from_day = parse_day(args.from_day) if args.from_day else date.today()
-    queued = svc.recovery.resync(from_day, actor=actor())
-    report = asyncio.run(svc.engine.drain())
+
+    async def resync_and_drain() -> tuple[list[int], DrainReport]:
+        queued = await svc.recovery.resync(from_day, actor=actor())  # asks each calendar what it holds
+        return queued, await svc.engine.drain()
+
+    queued, report = asyncio.run(resync_and_drain())
     result = {"from": from_day, "queued": queued, "report": report}
     out.emit(result, lambda: f"Resync from {from_day}: {len(queued)} booking(s) queued. " + report_text(report))
     return 1 if report.failed else 0

@@ -293,3 +293,18 @@ class CalendarProvider(ABC):
         (credential refused); ``NotFoundError`` (the calendar is gone); ``PermanentError`` (the
         server refused the read, no calendar chosen).
         """
+
+    @abstractmethod
+    async def list_own_events(self, window: TimeRange) -> dict[str, EventRef]:
+        """Our booking events overlapping ``window``, as they are on the server now: one listing.
+
+        Returns booking public id -> :class:`EventRef` (external id, CalDAV href, current ETag),
+        for exactly the events we wrote (by their derived id or marker; never someone else's
+        event) that still exist; an event deleted in the calendar app is simply absent. Resync
+        compares this with the mappings: absent means "write it again", another ETag means "it
+        was edited by hand, write it again". One request where the API allows (plus pages).
+
+        Raises: ``TransientError`` (network, 408/429/5xx, with ``retry_after``); ``AuthError``
+        (credential refused); ``NotFoundError`` (the calendar is gone: deleted, or no longer
+        shared); ``PermanentError`` (the server refused the read, no calendar chosen).
+        """

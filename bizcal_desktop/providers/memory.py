@@ -15,8 +15,10 @@ Two faces
 * The calendar face is for tests: what the user (or another app) does in the calendar behind our
   back (:meth:`MemoryProvider.add_busy`, :meth:`move_event`, :meth:`remove_event`, :meth:`edit_event`),
   what the calendar holds (:meth:`events`, :meth:`event_of`), what was asked of it (:attr:`calls`),
-  and failures injected on purpose (:meth:`fail_next`, :meth:`fail_always`,
-  :meth:`lose_response_of_next_write`, :meth:`expire_cursors`).
+  failures injected on purpose (:meth:`fail_next`, :meth:`fail_always`,
+  :meth:`lose_response_of_next_write`, :meth:`expire_cursors`), and the calendar itself deleted
+  (:meth:`delete_calendar`: reads and writes raise ``NotFoundError``) or made again, empty
+  (:meth:`recreate_calendar`).
 
 Like the real providers
 -----------------------
@@ -41,7 +43,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from bizcal_desktop.domain.time_range import TimeRange
-from bizcal_desktop.errors import ProviderError, TransientError
+from bizcal_desktop.errors import NotFoundError, ProviderError, TransientError
 from bizcal_desktop.providers.base import (
     BusyChanges,
     BusyInterval,
@@ -57,9 +59,10 @@ from bizcal_desktop.providers.base import (
 from bizcal_desktop.providers.cursor import CursorRefused, WindowCursor, incremental_or_full, usable_cursor
 
 #: The provider calls a failure can be injected into.
-Operation = Literal["upsert", "delete", "fetch_busy", "list_calendars", "test_connection", "refresh_credentials"]
+Operation = Literal["upsert", "delete", "fetch_busy", "list_own_events", "list_calendars", "test_connection",
+                    "refresh_credentials"]
 OPERATIONS: tuple[Operation, ...] = (
-    "upsert", "delete", "fetch_busy", "list_calendars", "test_connection", "refresh_credentials",
+    "upsert", "delete", "fetch_busy", "list_own_events", "list_calendars", "test_connection", "refresh_credentials",
 )
 
 
@@ -123,6 +126,7 @@ class MemoryProvider(CalendarProvider):
         self._cursor_epoch = 0
         self._failures: deque[_Failure] = deque()
         self._lose_next_write = False
+        self._gone = False  #: the calendar was deleted (delete_calendar)
         self._clock = clock or (lambda: datetime.now(UTC))
         self._lifetime = credential_lifetime
         self._expires_at = self._clock() + credential_lifetime if credential_lifetime else None
@@ -165,6 +169,16 @@ class MemoryProvider(CalendarProvider):
         """Refuse every cursor handed out so far (like a server expiring its sync tokens)."""
         self._cursor_epoch += 1
 
+    def delete_calendar(self) -> None:
+        """The user deleted the whole calendar: its events are gone, reads and writes raise NotFoundError."""
+        for key in list(self._events):
+            self._drop(key)
+        self._gone = True
+
+    def recreate_calendar(self) -> None:
+        """A calendar of the same name was made again: empty, and working."""
+        self._gone = False
+
     def _add_failure(self, operation: Operation, error: BaseException, times: int | None,
                      booking_public_id: str | None) -> None:
         if operation not in OPERATIONS:
@@ -187,6 +201,8 @@ class MemoryProvider(CalendarProvider):
                 if failure.remaining == 0:
                     self._failures.remove(failure)
             raise failure.error
+        if self._gone and operation in ("upsert", "fetch_busy", "list_own_events", "test_connection"):
+            raise NotFoundError(f"The calendar {self.calendar_name} no longer exists; choose another calendar.")
 
     def _answer_lost(self) -> None:
         if self._lose_next_write:
@@ -227,8 +243,7 @@ class MemoryProvider(CalendarProvider):
 
     def remove_event(self, key: str) -> None:
         """Delete any event behind the provider's back."""
-        self._require(key)
-        self._drop(key)
+        self._drop(self._require(key).key)
 
     def _require(self, key: str) -> MemoryEvent:
         event = self._events.get(key) or self._events.get(booking_uid(key))
@@ -284,6 +299,12 @@ class MemoryProvider(CalendarProvider):
             self._drop(key)
         self._answer_lost()
 
+    async def list_own_events(self, window: TimeRange) -> dict[str, EventRef]:
+        await self._enter("list_own_events")
+        window = window.to_utc()
+        return {e.key.split("@")[0]: EventRef(external_id=e.key, href=None, etag=e.etag)
+                for e in self._events.values() if e.own and _overlaps(e, window)}
+
     async def fetch_busy(self, window: TimeRange, cursor: str | None) -> BusyChanges:
         await self._enter("fetch_busy")
         window = window.to_utc()
@@ -302,6 +323,8 @@ class MemoryProvider(CalendarProvider):
     # ================================================================ internals
 
     def _calendars(self) -> list[CalendarInfo]:
+        if self._gone:
+            return []
         return [CalendarInfo(calendar_id=self.calendar_id, name=self.calendar_name, primary=True)]
 
     def _new_etag(self) -> str:

@@ -87,9 +87,11 @@ def follow_calendar_move(
     """The booking takes the time its event was moved to in the mapping's calendar.
 
     No job is queued: that calendar already shows the new time, which the mapping now records as
-    the synced version.
+    the synced version. The event's ETag is now the calendar's, not one we wrote, so it is forgotten:
+    resync would otherwise take the move for a hand edit to undo, and the next write re-reads first.
     """
     booking.start_utc, booking.end_utc = start_utc, end_utc
     _bump_version(session, booking)
     mapping.synced_start_utc, mapping.synced_end_utc = start_utc, end_utc
     mapping.synced_version = booking.version
+    mapping.etag = None

@@ -55,6 +55,24 @@ def connection_info(c: CalendarConnection) -> ConnectionInfo:
     )
 
 
+def needs_attention(row: CalendarConnection, status: str, error: str) -> None:
+    """Take an active connection out of use until the user acts; its bookings go to the next usable one.
+
+    ``status`` says why (:attr:`ConnectionStatus.NEEDS_RECONNECT`, :attr:`ConnectionStatus.CALENDAR_MISSING`);
+    ``last_error`` says it in words, with what to do. A connection already out of use keeps its status.
+    """
+    if row.status != ConnectionStatus.ACTIVE:
+        return
+    row.status = status
+    if status == ConnectionStatus.CALENDAR_MISSING:
+        calendar = row.calendar_name or row.calendar_id or "chosen"
+        error = (f"The calendar “{calendar}” of {row.display_name} no longer exists (deleted, or no longer "
+                 "shared with this account). Connect the calendar account again in Calendar Integrations and "
+                 "choose an existing calendar, then run Resync; until then bookings go to the staff member's "
+                 f"other calendar connection. ({error})")
+    row.last_error = error
+
+
 def switch_off(session: Session, row: CalendarConnection, status: str) -> None:
     """Deactivate ``row``; if it was its staff member's default, the next active connection is."""
     was_default = row.is_default

@@ -28,6 +28,8 @@ class BookingStatus(StrEnum):
 class ConnectionStatus(StrEnum):
     ACTIVE = "active"
     NEEDS_RECONNECT = "needs_reconnect"  #: credentials refused; the user must connect again
+    #: The chosen calendar is gone (deleted, or no longer shared); the user must choose another one.
+    CALENDAR_MISSING = "calendar_missing"
     DEACTIVATED = "deactivated"  #: switched off (repeated refresh failures or by the user)
     DISCONNECTED = "disconnected"  #: secrets deleted; kept only for the audit trail
 
@@ -146,7 +148,7 @@ class CalendarConnection(Base):
 
     @property
     def usable(self) -> bool:
-        """Switched on and its credentials not known to be refused: bookings may be written here."""
+        """Switched on and nothing known to be wrong (credential, calendar): bookings may be written here."""
         return self.active and self.status == ConnectionStatus.ACTIVE
 
 

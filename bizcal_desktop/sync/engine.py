@@ -33,11 +33,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bizcal_desktop.errors import AuthError, BizCalError, ConflictError, TransientError
+from bizcal_desktop.errors import AuthError, BizCalError, ConflictError, NotFoundError, TransientError
 from bizcal_desktop.providers.factory_protocol import ProviderSource
 from bizcal_desktop.store import outbox
 from bizcal_desktop.store.database import Database
-from bizcal_desktop.store.models import JobStatus, OutboxJob, Outcome, SyncAction
+from bizcal_desktop.store.models import ConnectionStatus, JobStatus, OutboxJob, Outcome, SyncAction
 from bizcal_desktop.sync import outcomes
 from bizcal_desktop.sync.backoff import BackoffPolicy
 from bizcal_desktop.sync.listeners import Listeners
@@ -234,10 +234,13 @@ class SyncEngine:
                 await asyncio.sleep(delay)
                 if isinstance(exc, ConflictError):
                     return None
-            except AuthError as exc:
-                # The user must reconnect; until then bookings go to the next usable connection.
+            except (AuthError, NotFoundError) as exc:
+                # The user must reconnect, or choose another calendar (this one is gone); until then
+                # bookings go to the next usable connection.
+                attention = (ConnectionStatus.NEEDS_RECONNECT if isinstance(exc, AuthError)
+                             else ConnectionStatus.CALENDAR_MISSING)
                 message = await asyncio.to_thread(
-                    self._record, outcomes.record_failure, target, attempt, str(exc), True
+                    self._record, outcomes.record_failure, target, attempt, str(exc), attention
                 )
                 return self._event(target, Outcome.FAILURE, message)
             except BizCalError as exc:

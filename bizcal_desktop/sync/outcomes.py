@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from bizcal_desktop.providers.base import EventRef
 from bizcal_desktop.store import sync_log
+from bizcal_desktop.store.connections import needs_attention
 from bizcal_desktop.store.models import (
     Booking,
     CalendarEventMapping,
-    ConnectionStatus,
     MappingState,
     Outcome,
     SyncAction,
@@ -61,16 +61,17 @@ def record_attempt(s: Session, target: SyncTarget, attempt: int, error: str) -> 
 
 
 def record_failure(
-    s: Session, actor: str, target: SyncTarget, attempts: int, error: str, needs_reconnect: bool = False
+    s: Session, actor: str, target: SyncTarget, attempts: int, error: str, attention: str | None = None
 ) -> str:
+    """Mark the mapping failed; with ``attention`` (a :class:`ConnectionStatus`) take the connection out of use."""
     mapping = s.get(CalendarEventMapping, target.mapping_id)
     assert mapping is not None
     mapping.state = MappingState.FAILED
     mapping.attempts += attempts
     mapping.last_error = error
     mapping.connection.last_error = error
-    if needs_reconnect and mapping.connection.status == ConnectionStatus.ACTIVE:
-        mapping.connection.status = ConnectionStatus.NEEDS_RECONNECT
+    if attention is not None:
+        needs_attention(mapping.connection, attention, error)
     message = (
         f"Could not {target.action} the event of booking {mapping.booking_id} "
         f"in {target.connection_name}: {error}"

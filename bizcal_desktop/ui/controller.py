@@ -132,8 +132,11 @@ class DesktopController(QObject):
         return await self.sync_now()
 
     async def resync(self, from_day: date, progress: Callable[[int, int], None] | None = None) -> DrainReport:
-        """Queue every booking from ``from_day`` whose event is missing or stale, then drain them."""
-        booking_ids = await off_thread(self.services.recovery.resync, from_day)
+        """Queue every booking from ``from_day`` whose event is missing or stale, then drain them.
+
+        Resync asks each calendar for our events (network) and does its database work in threads.
+        """
+        booking_ids = await self.services.recovery.resync(from_day)
         total = len(booking_ids)
         self._resync_ids, self._resync_done = set(booking_ids), set()
         relay = None

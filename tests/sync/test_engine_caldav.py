@@ -194,11 +194,11 @@ async def test_resync_backfills_and_failover_uses_next_active_connection(  # typ
     second = await connect(services, radicale_server, second_url)
     assert first.is_default and not second.is_default
 
-    queued = services.recovery.resync(date(2026, 12, 1))
+    queued = await services.recovery.resync(date(2026, 12, 1))
     assert queued == [early.id]  # the November booking is before --from
     await services.engine.drain()
     assert len(caldav_calendar.reader().events()) == 1
-    assert services.recovery.resync(date(2026, 12, 1)) == []  # nothing differs any more
+    assert await services.recovery.resync(date(2026, 12, 1)) == []  # nothing differs any more
 
     services.connections.disconnect(first.id)
     assert services.connections.get(second.id).is_default

@@ -60,7 +60,7 @@ async def test_a_move_in_the_calendar_moves_the_booking(synced, caldav_calendar)
     assert services.engine.pending_count() == 0
     again = await services.importer.import_all(now=NOW)
     assert again.connections[0].moved_bookings == 0
-    assert services.recovery.resync(NOW.date()) == []
+    assert await services.recovery.resync(NOW.date()) == []
     # The moved booking's time is busy for slot purposes, its old time free again.
     free = services.availability.explain(
         "Lydia", "Training", datetime(2026, 12, 2, 14, 0, tzinfo=BERLIN), now=NOW

@@ -7,7 +7,7 @@ import CalDAVProvider`` works as usual; the import happens on first use.
 
 Modules, one job each: ``session`` (HTTP, error translation), ``discovery`` (calendars, Test
 Connection), ``writes`` (conditional PUT/DELETE, adoption), ``busy_import`` (full and incremental
-reads), ``reports`` (the REPORT/PROPFIND XML), ``ical_event`` (the booking's VEVENT), ``ical_busy``
+reads), ``own_events`` (our events and their ETags, for resync), ``reports`` (the REPORT/PROPFIND XML), ``ical_event`` (the booking's VEVENT), ``ical_busy``
 (one resource -> busy intervals), ``presets`` (known services), ``provider`` (the façade).
 """
 

@@ -1,8 +1,9 @@
 """CalDAV as a :class:`CalendarProvider`: the one class callers build, composed of the parts that work.
 
-Why a thin façade: a CalDAV connection does four different jobs - find calendars and test the
+Why a thin façade: a CalDAV connection does five different jobs - find calendars and test the
 account (:mod:`.discovery`), write booking events with conditional requests (:mod:`.writes`), read
-busy time in full or incrementally (:mod:`.busy_import`) - over one HTTP session (:mod:`.session`).
+busy time in full or incrementally (:mod:`.busy_import`), list our own events for resync
+(:mod:`.own_events`) - over one HTTP session (:mod:`.session`).
 Each job is a module of its own that can be read and tested alone; this class only holds the
 account's session and the chosen calendar, and hands each call to the part that does it.
 """
@@ -21,6 +22,7 @@ from bizcal_desktop.providers.base import (
 )
 from bizcal_desktop.providers.caldav.busy_import import BusyReader
 from bizcal_desktop.providers.caldav.discovery import check_connection, discover_calendars
+from bizcal_desktop.providers.caldav.own_events import list_own_events
 from bizcal_desktop.providers.caldav.session import CalDAVSession
 from bizcal_desktop.providers.caldav.writes import EventWriter
 
@@ -75,6 +77,10 @@ class CalDAVProvider(CalendarProvider):
 
     async def delete_event(self, booking_public_id: str, known: EventRef | None) -> None:
         await self._writer().delete(booking_public_id, known)
+
+    async def list_own_events(self, window: TimeRange) -> dict[str, EventRef]:
+        """Our booking events in ``window`` with their ETags: one calendar-query REPORT (:mod:`.own_events`)."""
+        return await list_own_events(self._session, self._require_calendar(), window)
 
     async def fetch_busy(self, window: TimeRange, cursor: str | None) -> BusyChanges:
         """Busy intervals overlapping ``window``: incremental from ``cursor`` where it still fits.

@@ -69,6 +69,23 @@ def calendar_query_body(window: TimeRange) -> str:
     return _serialise(root)
 
 
+def own_events_query_body(window: TimeRange, uid_suffix: str) -> str:
+    """calendar-query for our booking events overlapping ``window``, asking only for their ETags.
+
+    Our events are picked on the server by their UID (``text-match`` on ``uid_suffix``, exact octets);
+    their resource names are derived from the booking, so no calendar data needs to travel.
+    """
+    utc = window.to_utc()
+    root = etree.Element(_c("calendar-query"), nsmap=_NSMAP)
+    etree.SubElement(etree.SubElement(root, _d("prop")), _d("getetag"))
+    calendar_filter = etree.SubElement(etree.SubElement(root, _c("filter")), _c("comp-filter"), name="VCALENDAR")
+    event_filter = etree.SubElement(calendar_filter, _c("comp-filter"), name="VEVENT")
+    etree.SubElement(event_filter, _c("time-range"), start=_caldav_stamp(utc.start), end=_caldav_stamp(utc.end))
+    uid_filter = etree.SubElement(event_filter, _c("prop-filter"), name="UID")
+    etree.SubElement(uid_filter, _c("text-match"), collation="i;octet").text = uid_suffix
+    return _serialise(root)
+
+
 def sync_collection_body(token: str) -> str:
     """sync-collection (RFC 6578) from ``token``, asking only for ETags: data comes by multiget."""
     root = etree.Element(_d("sync-collection"), nsmap=_NSMAP)
@@ -147,6 +164,24 @@ def read_calendar_data(tree: etree._Element | None, collection: str) -> list[Res
     return found
 
 
+def read_etags(tree: etree._Element | None, collection: str) -> dict[str, str | None]:
+    """Absolute href -> ``getetag`` of each member a multistatus delivered (200), the collection left out."""
+    found: dict[str, str | None] = {}
+    for response in _responses(tree):
+        href_el = response.find(_d("href"))
+        if href_el is None or not (href_el.text or "").strip():
+            continue
+        href = urljoin(collection, href_el.text.strip())
+        if _same_collection(href, collection) or _status_code(response.findtext(_d("status"))) not in (None, 200):
+            continue
+        etag: str | None = None
+        for propstat in response.iter(_d("propstat")):
+            if _status_code(propstat.findtext(_d("status"))) in (None, 200):
+                etag = (propstat.findtext(f"{_d('prop')}/{_d('getetag')}") or "").strip() or etag
+        found[href] = etag
+    return found
+
+
 @dataclass
 class SyncReport:
     """What one sync-collection answer said."""
@@ -211,7 +246,9 @@ __all__ = [
     "calendar_query_body",
     "multiget_body",
     "names_valid_sync_token",
+    "own_events_query_body",
     "read_calendar_data",
+    "read_etags",
     "read_sync_report",
     "read_sync_token",
     "sync_collection_body",

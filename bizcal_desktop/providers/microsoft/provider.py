@@ -68,6 +68,11 @@ def _graph_utc(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _filter_utc(instant: datetime) -> str:
+    """An instant as ``$filter`` compares ``start/dateTime`` and ``end/dateTime``: UTC, no offset."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 class MicrosoftProvider(CalendarProvider):
     """One Outlook calendar of one Microsoft account."""
 
@@ -243,6 +248,33 @@ class MicrosoftProvider(CalendarProvider):
         if response.status_code in (200, 204, 404):
             return
         raise api_error(response, "deleting the booking's event")
+
+    async def list_own_events(self, window: TimeRange) -> dict[str, EventRef]:
+        """Our events in ``window`` with their ETags: the calendar's events filtered by our marker, paged.
+
+        ``/events`` (not ``calendarView``, whose ``$filter`` on extended properties is unreliable)
+        with the marker's presence and the window in one ``$filter``; only the id, the ETag and the
+        marker come back.
+        """
+        window = window.to_utc()
+        marker = f"singleValueExtendedProperties/Any(ep: ep/id eq '{MARKER_PROPERTY_ID}' and ep/value ne null)"
+        url: str | None = self._events_path(await self._calendar())
+        params: dict[str, str] | None = {
+            "$filter": f"{marker} and start/dateTime lt '{_filter_utc(window.end)}' "
+                       f"and end/dateTime gt '{_filter_utc(window.start)}'",
+            "$select": "id,transactionId", "$expand": MARKER_EXPAND, "$top": str(PAGE_SIZE)}
+        found: dict[str, EventRef] = {}
+        while url:
+            response = await self._session.request("GET", url, params=params)
+            if response.status_code != 200:
+                raise api_error(response, "listing the booking events")
+            data = response.json()
+            for item in data.get("value", []):
+                booking = own_booking_id(item)
+                if booking is not None:
+                    found[booking] = self._ref(item)
+            url, params = data.get("@odata.nextLink"), None  # a next link carries its own parameters
+        return found
 
     # ---------------------------------------------------------------- busy import
 

@@ -16,6 +16,7 @@ STAFF_ROLE = Qt.ItemDataRole.UserRole + 21
 _STATUS_ICON = {
     "active": "status-ok",
     "needs_reconnect": "status-failed",
+    "calendar_missing": "status-failed",
     "deactivated": "status-failed",
     "disconnected": "status-skipped",
 }
@@ -40,6 +41,7 @@ def status_text(c: ConnectionView) -> str:
     return {
         "active": _tr("Active"),
         "needs_reconnect": _tr("Needs reconnect"),
+        "calendar_missing": _tr("Calendar missing"),
         "deactivated": _tr("Deactivated"),
         "disconnected": _tr("Disconnected"),
     }.get(c.status, c.status)

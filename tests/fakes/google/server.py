@@ -4,6 +4,7 @@ The app under test talks to it through its production code path (httpx, google-a
 requests-oauthlib); only the base URLs differ (``GoogleEndpoints``). Besides the protocol it offers
 knobs for tests: inject the next N responses of a route as errors, slow a route down, expire every
 access token, revoke refresh tokens, count requests per route, and reach the stored events directly.
+``events.list`` honours ``fields`` (partial responses, :mod:`tests.fakes.google.fields`).
 
 Route names used by the knobs: ``oauth.auth``, ``oauth.token``, ``oauth.revoke``,
 ``calendarList.list``, ``calendarList.get``, ``calendars.get``, ``events.list``, ``events.insert``,
@@ -27,6 +28,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from bizcal_desktop.config import GoogleEndpoints
+from tests.fakes.google import fields
 from tests.fakes.google.calendar_store import FakeCalendar
 from tests.fakes.google.errors import FakeHTTPError, OAuthError
 from tests.fakes.google.oauth_state import OAuthState
@@ -150,6 +152,11 @@ class GoogleFake:
 
     def calendar(self, calendar_id: str = "primary") -> FakeCalendar:
         return self.primary if calendar_id == "primary" else self.calendars[calendar_id]
+
+    def delete_calendar(self, calendar_id: str) -> None:
+        """The user deleted a (secondary) calendar: every request about it answers 404 from now on."""
+        with self.lock:
+            del self.calendars[calendar_id]
 
     def inject(self, route: str, status: int, count: int = 1, reason: str | None = None,
                message: str | None = None, retry_after: float | None = None) -> None:
@@ -299,7 +306,8 @@ class GoogleFake:
             return _Response(204, b"")
         if route == "events.instances":
             return _json(200, calendar.api_instances(args[1], query))
-        return _json(200, calendar.api_list(query))
+        listed = calendar.api_list(query)
+        return _json(200, fields.apply(listed, fields.parse(query["fields"][-1])) if "fields" in query else listed)
 
     def _calendar_or_404(self, calendar_id: str) -> FakeCalendar:
         with self.lock:

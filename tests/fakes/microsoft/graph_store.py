@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tests.fakes.microsoft import series
 from tests.fakes.microsoft.errors import GraphError
+from tests.fakes.microsoft.odata import event_filter
 
 #: The few Windows zone names tests use (Outlook clients write these).
 WINDOWS_ZONES = {"W. Europe Standard Time": "Europe/Berlin", "GMT Standard Time": "Europe/London",
@@ -32,9 +33,6 @@ WINDOWS_ZONES = {"W. Europe Standard Time": "Europe/Berlin", "GMT Standard Time"
                  "UTC": "UTC", "Coordinated Universal Time": "UTC"}
 _READ_ONLY = ("id", "changeKey", "@odata.etag", "createdDateTime", "lastModifiedDateTime", "type",
               "iCalUId", "webLink", "organizer")
-_FILTER_RE = re.compile(
-    r"^singleValueExtendedProperties/any\(\s*(\w+)\s*:\s*\1/id\s+eq\s+'([^']*)'\s+and\s+\1/value\s+eq\s+'([^']*)'\s*\)$",
-    re.IGNORECASE)
 _EXPAND_RE = re.compile(r"^singleValueExtendedProperties\(\$filter=id\s+eq\s+'([^']*)'\)$", re.IGNORECASE)
 
 
@@ -299,18 +297,13 @@ class FakeOutlookCalendar:
                              "match the current change key of the item.")
 
     def api_list(self, query: dict[str, str], zone: ZoneInfo) -> list[dict[str, Any]]:
-        """GET /me/calendars/{id}/events, with the extended-property ``$filter`` Graph documents."""
+        """GET /me/calendars/{id}/events, with the ``$filter`` and ``$select`` Graph documents (:mod:`.odata`)."""
         with self._lock:
             events = list(self.events.values())
             if "$filter" in query:
-                match = _FILTER_RE.match(query["$filter"].strip())
-                if not match:
-                    raise GraphError(400, "ErrorInvalidUrlQueryFilter", "The query filter contains one or more "
-                                     "invalid nodes.")
-                pid, value = match.group(2).lower(), match.group(3)
-                events = [e for e in events if any(p["id"].lower() == pid and p.get("value") == value
-                                                   for p in e.get("singleValueExtendedProperties") or [])]
-            return [self.render(e, zone, query.get("$expand")) for e in events]
+                wanted = event_filter(query["$filter"], lambda event, side: parse_graph_time(event[side]))
+                events = [e for e in events if wanted(e)]
+            return [self.render(e, zone, query.get("$expand"), query.get("$select")) for e in events]
 
     @staticmethod
     def _window(query: dict[str, str]) -> tuple[datetime, datetime]:

@@ -16,6 +16,7 @@ Route names: ``identity.discovery``, ``identity.authorize``, ``identity.token``,
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -27,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from bizcal_desktop.config import MicrosoftEndpoints
 from tests.fakes.microsoft.errors import GraphError
@@ -65,6 +66,7 @@ class MicrosoftFake:
         self.username = username
         self.identity = IdentityState(self.lock, CLIENT_ID, USER_OID, TENANT_ID, username, "Sam Staff")
         self.calendars: dict[str, FakeOutlookCalendar] = {}
+        self._calendar_numbers = itertools.count()  # ids are never reused, even after a deletion
         self.primary = self.add_calendar("Calendar", default=True)
         #: Requests served per route (injected failures included).
         self.counts: Counter[str] = Counter()
@@ -116,13 +118,18 @@ class MicrosoftFake:
 
     def add_calendar(self, name: str, default: bool = False, can_edit: bool = True) -> FakeOutlookCalendar:
         with self.lock:
-            calendar_id = "AAMkADcal" + str(len(self.calendars)) + "AAA="
+            calendar_id = "AAMkADcal" + str(next(self._calendar_numbers)) + "AAA="
             calendar = FakeOutlookCalendar(calendar_id, name, self.lock, default, can_edit, self.username)
             self.calendars[calendar_id] = calendar
             return calendar
 
     def calendar(self, calendar_id: str | None = None) -> FakeOutlookCalendar:
         return self.primary if calendar_id is None else self.calendars[calendar_id]
+
+    def delete_calendar(self, calendar_id: str) -> None:
+        """The user deleted a calendar in Outlook: every request about it answers 404 ErrorItemNotFound."""
+        with self.lock:
+            del self.calendars[calendar_id]
 
     def inject(self, route: str, status: int, count: int = 1, retry_after: float | None = None) -> None:
         """Answer the next ``count`` requests of ``route`` with a Graph error instead of serving them."""
@@ -263,21 +270,26 @@ class MicrosoftFake:
             return _Response(204)
         calendar = self._calendar(args[0])
         if route == "events.list":
-            return _json(200, {"value": calendar.api_list(query, zone)})
+            return _json(200, self._page(calendar.api_list(query, zone), query, page_size, args[0], "events"))
         if route == "calendarView.list":
             items = calendar.api_calendar_view(query, zone)
-            top = int(query.get("$top", page_size))
-            skip = int(query.get("$skip", 0))
-            out: dict[str, Any] = {"value": items[skip:skip + top]}
-            if skip + top < len(items):
-                rest = {k: v for k, v in query.items() if k != "$skip"}
-                link = "&".join(f"{k}={v}" for k, v in rest.items())
-                out["@odata.nextLink"] = (f"{self.base_url}/v1.0/me/calendars/{args[0]}/calendarView?"
-                                          f"{link}&$skip={skip + top}")
-            return _json(200, out)
+            return _json(200, self._page(items, query, page_size, args[0], "calendarView"))
         link_base = f"{self.base_url}/v1.0/me/calendars/{args[0]}/calendarView/delta"
         status, payload = calendar.api_delta(query, zone, page_size, link_base)
         return _json(status, payload)
+
+
+    def _page(self, items: list[dict[str, Any]], query: dict[str, str], page_size: int, calendar_id: str,
+              collection: str) -> dict[str, Any]:
+        """One page (``$top``, else the preferred page size) and the ``@odata.nextLink`` to the rest."""
+        top = int(query.get("$top", page_size))
+        skip = int(query.get("$skip", 0))
+        out: dict[str, Any] = {"value": items[skip:skip + top]}
+        if skip + top < len(items):
+            rest = {k: v for k, v in query.items() if k != "$skip"}
+            out["@odata.nextLink"] = (f"{self.base_url}/v1.0/me/calendars/{quote(calendar_id, safe='')}/"
+                                      f"{collection}?{urlencode(rest)}&$skip={skip + top}")
+        return out
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -87,6 +87,10 @@ class Harness(ABC):
     def refuse_cursors(self, cursor: str) -> str:
         """Make the server refuse ``cursor`` (expired sync state); returns the cursor to pass."""
 
+    @abstractmethod
+    def provider_of_deleted_calendar(self) -> CalendarProvider:
+        """A provider (not yet opened) for another calendar of the account, which the user just deleted."""
+
     # ----- a write whose answer never arrived
     async def write_whose_answer_is_lost(self, spec: EventSpec) -> None:
         """The create reaches the server, but the caller never learns where the event is.
@@ -133,6 +137,11 @@ class MemoryHarness(Harness):
     def refuse_cursors(self, cursor: str) -> str:
         self.memory.expire_cursors()
         return cursor
+
+    def provider_of_deleted_calendar(self) -> CalendarProvider:
+        gone = MemoryProvider(calendar_id="deleted", calendar_name="Deleted calendar")
+        gone.delete_calendar()
+        return gone
 
     async def write_whose_answer_is_lost(self, spec: EventSpec) -> None:
         # The in-memory calendar can do what the network ones only suffer: lose the real answer.
@@ -236,6 +245,13 @@ class CalDAVHarness(Harness):
         data["token"] = "http://radicale.org/ns/sync/" + "0" * 64
         return json.dumps(data)
 
+    def provider_of_deleted_calendar(self) -> CalendarProvider:
+        server = self.calendar.server
+        url = server.make_calendar()
+        assert self.reader.delete(url).status_code in (200, 204)  # DELETE of the collection itself
+        return caldav_provider_class()(  # type: ignore[call-arg]
+            server.url, server.username, server.password, url, ZONE, timeout=10)
+
 
 # ================================================================================ Google (fake)
 
@@ -257,6 +273,7 @@ class GoogleHarness(Harness):
         from bizcal_desktop.providers.google import GoogleProvider
 
         self.fake = fake
+        self.endpoints = endpoints
         self.calendar_id = fake.account_email
         self.provider = GoogleProvider(fake.grant_token_json(), "primary", endpoints, ZONE, timeout=5.0)
 
@@ -297,6 +314,13 @@ class GoogleHarness(Harness):
         self.fake.calendar().expire_sync_tokens()
         return cursor
 
+    def provider_of_deleted_calendar(self) -> CalendarProvider:
+        from bizcal_desktop.providers.google import GoogleProvider
+
+        gone = self.fake.add_calendar(f"{uuid.uuid4().hex[:10]}@group.calendar.google.com", "Old clients")
+        self.fake.delete_calendar(gone.id)
+        return GoogleProvider(self.fake.grant_token_json(), gone.id, self.endpoints, ZONE, timeout=5.0)
+
 
 # ================================================================================ Microsoft (fake)
 
@@ -314,6 +338,8 @@ class MicrosoftHarness(Harness):
         from bizcal_desktop.providers.microsoft import MicrosoftProvider
 
         self.fake = fake
+        self.endpoints = endpoints
+        self.cache_json = cache_json
         self.calendar_id = fake.primary.id
         self.provider = MicrosoftProvider(cache_json, fake.primary.id, endpoints, ZONE, timeout=5.0)
 
@@ -361,6 +387,13 @@ class MicrosoftHarness(Harness):
     def refuse_cursors(self, cursor: str) -> str:
         self.fake.primary.expire_delta_tokens()
         return cursor
+
+    def provider_of_deleted_calendar(self) -> CalendarProvider:
+        from bizcal_desktop.providers.microsoft import MicrosoftProvider
+
+        gone = self.fake.add_calendar("Old clients")
+        self.fake.delete_calendar(gone.id)
+        return MicrosoftProvider(self.cache_json, gone.id, self.endpoints, ZONE, timeout=5.0)
 
 
 # ================================================================================ registry

@@ -10,7 +10,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bizcal_desktop.domain.time_range import TimeRange
+from bizcal_desktop.errors import NotFoundError
 from bizcal_desktop.providers.base import BusyInterval, EventSpec
 from tests.providers.contract.harnesses import ZONE, Harness
 
@@ -170,6 +173,45 @@ async def test_a_cursor_the_server_refuses_means_a_full_read(harness: Harness) -
     assert again.full and set(again.upserts) == {dentist, lunch} and again.cursor
     follow_up = await harness.provider.fetch_busy(WINDOW, again.cursor)
     assert not follow_up.full and follow_up.upserts == {}
+
+
+# ------------------------------------------------------------------------------------------ our events, listed
+
+
+async def test_listing_our_events_names_exactly_ours_at_the_version_we_wrote(harness: Harness) -> None:
+    first, second = spec(start=at(3, 9)), spec(start=at(12, 15))
+    outside = spec(start=datetime(2026, 8, 3, 9, tzinfo=UTC))
+    written = {s.booking_public_id: await harness.provider.upsert_event(s, None) for s in (first, second, outside)}
+    harness.add_foreign(at(4, 10), at(4, 11))  # someone else's appointment in the window
+
+    listed = await harness.provider.list_own_events(WINDOW)
+
+    assert set(listed) == {first.booking_public_id, second.booking_public_id}
+    for public_id, ref in listed.items():
+        stored = harness.stored(public_id)
+        assert stored is not None and ref.external_id == stored.external_id == written[public_id].external_id
+        assert ref.etag == stored.etag == written[public_id].etag  # unchanged since our write: same ETag
+
+
+async def test_listing_shows_an_event_deleted_or_edited_in_the_calendar_app(harness: Harness) -> None:
+    deleted, edited, kept = spec(start=at(3, 9)), spec(start=at(5, 9)), spec(start=at(7, 9))
+    refs = {s.booking_public_id: await harness.provider.upsert_event(s, None) for s in (deleted, edited, kept)}
+    harness.delete_behind_our_back(deleted.booking_public_id)
+    harness.rename_behind_our_back(edited.booking_public_id, "Renamed in the calendar app")
+
+    listed = await harness.provider.list_own_events(WINDOW)
+
+    assert set(listed) == {edited.booking_public_id, kept.booking_public_id}
+    assert listed[edited.booking_public_id].etag != refs[edited.booking_public_id].etag
+    assert listed[kept.booking_public_id].etag == refs[kept.booking_public_id].etag
+
+
+async def test_a_deleted_calendar_is_not_found_for_listing_and_writing(harness: Harness) -> None:
+    async with harness.provider_of_deleted_calendar() as gone:
+        with pytest.raises(NotFoundError):
+            await gone.list_own_events(WINDOW)
+        with pytest.raises(NotFoundError):
+            await gone.upsert_event(spec(), None)
 
 
 # ------------------------------------------------------------------------------------------ account
