@@ -14,7 +14,7 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
@@ -23,8 +23,8 @@ from bizcal_desktop import __version__
 from bizcal_desktop.config import Config
 from bizcal_desktop.logging_setup import configure_logging
 from bizcal_desktop.runtime import tune_garbage_collector
+from bizcal_desktop.services.attention import Alert
 from bizcal_desktop.ui import resources
-from bizcal_desktop.ui.coalescer import Notice, ProblemKind
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.notifications import Notifier
 from bizcal_desktop.ui.single_instance import SingleInstanceServer, claim_single_instance
@@ -41,15 +41,20 @@ class DesktopApp(QObject):
 
     quit_finished = Signal()
 
-    def __init__(self, services: Services, show_window: bool = False, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        show_window: bool = False,
+        parent: QObject | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.services = services
-        self.controller = DesktopController(services, parent=self)
+        self.controller = DesktopController(services, parent=self, clock=clock)
         self.windows = WindowManager(self.controller, parent=self)
         self.tray = Tray(self.controller, parent=self)
-        self.notifier = Notifier(self.tray.icon, busy=lambda: self.controller.syncing, parent=self)
-        self.controller.problem.connect(self.notifier.add)
-        self.controller.burst_finished.connect(self.notifier.flush)
+        self.notifier = Notifier(self.tray.icon, parent=self)
+        self.controller.alert.connect(self.notifier.show)
         self.notifier.notice_clicked.connect(self._notice_clicked)
         self.tray.open_requested.connect(self.windows.open)
         self.tray.quit_requested.connect(self.request_quit)
@@ -69,11 +74,11 @@ class DesktopApp(QObject):
         log.info("showing the main window (asked by a second launch)")
         self.windows.show_main()
 
-    def _notice_clicked(self, notice: Notice) -> None:
-        if ProblemKind.SYNC_FAILED in notice.kinds or ProblemKind.CONFLICT in notice.kinds:
+    def _notice_clicked(self, alert: Alert) -> None:
+        if alert.opens == "sync_log":
             self.windows.open_sync_log_failures()
-        else:
-            self.windows.open("integrations")
+        elif alert.opens:
+            self.windows.open(alert.opens)
 
     def request_quit(self) -> None:
         if not self._quitting:

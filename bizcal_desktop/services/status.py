@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.models import (
@@ -36,6 +37,16 @@ class ConnectionProblem:
 
 
 @dataclass(frozen=True)
+class FailedWrite:
+    """A booking whose event could not be written (a failed mapping), and to which calendar."""
+
+    mapping_id: int
+    booking_id: int
+    connection_id: int
+    connection_name: str
+
+
+@dataclass(frozen=True)
 class StatusSummary:
     """Everything the tray icon and its tooltip show."""
 
@@ -46,10 +57,8 @@ class StatusSummary:
     problems: list[ConnectionProblem]
     last_success_at: datetime | None
     last_log_id: int
-
-    @property
-    def needs_attention(self) -> bool:
-        return self.failed_mappings > 0 or bool(self.problems)
+    #: Every failed mapping of a connection in use (the calm alerts judge how long each lasts).
+    failed_writes: tuple[FailedWrite, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,7 @@ class StatusService:
                 problems=problems,
                 last_success_at=last_success,
                 last_log_id=int(last_log_id),
+                failed_writes=_failed_writes(s),
             )
 
     def mappings(self, connection_id: int, limit: int = 500) -> list[MappingRow]:
@@ -138,3 +148,21 @@ class StatusService:
                 )
                 for m, b in s.execute(query).all()
             ]
+
+
+def _failed_writes(s: Session) -> tuple[FailedWrite, ...]:
+    query = (
+        select(
+            CalendarEventMapping.id,
+            CalendarEventMapping.booking_id,
+            CalendarConnection.id,
+            CalendarConnection.display_name,
+        )
+        .join(CalendarConnection, CalendarConnection.id == CalendarEventMapping.connection_id)
+        .where(
+            CalendarEventMapping.state == MappingState.FAILED,
+            CalendarConnection.status != ConnectionStatus.DISCONNECTED,
+        )
+        .order_by(CalendarEventMapping.id)
+    )
+    return tuple(FailedWrite(*row) for row in s.execute(query).all())

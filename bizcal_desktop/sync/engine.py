@@ -30,6 +30,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from enum import StrEnum
 
 from sqlalchemy import func, select
 
@@ -50,6 +51,14 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 
 
+class FailureKind(StrEnum):
+    """Why a write failed, in the words the tray's alerts decide on (see ``services/attention``)."""
+
+    TRANSIENT = "transient"  #: retries ran out on an error that may go away by itself
+    PERMANENT = "permanent"  #: retrying cannot fix it (refused data, a gone calendar, a bug)
+    NEEDS_USER = "needs_user"  #: the connection needs the user (a refused credential, a calendar gone)
+
+
 @dataclass(frozen=True)
 class SyncEvent:
     """Told to listeners (the tray) after each provider write: what happened to which booking."""
@@ -60,6 +69,9 @@ class SyncEvent:
     action: str
     outcome: str
     message: str
+    #: Set on a failure only.
+    failure: FailureKind | None = None
+    connection_name: str = ""
 
 
 @dataclass
@@ -227,7 +239,7 @@ class SyncEngine:
                 if self._backoff.gives_up(tries, retry_after):
                     error = f"{exc} (gave up after {tries} attempts)"
                     message = await asyncio.to_thread(self._record, outcomes.record_failure, target, attempt, error)
-                    return self._event(target, Outcome.FAILURE, message)
+                    return self._event(target, Outcome.FAILURE, message, FailureKind.TRANSIENT)
                 delay = self._backoff.delay(tries, retry_after)
                 log.info("booking %s: %s; retrying in %.1fs", target.spec.booking_public_id, exc, delay)
                 await asyncio.to_thread(self._note_attempt, target, attempt, str(exc), job_ids, delay)
@@ -242,19 +254,22 @@ class SyncEngine:
                 message = await asyncio.to_thread(
                     self._record, outcomes.record_failure, target, attempt, str(exc), attention
                 )
-                return self._event(target, Outcome.FAILURE, message)
+                return self._event(target, Outcome.FAILURE, message, FailureKind.NEEDS_USER)
             except BizCalError as exc:
                 message = await asyncio.to_thread(self._record, outcomes.record_failure, target, attempt, str(exc))
-                return self._event(target, Outcome.FAILURE, message)
+                return self._event(target, Outcome.FAILURE, message, FailureKind.PERMANENT)
             except Exception as exc:  # noqa: BLE001 - an unexpected bug fails this job only
                 log.exception("unexpected error syncing booking %s", target.spec.booking_public_id)
                 error = f"Unexpected error: {exc.__class__.__name__}: {exc}"
                 message = await asyncio.to_thread(self._record, outcomes.record_failure, target, attempt, error)
-                return self._event(target, Outcome.FAILURE, message)
+                return self._event(target, Outcome.FAILURE, message, FailureKind.PERMANENT)
 
     @staticmethod
-    def _event(target: SyncTarget, outcome: str, message: str) -> SyncEvent:
-        return SyncEvent(target.booking_id, target.mapping_id, target.connection.id, target.action, outcome, message)
+    def _event(target: SyncTarget, outcome: str, message: str, failure: FailureKind | None = None) -> SyncEvent:
+        return SyncEvent(
+            target.booking_id, target.mapping_id, target.connection.id, target.action, outcome, message,
+            failure, target.connection_name,
+        )
 
     # ----- database steps (run in worker threads) ---------------------------------------------
     def _claim(self, booking_ids: set[int] | None) -> dict[int, list[int]]:

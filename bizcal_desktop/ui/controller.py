@@ -5,25 +5,29 @@ retry, resync, pause) and the same facts (syncing? anything wrong?). Keeping the
 window never starts a drain of its own behind the scheduler's back, and the tray's state is
 computed in one place. Everything blocking runs in worker threads; this object lives on the Qt
 thread and only awaits.
+
+What sync reports goes to one :class:`AttentionTracker` (Qt-free: the calm-alert rules), which is
+asked what to tell after each run's status is read and once a minute (problems age without news);
+never in the middle of a drain, so a burst of failures is judged once, as a whole.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
+from bizcal_desktop.services.attention import Alert, AttentionTracker
 from bizcal_desktop.services.status import StatusService, StatusSummary
-from bizcal_desktop.store.models import Outcome
 from bizcal_desktop.sync.engine import DrainReport, SyncEvent
 from bizcal_desktop.sync.importer import ConflictEvent, ImportReport
 from bizcal_desktop.sync.scheduler import DRAIN, GUARDIAN, IMPORT, Scheduler, build_scheduler
 from bizcal_desktop.sync.token_guardian import DeactivationEvent
-from bizcal_desktop.ui.coalescer import ProblemKind
 from bizcal_desktop.ui.tasks import off_thread, running_tasks, spawn
 from bizcal_desktop.wiring import Services
 
@@ -31,6 +35,8 @@ log = logging.getLogger(__name__)
 
 #: How long Quit waits for a drain in progress before it stops anyway (jobs stay queued).
 QUIT_GRACE_SECONDS = 5.0
+#: How often the attention state is looked at without news (a failure ages into a lasting one).
+ATTENTION_LOOK_MS = 60_000
 
 
 class DesktopController(QObject):
@@ -41,10 +47,8 @@ class DesktopController(QObject):
     paused_changed = Signal(bool)
     #: Bookings, mappings or the log changed (after a drain that did something, an import, a retry).
     data_changed = Signal()
-    #: A problem for the notifier: (ProblemKind, key, detail).
-    problem = Signal(object, str, str)
-    #: After each drain or import: the burst is over, show one notification for it.
-    burst_finished = Signal()
+    #: A message for the tray to show (an :class:`Alert`); each replaces the one before.
+    alert = Signal(object)
     #: Resync progress: (done, total).
     resync_progress = Signal(int, int)
 
@@ -53,6 +57,7 @@ class DesktopController(QObject):
         services: Services,
         scheduler: Scheduler | None = None,
         parent: QObject | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         super().__init__(parent)
         self.services = services
@@ -63,7 +68,11 @@ class DesktopController(QObject):
             guardian=services.guardian.check_all,
         )
         self.status: StatusSummary | None = None
-        self._known_problems: set[int] = set()
+        #: The calm-alert rules; ``clock`` (monotonic seconds) is injected by tests.
+        self.attention = AttentionTracker(clock=clock or time.monotonic, translate=self.tr)
+        self._attention_timer = QTimer(self)
+        self._attention_timer.setInterval(ATTENTION_LOOK_MS)
+        self._attention_timer.timeout.connect(self.review_attention)
         self._syncing = False
         self._resync_ids: set[int] | None = None
         self._resync_done: set[int] = set()
@@ -81,11 +90,13 @@ class DesktopController(QObject):
         self.scheduler.started_listeners.append(self._on_run_started)
         self.scheduler.finished_listeners.append(self._on_run_finished)
         self.scheduler.start()
+        self._attention_timer.start()
         spawn(self.refresh_status())
         spawn(self.apply_import_interval())
 
     async def shutdown(self, grace: float = QUIT_GRACE_SECONDS) -> None:
         """Let a drain in progress finish (up to ``grace`` s), stop the timers, close the database."""
+        self._attention_timer.stop()
         await self.scheduler.stop(grace=grace)
         others = [t for t in running_tasks() if t is not asyncio.current_task()]
         if others:
@@ -157,19 +168,31 @@ class DesktopController(QObject):
                 self.resync_progress.disconnect(relay)
 
     async def refresh_status(self) -> StatusSummary:
-        """Re-read the counts; report connections that stopped being active since the last look."""
+        """Re-read the counts and problems; unless a run is under way, decide what to tell."""
         summary = await off_thread(self.status_service.summary)
-        current = {p.connection_id for p in summary.problems}
-        for p in summary.problems:
-            if p.connection_id not in self._known_problems:
-                detail = self.tr(
-                    "{name} of {staff} is {status}: reconnect it in Calendar Integrations."
-                ).format(name=p.display_name, staff=p.staff_name, status=p.status.replace("_", " "))
-                self.problem.emit(ProblemKind.CONNECTION_DOWN, f"connection:{p.connection_id}", detail)
-        self._known_problems = current
+        self.attention.observe(summary)
         self.status = summary
+        if not self._syncing:
+            self._decide()
         self.status_changed.emit(summary)
         return summary
+
+    def review_attention(self) -> None:
+        """The minute's look: failures age into lasting problems with no news (a run's end decides)."""
+        if self._syncing:
+            return
+        self._decide()
+        if self.status is not None:
+            self.status_changed.emit(self.status)  # the durations in the status line moved on
+
+    def set_online(self, online: bool) -> None:
+        """Hook for a network monitor: failures age only while online (nothing calls it yet)."""
+        self.attention.set_online(online)
+
+    def _decide(self) -> None:
+        alert: Alert | None = self.attention.evaluate()
+        if alert is not None:
+            self.alert.emit(alert)
 
     @property
     def syncing(self) -> bool:
@@ -177,21 +200,18 @@ class DesktopController(QObject):
 
     # ----- listeners ---------------------------------------------------------------------------
     def _on_sync_event(self, event: SyncEvent) -> None:
-        if event.outcome == Outcome.FAILURE:
-            self.problem.emit(ProblemKind.SYNC_FAILED, f"booking:{event.booking_id}", event.message)
+        self.attention.sync_event(event)
         if self._resync_ids is not None and event.booking_id in self._resync_ids:
             self._resync_done.add(event.booking_id)
             self.resync_progress.emit(len(self._resync_done), len(self._resync_ids))
 
     def _on_conflict(self, event: ConflictEvent) -> None:
         """The importer found a busy time over a booking (a double booking)."""
-        self.problem.emit(
-            ProblemKind.CONFLICT, f"conflict:{event.booking_id}:{event.connection_id}", event.message
-        )
+        self.attention.conflict(event)
 
     def _on_deactivated(self, event: DeactivationEvent) -> None:
         """The token guardian switched a connection off after repeated refresh failures."""
-        self.problem.emit(ProblemKind.CONNECTION_DOWN, f"connection:{event.connection_id}", event.message)
+        self.attention.deactivated(event)
 
     def _on_run_started(self, name: str) -> None:
         if name in (DRAIN, IMPORT) and not self._syncing:
@@ -199,6 +219,9 @@ class DesktopController(QObject):
             self.syncing_changed.emit(True)
 
     def _on_run_finished(self, name: str, result: Any, error: BaseException | None) -> None:
+        self.attention.run_finished(name, error)
+        if isinstance(result, ImportReport):
+            self.attention.import_report(result)
         if name not in (DRAIN, IMPORT):
             spawn(self.refresh_status())
             return
@@ -206,15 +229,12 @@ class DesktopController(QObject):
             self._syncing = False
             self.syncing_changed.emit(False)
         did_something = name == IMPORT or (isinstance(result, DrainReport) and result.bookings > 0)
-        if error is not None:
-            self.problem.emit(ProblemKind.SYNC_FAILED, f"run:{name}", str(error))
         spawn(self._after_run(did_something))
 
     async def _after_run(self, did_something: bool) -> None:
         await self.refresh_status()
         if did_something:
             self.data_changed.emit()
-        self.burst_finished.emit()
 
     async def apply_import_interval(self) -> None:
         """Use the Settings' import interval for the import timer (read off the Qt thread)."""

@@ -1,79 +1,53 @@
-"""Tray pop-ups for problems, coalesced into one message per burst.
+"""Tray pop-ups: shows the alerts the attention rules decided on, one message at a time.
 
-The counting lives in :mod:`bizcal_desktop.ui.coalescer` (Qt-free, unit-tested); this class only
-decides *when* a burst is over: at the end of a drain, or after a short quiet window when problems
-arrive outside a drain. While a drain runs, the window is extended so a long failing drain still
-yields one message.
+Deciding lives in :mod:`bizcal_desktop.services.attention` (Qt-free, unit-tested with a fake clock):
+when a problem is worth telling, that one ongoing problem is told once, and an updated summary or
+"all good again" replaces the last message. This class only shows each alert with
+``QSystemTrayIcon.showMessage``, which replaces the bubble on screen on most desktops, and
+remembers it so a click on the bubble can open the window that fixes it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
 
-from bizcal_desktop.ui.coalescer import Notice, NotificationCoalescer, ProblemKind
+from bizcal_desktop.services.attention import Alert, AlertKind
+
+log = logging.getLogger(__name__)
+
+#: How long a warning stays up (the desktop may keep it longer); "all good" is brief.
+WARNING_MS = 15000
+ALL_GOOD_MS = 5000
 
 
 class Notifier(QObject):
-    """Collects problems and shows one ``QSystemTrayIcon.showMessage`` per burst."""
+    """Shows each :class:`Alert` as the tray's one message."""
 
-    #: Emitted with each notice shown (tests and the log window listen).
+    #: Emitted with each alert shown (tests listen).
     notice_shown = Signal(object)
-    #: Emitted with the last notice when the user clicks the pop-up.
+    #: Emitted with the last alert when the user clicks the pop-up.
     notice_clicked = Signal(object)
 
-    def __init__(
-        self,
-        tray: QSystemTrayIcon | None,
-        busy: Callable[[], bool],
-        quiet_ms: int = 2000,
-        parent: QObject | None = None,
-    ) -> None:
+    def __init__(self, tray: QSystemTrayIcon | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._tray = tray
-        self._busy = busy
-        self._coalescer = NotificationCoalescer(self.tr)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(quiet_ms)
-        self._timer.timeout.connect(self._on_quiet)
-        self.last_notice: Notice | None = None
+        self.last_notice: Alert | None = None
         if tray is not None:
             tray.messageClicked.connect(self._clicked)
 
-    def add(self, kind: ProblemKind, key: str, detail: str) -> None:
-        self._coalescer.add(kind, key, detail)
-        if not self._timer.isActive():
-            self._timer.start()
-
-    @property
-    def pending(self) -> int:
-        return self._coalescer.pending
-
-    def flush(self) -> Notice | None:
-        """Show everything collected as one message now (called when a drain ends)."""
-        self._timer.stop()
-        notice = self._coalescer.flush()
-        if notice is None:
-            return None
-        self.last_notice = notice
+    def show(self, alert: Alert) -> None:
+        self.last_notice = alert
         if self._tray is not None and QSystemTrayIcon.supportsMessages():
-            icon = (
-                QSystemTrayIcon.MessageIcon.Warning
-                if ProblemKind.SYNC_FAILED in notice.kinds or ProblemKind.CONNECTION_DOWN in notice.kinds
-                else QSystemTrayIcon.MessageIcon.Information
-            )
-            self._tray.showMessage(notice.title, notice.body, icon, 15000)
-        self.notice_shown.emit(notice)
-        return notice
-
-    def _on_quiet(self) -> None:
-        if self._busy():
-            self._timer.start()  # a drain is still running: its end flushes
-            return
-        self.flush()
+            if alert.kind is AlertKind.ALL_GOOD:
+                self._tray.showMessage(alert.title, alert.body, QSystemTrayIcon.MessageIcon.Information, ALL_GOOD_MS)
+            else:
+                self._tray.showMessage(alert.title, alert.body, QSystemTrayIcon.MessageIcon.Warning, WARNING_MS)
+        else:
+            log.info("this desktop shows no tray messages; the tray's status line says it: %s", alert.title)
+        self.notice_shown.emit(alert)
 
     def _clicked(self) -> None:
         if self.last_notice is not None:

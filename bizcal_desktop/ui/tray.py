@@ -1,7 +1,10 @@
-"""The tray icon: state at a glance (idle / syncing / attention), a tooltip, and the app's menu.
+"""The tray icon: state at a glance (idle / syncing / attention), a status line, and the app's menu.
 
-Attention wins over idle and stays until resolved (failed mappings, a connection that is not
-active), because the worst thing a sync tool can do is say "ok" while it is broken.
+Attention wins over idle and stays until resolved, because the worst thing a sync tool can do is
+say "ok" while it is broken; but a short outage is not attention (see
+:mod:`bizcal_desktop.services.attention`: a problem must last, or need the user). The status line —
+the tooltip, and the first lines of the menu — says what is wrong and what to do; a line that
+needs the user opens the window where it is fixed.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from bizcal_desktop.services.attention import StatusLine
 from bizcal_desktop.services.status import StatusSummary
 from bizcal_desktop.ui import resources
 from bizcal_desktop.ui.controller import DesktopController
@@ -40,6 +44,9 @@ class Tray(QObject):
         self.menu = QMenu()
         self.state = TrayState.IDLE
         self.actions: dict[str, QAction] = {}
+        #: The status line's entries at the top of the menu (rebuilt on every update).
+        self.status_actions: list[QAction] = []
+        self._status_end = self.menu.addSeparator()
         self._build_menu()
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
@@ -97,23 +104,66 @@ class Tray(QObject):
 
     # ----- state ---------------------------------------------------------------------------------
     def _update(self, summary: StatusSummary | None) -> None:
+        attention = self._controller.attention
         if self._controller.syncing:
             state = TrayState.SYNCING
-        elif summary is not None and summary.needs_attention:
+        elif attention.attention:
             state = TrayState.ATTENTION
         else:
             state = TrayState.IDLE
         if state != self.state or self.icon.icon().isNull():
             self.state = state
             self.icon.setIcon(resources.icon(f"tray-{state}"))
-        self.icon.setToolTip(self.tooltip(summary))
+        status = self.status_lines(summary)
+        self._show_status(status)
+        self.icon.setToolTip(self.tooltip(summary, status))
 
-    def tooltip(self, summary: StatusSummary | None) -> str:
-        lines = [self.tr("BizCal Desktop")]
+    def status_lines(self, summary: StatusSummary | None) -> list[StatusLine]:
+        """What is wrong and what to do; when nothing is, one calm line of what is going on."""
+        lines = self._controller.attention.status_lines()
+        if lines:
+            if self._controller.paused:
+                lines.append(StatusLine(self.tr("Syncing is paused"), ""))
+            return lines
+        return [StatusLine(self._calm_line(summary), "")]
+
+    def _calm_line(self, summary: StatusSummary | None) -> str:
         if self._controller.paused:
-            lines.append(self.tr("Syncing is paused"))
-        elif self._controller.syncing:
-            lines.append(self.tr("Syncing…"))
+            return self.tr("Syncing is paused")
+        if self._controller.syncing:
+            return self.tr("Syncing…")
+        if summary is None:
+            return self.tr("Starting…")
+        if summary.connections == 0:
+            return self.tr("No calendar connected yet")
+        if summary.failed_mappings == 1:
+            return self.tr("A booking is not written yet; you will be told if it lasts")
+        if summary.failed_mappings:
+            return self.tr("{n} bookings not written yet; you will be told if it lasts").format(
+                n=summary.failed_mappings
+            )
+        if summary.pending_jobs:
+            return self.tr("{n} changes waiting to sync").format(n=summary.pending_jobs)
+        return self.tr("All calendars up to date")
+
+    def _show_status(self, lines: list[StatusLine]) -> None:
+        for action in self.status_actions:
+            self.menu.removeAction(action)
+            action.deleteLater()
+        self.status_actions = []
+        for line in lines:
+            action = QAction(line.text, self.menu)
+            if line.opens:
+                action.setIcon(resources.icon("status-failed"))
+                action.triggered.connect(lambda _checked=False, name=line.opens: self.open_requested.emit(name))
+            else:
+                action.setEnabled(False)
+            self.menu.insertAction(self._status_end, action)
+            self.status_actions.append(action)
+
+    def tooltip(self, summary: StatusSummary | None, status: list[StatusLine] | None = None) -> str:
+        lines = [self.tr("BizCal Desktop")]
+        lines += [line.text for line in (status if status is not None else self.status_lines(summary))]
         if summary is None:
             return "\n".join(lines)
         if summary.last_success_at is not None:
@@ -125,8 +175,4 @@ class Tray(QObject):
                 synced=summary.synced_mappings, pending=summary.pending_jobs, failed=summary.failed_mappings
             )
         )
-        for p in summary.problems[:3]:
-            lines.append(
-                self.tr("{name}: {status}").format(name=p.display_name, status=p.status.replace("_", " "))
-            )
         return "\n".join(lines)

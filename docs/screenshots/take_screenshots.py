@@ -1,11 +1,15 @@
 """Regenerate the screenshots in this folder: every window, with sample data, under a real X server.
 
 Run under Xvfb so fonts and styles are those of a real desktop:
-    xvfb-run -a -s "-screen 0 1400x900x24" python docs/screenshots/take_screenshots.py
+    xvfb-run -a -s "-screen 0 1400x900x24" python docs/screenshots/take_screenshots.py [NAME ...]
+
+With NAMEs (e.g. ``tray-menu-attention``) only those pictures are written; the rest are left as they are.
 
 It builds the app's real services on a temporary data folder, starts a Radicale server like the
 tests do, connects one staff member to it (events synced, a busy event imported) and another to a
 server that is down (failed syncs), then opens each window and saves ``QWidget.grab()`` as PNG.
+Last, a third staff member's calendar refuses its password and the clock moves on 40 minutes, so
+the tray menu shows the calm alerts' status lines.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +32,18 @@ from tests.support.connections import seed_connection
 from tests.support.memory_keyring import MemoryKeyring
 
 OUT = Path(__file__).resolve().parent
+#: The pictures to write (all when empty).
+ONLY: set[str] = set()
+
+
+class ShotClock:
+    """The attention rules' clock: real time, plus however far the scenario moved it on."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.offset
 
 
 def next_weekday(start: datetime) -> datetime:
@@ -66,6 +83,8 @@ async def settle(window) -> None:  # type: ignore[no-untyped-def]
 
 
 def save(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+    if ONLY and name not in ONLY:
+        return
     path = OUT / f"{name}.png"
     widget.grab().save(str(path))
     print("wrote", path.relative_to(ROOT))
@@ -150,8 +169,10 @@ async def scenario(base: Path) -> None:
             ),
         )
 
-        desktop = DesktopApp(services)
-        desktop.controller.scheduler.pause()
+        clock = ShotClock()
+        desktop = DesktopApp(services, clock=clock)
+        for timer in desktop.controller.scheduler.names:  # the scenario drains; the timers only start
+            desktop.controller.scheduler.set_interval(timer, 3600)
         desktop.start()
         await desktop.controller.sync_now()
         await services.importer.import_all()
@@ -168,7 +189,8 @@ async def scenario(base: Path) -> None:
                 painter.fillRect(i * 72, 0, 72, 72, resources.QGuiApplication.palette().dark())
             painter.drawPixmap(i * 72 + 4, 4, resources.icon(f"tray-{state}", dark=dark).pixmap(64, 64))
         painter.end()
-        strip.save(str(OUT / "tray-icons.png"))
+        if not ONLY or "tray-icons" in ONLY:
+            strip.save(str(OUT / "tray-icons.png"))
         menu = desktop.tray.menu
         menu.popup(QPoint(200, 200))
         await asyncio.sleep(0.3)
@@ -244,16 +266,43 @@ async def scenario(base: Path) -> None:
         await resync.start_resync()
         save(resync, "resync")
 
+        await tray_with_problems(desktop, services, server, clock, day)
         await desktop.quit()
     finally:
         server.stop()
     QApplication.instance().processEvents()
 
 
+async def tray_with_problems(desktop, services, server, clock: ShotClock, day) -> None:  # type: ignore[no-untyped-def]
+    """Chloe's calendar refuses its password (told at once); Bob's failures have lasted 40 minutes."""
+    from PySide6.QtCore import QPoint
+
+    chloe_id = services.directory.find_staff("Chloe Diaz").id
+    url = server.make_calendar("chloe", "Chloe – Studio")
+    seed_connection(
+        services, staff=chloe_id, provider="caldav", provider_type="generic", display_name="Studio",
+        server_url=server.url, username=server.username, calendar_id=url, calendar_href=url,
+        calendar_name="Chloe – Studio", secret="an-old-password",
+    )
+    cut = services.directory.list_services()[0]
+    services.bookings.add(chloe_id, cut.id, "Ida Richter", f"{day.isoformat()}T16:00")
+    await desktop.controller.sync_now()
+    await desktop.controller.refresh_status()
+    clock.offset += 40 * 60
+    desktop.controller.review_attention()
+    await asyncio.sleep(0.2)
+    menu = desktop.tray.menu
+    menu.popup(QPoint(200, 200))
+    await asyncio.sleep(0.3)
+    save(menu, "tray-menu-attention")
+    menu.hide()
+
+
 def main() -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
+    ONLY.update(sys.argv[1:])
     keyring.set_keyring(MemoryKeyring())
     app = QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)

@@ -1,17 +1,13 @@
-"""The tray menu drives the real services; failures become exactly one coalesced notification."""
+"""The tray menu drives the real services (its status line and alerts: ``test_calm_alerts.py``)."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bizcal_desktop.app import DesktopApp
 from bizcal_desktop.sync.scheduler import DRAIN
-from bizcal_desktop.ui.coalescer import ProblemKind
 from bizcal_desktop.ui.tray import TrayState
-from tests.fixtures.radicale import free_port
-from tests.ui.conftest import connect_broken, connect_radicale, run_async
+from tests.ui.conftest import connect_radicale, run_async
 
 MENU = [
     "Sync now", "Resync…", "Import availability now", "Bookings…", "Availability…", "Calendar Integrations…",
@@ -28,12 +24,15 @@ def desktop(qloop, qtbot, services):  # type: ignore[no-untyped-def]
 
 
 def menu_texts(app: DesktopApp) -> list[str]:
-    return [a.text() for a in app.tray.menu.actions() if not a.isSeparator()]
+    return [a.text() for a in app.tray.menu.actions() if not a.isSeparator() and a not in app.tray.status_actions]
 
 
 def test_menu_lists_every_action(desktop: DesktopApp) -> None:
     assert menu_texts(desktop) == MENU
     assert desktop.tray.actions["pause"].isCheckable()
+    # The status line comes first, a calm one while nothing is wrong.
+    first = desktop.tray.menu.actions()[0]
+    assert first is desktop.tray.status_actions[0] and not first.isEnabled()
 
 
 def test_sync_now_pushes_the_booking_to_the_calendar(
@@ -72,33 +71,6 @@ def test_window_actions_open_their_windows(desktop, qtbot) -> None:  # type: ign
         desktop.tray.actions[name].trigger()
         assert desktop.windows.windows[name].isVisible()
         qtbot.waitUntil(lambda w=desktop.windows.windows[name]: not getattr(w, "refreshing", False))
-
-
-def test_a_burst_of_failures_raises_one_notification_and_its_click_shows_failures(  # type: ignore[no-untyped-def]
-    desktop, qtbot, services, sample
-) -> None:
-    staff, service, _booking = sample
-    connect_broken(services, staff.id, free_port())
-    day = (datetime.now(UTC) + timedelta(days=2)).date()
-    for hour in (9, 11, 13):
-        services.bookings.add(staff.id, service.id, f"Customer {hour}", f"{day.isoformat()}T{hour:02d}:00")
-    shown = []
-    desktop.notifier.notice_shown.connect(shown.append)
-    desktop.start()
-    qtbot.waitUntil(lambda: len(shown) >= 1, timeout=30000)
-    # Nothing else is pending: another drain adds no second message.
-    run_async(qtbot, desktop.controller.sync_now())
-    qtbot.waitUntil(lambda: not desktop.controller.syncing and desktop.notifier.pending == 0)
-    assert len(shown) == 1
-    notice = shown[0]
-    assert notice.kinds == {ProblemKind.SYNC_FAILED}
-    assert notice.body == "4 bookings failed to sync"
-    assert desktop.tray.state == TrayState.ATTENTION
-    desktop.notifier.notice_clicked.emit(notice)
-    window = desktop.windows.windows["sync_log"]
-    assert window.isVisible() and window.outcome.currentData() == "failure"
-    qtbot.waitUntil(lambda: window.model.rowCount() == 4)
-    assert all(e.outcome == "failure" for e in window.model.rows())
 
 
 def test_quit_stops_timers_and_closes(desktop, qtbot) -> None:  # type: ignore[no-untyped-def]
