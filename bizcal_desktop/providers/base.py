@@ -73,6 +73,7 @@ from typing import Self
 
 from bizcal_desktop.domain.connection import ConnectionInfo  # noqa: F401 - re-exported: part of the contract
 from bizcal_desktop.domain.time_range import TimeRange
+from bizcal_desktop.errors import ProviderError
 
 #: Marker carried by every event we write (X- property in iCalendar, extended property on
 #: Google, singleValueExtendedProperty / categories on Graph) so imports can skip our own events.
@@ -131,11 +132,16 @@ class CalendarInfo:
 
 @dataclass(frozen=True)
 class ConnectionCheck:
-    """Outcome of *Test Connection*: whether it works, a human message, and the calendars found."""
+    """Outcome of *Test Connection*: whether it works, a human message, and the calendars found.
+
+    ``error`` is the failure itself when there was one, so the caller decides by its type (the
+    connect flow tries a ``TransientError`` again at once, a refused password never).
+    """
 
     ok: bool
     message: str
     calendars: list[CalendarInfo] = field(default_factory=list)
+    error: ProviderError | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

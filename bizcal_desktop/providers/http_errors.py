@@ -7,6 +7,10 @@ sees when the network is down. What a service *says* stays with the service: eac
 sentences (:class:`StatusWords`), because "Google", "Outlook" and "the calendar server
 cloud.example.com" each deserve to be named, and a CalDAV 403 is about the account while a Graph
 403 is about one calendar.
+
+A transient failure's sentence says what happened, never that it will be tried again: only the
+caller knows whether it will (the sync engine retries; the connect flow tries a few times, then the
+user is told to try again), and the caller says so.
 """
 
 from __future__ import annotations
@@ -53,10 +57,10 @@ def retry_after(response: httpx.Response) -> float | None:
 def network_error(exc: httpx.HTTPError, service: str, timeout: float) -> TransientError:
     """A timeout or transport failure talking to ``service`` ("Google", "Microsoft"), as a retryable error."""
     if isinstance(exc, httpx.TimeoutException):
-        return TransientError(f"{service} did not answer within {timeout:g} seconds; BizCal will retry.")
-    return TransientError(
-        f"Could not reach {service} ({exc.__class__.__name__}); check the network, BizCal will retry."
-    )
+        return TransientError(f"{service} did not answer within {timeout:g} seconds; check your network "
+                              "connection.")
+    return TransientError(f"Could not reach {service} ({exc.__class__.__name__}); check your network "
+                          "connection.")
 
 
 @dataclass(frozen=True)
@@ -113,8 +117,8 @@ def rest_api_words(
     return StatusWords(
         reconnect=reconnect,
         forbidden=forbidden or refused,
-        slow_down=f"{service} asked BizCal to slow down while {what}; it will retry shortly.",
-        unavailable=f"{service} had a temporary problem (HTTP {status}) while {what}; BizCal will retry.",
+        slow_down=f"{service} asked BizCal to slow down while {what}.",
+        unavailable=f"{service} had a temporary problem (HTTP {status}) while {what}.",
         not_found=f"{service} could not find what BizCal asked for while {what}: {sentence(detail)}",
         changed=f"The event changed in {changed_in} while {what}; BizCal will re-read it and retry.",
         refused=refused,

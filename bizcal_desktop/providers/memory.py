@@ -257,7 +257,7 @@ class MemoryProvider(CalendarProvider):
         try:
             await self._enter("test_connection")
         except ProviderError as exc:
-            return ConnectionCheck(ok=False, message=str(exc))
+            return ConnectionCheck(ok=False, message=str(exc), error=exc)
         calendars = self._calendars()
         return ConnectionCheck(ok=True, message=f"Connected to {self.calendar_name}.", calendars=calendars)
 

@@ -5,7 +5,8 @@ the account's calendars; nothing is saved, the secret is held in memory by a
 :class:`PendingConnection`. The user chooses the calendar, and :meth:`ConnectFlow.finish_connection`
 tests writing into it and saves the row and the secret together. Why one path: the desktop dialogs
 and the CLI's one-shot ``connect_*`` (thin wrappers here) then cannot drift apart — a connection is
-never saved without a passing test of the very calendar it writes to.
+never saved without a passing test of the very calendar it writes to. A person waits for each test,
+so a hiccup is tried again only briefly and within a deadline (:mod:`.connect_retry`).
 
 Secrets go to the keychain in the same transaction that saves the row; if the keychain refuses, the
 row is rolled back, so there is never a connection without its secret (nor a secret without its row).
@@ -20,14 +21,16 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
 from bizcal_desktop.config import Config
 from bizcal_desktop.errors import BizCalError, ConfigurationError, UserInputError
-from bizcal_desktop.providers.base import CalendarInfo, ConnectionInfo
+from bizcal_desktop.providers.base import CalendarInfo, CalendarProvider, ConnectionCheck, ConnectionInfo
 from bizcal_desktop.providers.factory_protocol import ProviderSource
 from bizcal_desktop.secrets import SecretStore
+from bizcal_desktop.services.connect_retry import test_with_retries, with_retries
 from bizcal_desktop.services.connection_view import ConnectionView, connection_view
 from bizcal_desktop.services.directory import DirectoryService
 from bizcal_desktop.store import sync_log
@@ -92,6 +95,13 @@ class PendingConnection:
                 return c
         names = ", ".join(repr(c.name) for c in self.calendars)
         raise UserInputError(f"The signed-in account has no calendar {calendar_id!r}; choose one of {names}.")
+
+    @property
+    def service(self) -> str:
+        """Who answers for this account, to start a sentence ("The calendar server HOST", "Google")."""
+        if self.provider == "caldav":
+            return f"The calendar server {urlsplit(self.server_url or '').hostname or self.server_url}"
+        return _LABELS.get(self.provider, self.provider)
 
     def calendar_href(self, chosen: CalendarInfo) -> str | None:
         """CalDAV addresses a calendar by its collection URL; the REST providers need none."""
@@ -162,7 +172,7 @@ class ConnectFlow:
             provider_type=provider_type, server_url=server_url,
         )
         async with self._providers.build_unsaved(pending.info(), password, _never_renewed) as provider:
-            check = await provider.test_connection()
+            check = await self._tested(provider, pending)
         if not check.ok:
             await self._log_test_failed(pending, check.message, actor)
             raise ConnectionTestFailed(check.message)
@@ -203,8 +213,13 @@ class ConnectFlow:
         """``pending`` with the account's calendars, and the secret as renewed while listing them."""
         latest = _Latest(pending.secret)
         async with self._providers.build_unsaved(pending.info(), pending.secret, latest.keep) as probe:
-            calendars = await probe.list_calendars()
+            calendars = await with_retries(probe.list_calendars, timeout=self._config.request_timeout,
+                                           service=pending.service)
         return dataclasses.replace(pending, calendars=tuple(calendars), secret=latest.secret)
+
+    async def _tested(self, provider: CalendarProvider, pending: PendingConnection) -> ConnectionCheck:
+        timeout = self._config.request_timeout
+        return await test_with_retries(provider, timeout=timeout, service=pending.service)
 
     # ----- finish: the same for every provider -----------------------------------------------------
     async def finish_connection(
@@ -223,7 +238,7 @@ class ConnectFlow:
         busy_ids = _busy_ids(pending, chosen, busy_calendar_ids or [])
         latest = _Latest(pending.secret)
         async with self._providers.build_unsaved(pending.info(chosen), pending.secret, latest.keep) as provider:
-            check = await provider.test_connection()
+            check = await self._tested(provider, pending)
         if not check.ok:
             await self._log_test_failed(pending, check.message, actor)
             raise ConnectionTestFailed(check.message)
@@ -260,14 +275,8 @@ class ConnectFlow:
 
     # ----- one-shot wrappers (the CLI's flags name the calendars) -----------------------------------
     async def connect_caldav(
-        self,
-        staff: str | int,
-        provider_type: str,
-        url: str | None,
-        username: str,
-        password: str,
-        calendar: str | None = None,
-        actor: str = "user",
+        self, staff: str | int, provider_type: str, url: str | None, username: str, password: str,
+        calendar: str | None = None, actor: str = "user",
     ) -> ConnectionView:
         """Log in, pick the calendar by name (default: the primary one), test writing into it, save."""
         pending = await self.begin_caldav(staff, provider_type, url, username, password, actor=actor)

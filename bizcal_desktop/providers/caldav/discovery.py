@@ -7,6 +7,11 @@ wizard shows, while the sync paths may assume the URL is a calendar collection.
 
 Test Connection proves a write the only honest way: it creates a tiny transparent probe event far
 in the future with ``If-None-Match: *`` and deletes it again.
+
+Someone is waiting for the answer, so every call here is bounded by the configured timeout
+(``limit``): the library would otherwise spend it twice on a server that never answers, and a TLS
+handshake ignores it. Trying again and the overall deadline are the connect flow's to decide
+(:mod:`bizcal_desktop.services.connect_retry`); the failure travels in ``ConnectionCheck.error``.
 """
 
 from __future__ import annotations
@@ -28,8 +33,9 @@ _PRINCIPAL_PROPS = ["{DAV:}current-user-principal"]
 async def discover_calendars(session: CalDAVSession) -> list[CalendarInfo]:
     """The account's calendars: principal, calendar home, then each collection's display name."""
     client = session.client()
+    limit = session.timeout
     probe = await session.guard(client.propfind(session.server_url, props=_PRINCIPAL_PROPS, depth=0),
-                                "looking for your account")
+                                "looking for your account", limit)
     status = probe.status
     if status in (401, 403):
         raise session.auth_error(status)
@@ -40,13 +46,13 @@ async def discover_calendars(session: CalDAVSession) -> list[CalendarInfo]:
             f"{session.server_url} answered {status} and is not a CalDAV server; check the address "
             "(for example https://caldav.icloud.com/ or https://HOST/remote.php/dav)."
         )
-    principal = await session.guard(client.get_principal(), "looking for your account")
-    calendars = await session.guard(client.get_calendars(principal), "listing your calendars")
+    principal = await session.guard(client.get_principal(), "looking for your account", limit)
+    calendars = await session.guard(client.get_calendars(principal), "listing your calendars", limit)
     infos = []
     for calendar in calendars:
         url = session.absolute_collection(str(calendar.url))
         # cached from the calendar-home PROPFIND, so no request per calendar
-        display = await session.guard(calendar.get_display_name(), "reading a calendar's name")
+        display = await session.guard(calendar.get_display_name(), "reading a calendar's name", limit)
         name = display or url.rstrip("/").rsplit("/", 1)[-1]
         infos.append(CalendarInfo(calendar_id=url, name=str(name), href=url))
     return infos
@@ -67,7 +73,7 @@ async def check_connection(session: CalDAVSession, calendar_url: str | None) -> 
             )
         await probe_write(session, calendar_url or calendars[0].calendar_id)
     except ProviderError as exc:  # every failure is already one human sentence
-        return ConnectionCheck(ok=False, message=redact(str(exc)), calendars=calendars)
+        return ConnectionCheck(ok=False, message=redact(str(exc)), calendars=calendars, error=exc)
     names = ", ".join(c.name for c in calendars)
     return ConnectionCheck(
         ok=True,
@@ -84,6 +90,7 @@ async def probe_write(session: CalDAVSession, calendar_url: str) -> None:
     response = await session.request(
         "PUT", url, _probe_ics(probe_id),
         {"Content-Type": ICS_CONTENT_TYPE, "If-None-Match": "*"}, what="writing a test event",
+        limit=session.timeout,
     )
     status = response.status
     if status in (404, 409):
@@ -96,7 +103,7 @@ async def probe_write(session: CalDAVSession, calendar_url: str) -> None:
             "calendar you can edit."
         )
     session.raise_for_status(response, "writing a test event")
-    deleted = await session.request("DELETE", url, what="deleting the test event")
+    deleted = await session.request("DELETE", url, what="deleting the test event", limit=session.timeout)
     if deleted.status not in (404, 410):
         session.raise_for_status(deleted, "deleting the test event")
 

@@ -8,8 +8,17 @@ one of :mod:`bizcal_desktop.errors`' types with one human sentence, so discovery
 import never look at a library exception or decide twice what a status means (the shared
 :func:`~bizcal_desktop.providers.http_errors.error_for_status` decides that).
 
-The library's own rate-limit sleeping is off: the sync engine does the backoff, honouring the
-``retry_after`` we put on :class:`~bizcal_desktop.errors.TransientError`.
+The library's own rate-limit sleeping is off: whoever calls decides whether to try again (the sync
+engine with its backoff, the connect flow with a few quick attempts), honouring the ``retry_after`` we
+put on :class:`~bizcal_desktop.errors.TransientError`. So the sentences here say what happened and
+never promise a retry; the caller adds what it will do.
+
+The configured timeout reaches the library as a per-request timeout, but that is not a bound on a
+call: the library answers a failed first (unauthenticated) request by sending a second one to probe
+the auth scheme, and the TLS handshake keeps asyncio's own 60 seconds whatever the timeout says.
+A caller that needs a hard bound (Test Connection, before anything is saved) passes ``limit`` and
+the call is cancelled when it runs out. Sync reads pass none: a large REPORT may take longer than
+the timeout while bytes keep arriving.
 """
 
 from __future__ import annotations
@@ -80,7 +89,7 @@ class CalDAVSession:
         self.username = username
         self._password = password
         self._timeout = timeout
-        self.host = urlsplit(server_url).hostname or server_url
+        self.host = urlsplit(self.server_url).hostname or self.server_url
         self._client: AsyncDAVClient | None = None
         # The caldav client learns the auth scheme from the first 401 and, seeing a second 401
         # while it already has an auth object, closes and replaces its HTTP session - failing
@@ -91,6 +100,11 @@ class CalDAVSession:
 
     def __repr__(self) -> str:  # never show the password, not even in a debugger or a traceback
         return f"CalDAVSession(server_url={self.server_url!r}, username={self.username!r})"
+
+    @property
+    def timeout(self) -> float:
+        """The configured per-request timeout, in seconds."""
+        return self._timeout
 
     def absolute_collection(self, url: str) -> str:
         """``url`` resolved against the server URL, ending in ``/`` as a collection URL does."""
@@ -117,15 +131,15 @@ class CalDAVSession:
 
     # ---------------------------------------------------------------- requests
 
-    async def guard(self, awaitable: Awaitable[T], what: str) -> T:
-        """Await a client call and translate every failure into our error types."""
+    async def guard(self, awaitable: Awaitable[T], what: str, limit: float | None = None) -> T:
+        """Await a client call and translate every failure into our error types.
+
+        With ``limit``, the call (every request the library makes for it, TLS handshakes included)
+        is cancelled after that many seconds and reported as a timeout.
+        """
         try:
-            if self._auth_settled:
-                return await awaitable
-            async with self._auth_lock:
-                result = await awaitable
-                self._auth_settled = True
-                return result
+            async with asyncio.timeout(limit):
+                return await self._settled(awaitable)
         except ProviderError:
             raise
         except dav_error.DAVError as exc:
@@ -140,10 +154,19 @@ class CalDAVSession:
             log.info("CalDAV %s failed: %s", what, redact(str(exc))[:300])
             raise self._network_error(exc) from None
 
+    async def _settled(self, awaitable: Awaitable[T]) -> T:
+        if self._auth_settled:
+            return await awaitable
+        async with self._auth_lock:
+            result = await awaitable
+            self._auth_settled = True
+            return result
+
     async def request(self, method: str, url: str, body: str = "", headers: Mapping[str, str] | None = None,
-                      what: str = "") -> Any:
+                      what: str = "", limit: float | None = None) -> Any:
         """One raw request; the response (``status``, ``headers``, ``raw``, ``tree``) whatever its status."""
-        return await self.guard(self.client().request(url, method, body, dict(headers or {})), what or method)
+        return await self.guard(self.client().request(url, method, body, dict(headers or {})), what or method,
+                                limit)
 
     async def propfind_etag(self, url: str, what: str) -> Any:
         """PROPFIND (Depth 0) for ``getetag``: a resource's version, or whether a collection exists."""
@@ -170,10 +193,10 @@ class CalDAVSession:
             forbidden=(f"The server {host} refused access for {self.username}; check that this account may "
                        "use the calendar, or connect it again with the right username and app-specific "
                        "password."),
-            slow_down=f"The calendar server {host} asked us to slow down while {what}; it will be tried again.",
-            unavailable=f"The calendar server {host} had a problem ({status}) while {what}; it will be tried again.",
+            slow_down=f"The calendar server {host} asked BizCal to slow down while {what}.",
+            unavailable=f"The calendar server {host} had a problem ({status}) while {what}.",
             not_found=f"The calendar server {host} could not find what BizCal asked for while {what}.",
-            changed=f"The event changed on {host} while {what}; it will be tried again.",
+            changed=f"The event changed on {host} while {what}.",
             refused=f"The calendar server {host} refused {what} ({status}): {detail}.",
         )
 
@@ -198,7 +221,7 @@ class CalDAVSession:
         """The error for a status the ``caldav`` library raised instead of returning."""
         if isinstance(exc, dav_error.RateLimitError):
             return TransientError(
-                f"The calendar server {self.host} asked us to slow down while {what}; it will be tried again.",
+                f"The calendar server {self.host} asked BizCal to slow down while {what}.",
                 retry_after=exc.retry_after_seconds,
             )
         if isinstance(exc, dav_error.AuthorizationError):
@@ -222,7 +245,9 @@ class CalDAVSession:
                 "server address and your system's certificates, then try again."
             )
         if _is_timeout(exc):
-            return TransientError(f"The calendar server {self.host} did not answer in time; it will be tried again.")
+            seconds = "1 second" if self._timeout == 1 else f"{self._timeout:g} seconds"
+            return TransientError(f"The calendar server {self.host} did not answer within {seconds}; check "
+                                  "the address and your network connection.")
         return TransientError(
             f"Could not reach the calendar server {self.host}; check the address and your network connection."
         )

@@ -140,7 +140,7 @@ class GoogleProvider(CalendarProvider):
                                        "choose a calendar you can edit.", calendars)
             await self._probe_write()
         except ProviderError as exc:
-            return ConnectionCheck(False, str(exc))
+            return ConnectionCheck(False, str(exc), error=exc)
         return ConnectionCheck(True, f"Connected to the Google calendar “{target.name}”; BizCal can "
                                "write events there.", calendars)
 

@@ -141,7 +141,7 @@ class MicrosoftProvider(CalendarProvider):
                                        "calendar you can edit.", calendars)
             await self._probe_write(target.calendar_id)
         except ProviderError as exc:
-            return ConnectionCheck(False, str(exc))
+            return ConnectionCheck(False, str(exc), error=exc)
         return ConnectionCheck(True, f"Connected to the Outlook calendar “{target.name}”; BizCal can write "
                                "events there.", calendars)
 
