@@ -11,7 +11,8 @@ Credentials reach text in a handful of shapes, and each needs its own rule:
   (``Authorization: Basic dXNlcjpwdw==``). A value that starts with an authorization scheme keeps the
   scheme word (``Bearer ***``) so a log still says which kind of credential was sent.
 * a bare ``Bearer <token>`` or ``Basic <base64 of user:password>`` outside such a pair;
-* the password of a URL's user info (``https://user:pw@host`` → ``https://user:***@host``).
+* the password of a URL's user info (``https://user:pw@host`` → ``https://user:***@host``, also
+  when the user is an e-mail address or the password holds an ``@``).
 
 Masking errs on the side of hiding: a word that merely looks like a key (``token: expired``) loses its
 value, which costs a little clarity in a log line and never a secret.
@@ -44,7 +45,9 @@ _VALUE = (
 _PAIR = re.compile(_KEY + _SEPARATOR + _VALUE, re.IGNORECASE | re.MULTILINE)
 _SCHEME_PREFIX = re.compile(rf"^({_SCHEMES}[ \t]+)(\S.*)$", re.IGNORECASE | re.DOTALL)
 
-_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s/@:?#]*:)([^\s/@?#]+)(@)")
+#: ``scheme://user:password@``; the user may hold an unencoded ``@`` (an e-mail address) and the host
+#: starts after the last ``@`` before the path, as in :func:`urllib.parse.urlsplit`.
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s/:?#]*:)([^\s/?#]+)(@)")
 _BEARER = re.compile(r"(?i)\b(Bearer[ \t]+)([A-Za-z0-9._~+/_-]{8,}=*)(?![\w.~+/=\"'-])")
 _BASIC = re.compile(r"(?i)\b(Basic[ \t]+)([A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])")
 

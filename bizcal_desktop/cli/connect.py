@@ -1,7 +1,8 @@
 """``bizcal connect caldav|google|microsoft``: test a calendar and save it as a staff member's connection.
 
 Why two paths and not three: CalDAV asks for an app-specific password (read from stdin, never from a
-flag, so it stays out of the shell history and ``ps``). Google and Microsoft both sign in through the
+flag, so it stays out of the shell history and ``ps``; a ``user:password@`` pasted into ``--url`` is
+used with a warning, and the URL is saved without it). Google and Microsoft both sign in through the
 browser and then pick calendars by name; they differ only in words and in which service call starts
 the sign-in, so each is one :class:`OAuthSignIn` row and both run :func:`connect_oauth`. A third
 OAuth provider is one more row.
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from bizcal_desktop.cli.command import Nouns, actor
 from bizcal_desktop.cli.output import Output
 from bizcal_desktop.errors import UserInputError
+from bizcal_desktop.providers.caldav.presets import login_from_url
 from bizcal_desktop.services.connection_view import ConnectionView
 from bizcal_desktop.services.connections import ConnectionService
 from bizcal_desktop.wiring import Services
@@ -71,7 +73,7 @@ def add_parser(nouns: Nouns, common: argparse.ArgumentParser) -> None:
     p.add_argument("--staff", required=True)
     p.add_argument("--provider", choices=CALDAV_PROVIDERS, default="generic")
     p.add_argument("--url", default=None, help="server URL (Nextcloud: the host name is enough)")
-    p.add_argument("--username", required=True)
+    p.add_argument("--username", default="", help="the account's username (or give it in --url as USER@)")
     p.add_argument("--password-stdin", action="store_true", help="read the app-specific password from stdin")
     p.add_argument("--calendar", default=None, help="calendar name to write bookings into")
     for sign_in in OAUTH_SIGN_INS.values():
@@ -94,7 +96,15 @@ def cmd_connect(args: argparse.Namespace, svc: Services, out: Output) -> int:
 
 
 def read_password(args: argparse.Namespace) -> str:
-    """The app-specific password: one line of stdin with ``--password-stdin``, else a prompt on a tty."""
+    """The app-specific password: one line of stdin with ``--password-stdin``, else a prompt on a tty.
+
+    Empty when ``--url`` carries one and stdin is not asked: the connect flow then takes it from there.
+    """
+    if not args.password_stdin and login_from_url(args.url, args.username, "").url_had_password:
+        print("bizcal: warning: the password in --url can be read from your shell history and by other "
+              "users (ps); BizCal keeps it in the keychain only, but give it with --password-stdin "
+              "next time.", file=sys.stderr)
+        return ""
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     elif sys.stdin.isatty():

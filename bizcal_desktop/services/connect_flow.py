@@ -157,21 +157,25 @@ class ConnectFlow:
         self, staff: str | int, provider_type: str, url: str | None, username: str, password: str,
         actor: str = "user",
     ) -> PendingConnection:
-        """Log in to the CalDAV server, find the calendars and prove a write; nothing is saved."""
-        from bizcal_desktop.providers.caldav.presets import PRESETS, resolve_server_url
+        """Log in to the CalDAV server, find the calendars and prove a write; nothing is saved.
+
+        A ``user:password@`` in ``url`` fills a username or password not given (:func:`login_from_url`).
+        """
+        from bizcal_desktop.providers.caldav.presets import PRESETS, login_from_url, resolve_server_url
 
         staff_view = await asyncio.to_thread(self._directory.find_staff, staff)
-        if not username:
+        login = login_from_url(url, username, password)
+        if not login.username:
             raise UserInputError("A CalDAV connection needs a username.")
-        if not password:
+        if not login.password:
             raise UserInputError("A CalDAV connection needs a password (an app-specific password).")
-        server_url = resolve_server_url(provider_type, url or "")  # refuses an unknown provider type
+        server_url = resolve_server_url(provider_type, login.url)  # refuses an unknown provider type
         pending = PendingConnection(
-            staff_id=staff_view.id, timezone=staff_view.timezone, provider="caldav", account=username,
-            calendars=(), secret=password, display_name=f"{PRESETS[provider_type].label} – {username}",
-            provider_type=provider_type, server_url=server_url,
+            staff_id=staff_view.id, timezone=staff_view.timezone, provider="caldav", account=login.username,
+            calendars=(), secret=login.password, provider_type=provider_type, server_url=server_url,
+            display_name=f"{PRESETS[provider_type].label} – {login.username}",
         )
-        async with self._providers.build_unsaved(pending.info(), password, _never_renewed) as provider:
+        async with self._providers.build_unsaved(pending.info(), login.password, _never_renewed) as provider:
             check = await self._tested(provider, pending)
         if not check.ok:
             await self._log_test_failed(pending, check.message, actor)

@@ -5,6 +5,10 @@ field disables it again, so what is saved is what was tested. Test is
 ``ConnectionService.begin_caldav`` (log in, list the calendars) and Save is ``finish_connection``
 (test writing into the chosen calendar, save it with the password in the keychain): the same two
 steps as the CLI and the Google and Microsoft dialogs, so the wizard decides nothing of its own.
+
+A URL pasted with ``user:password@`` in it is split at once by the same rule ``begin_caldav`` applies
+(:func:`~bizcal_desktop.providers.caldav.presets.login_from_url`): the user and password move into
+their fields (the password field hides it), and the URL field keeps only the server.
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bizcal_desktop.errors import BizCalError
-from bizcal_desktop.providers.caldav.presets import PRESETS
+from bizcal_desktop.errors import BizCalError, UserInputError
+from bizcal_desktop.providers.caldav.presets import PRESETS, login_from_url
 from bizcal_desktop.services.connect_flow import ConnectionTestFailed, PendingConnection
 from bizcal_desktop.services.connections import ConnectionView
 from bizcal_desktop.ui.base_window import error_text
@@ -51,6 +55,8 @@ class CalDAVWizard(QDialog):
         self._build()
 
         self.provider.currentIndexChanged.connect(lambda _i: self._preset_changed())
+        for field in (self.server, self.username):
+            field.textChanged.connect(lambda _t: self._take_login_from_url())
         for field in (self.server, self.username, self.password):
             field.textChanged.connect(lambda _t: self._fields_changed())
         self.staff.currentIndexChanged.connect(lambda _i: self._fields_changed())
@@ -138,6 +144,22 @@ class CalDAVWizard(QDialog):
         self.username.setPlaceholderText(
             self.tr("Apple ID e-mail") if preset.key == "icloud" else self.tr("User name or e-mail")
         )
+        self._fields_changed()
+
+    def _take_login_from_url(self) -> None:
+        """Move a ``user:password@`` out of the URL field into Username and App password."""
+        try:
+            login = login_from_url(self.server.text(), self.username.text(), self.password.text())
+        except UserInputError as exc:  # the URL names another user than the Username field
+            self._fail(str(exc))
+            return
+        if login.url == self.server.text().strip():
+            return
+        for field, value in ((self.server, login.url), (self.username, login.username),
+                             (self.password, login.password)):
+            field.blockSignals(True)
+            field.setText(value)
+            field.blockSignals(False)
         self._fields_changed()
 
     def _fields(self) -> tuple[str, ...]:

@@ -97,6 +97,50 @@ def _secret_key(cli: Cli) -> str:
         return db.execute("SELECT secret_key FROM calendar_connection").fetchone()[0]
 
 
+def test_a_password_in_the_url_goes_to_the_keychain_only(cli: Cli, caldav_calendar) -> None:  # type: ignore[no-untyped-def]
+    server = caldav_calendar.server
+    cli.ok("staff", "add", "Mark", "--timezone", "Europe/Berlin")
+    cli.ok("service", "add", "Massage", "--duration", "60")
+    url = server.url.replace("://", f"://{server.username}:{server.password}@")
+
+    # Pasted as is, with the username and password given as usual as well.
+    first = cli.ok("connect", "caldav", "--staff", "Mark", "--url", url, "--username", server.username,
+                   "--password-stdin", "--calendar", caldav_calendar.url, stdin=f"{server.password}\n")
+    assert (first["server_url"], first["calendar_href"]) == (server.url, caldav_calendar.url)
+    listed = cli.run("connections", "--json")
+    assert listed.returncode == 0 and server.password not in listed.stdout
+    assert [c["server_url"] for c in json.loads(listed.stdout)] == [server.url]
+    assert_only_in_the_keychain(cli, server.password)
+
+    # No --username, no --password-stdin: both come from the URL, with a warning about ps and history.
+    second = cli.run("connect", "caldav", "--staff", "Mark", "--url", url, "--calendar", caldav_calendar.url,
+                     "--json")
+    assert second.returncode == 0, second.stderr
+    assert "warning" in second.stderr and "--password-stdin" in second.stderr
+    assert server.password not in second.stdout + second.stderr
+    assert json.loads(second.stdout)["server_url"] == server.url
+
+    # A different user in the URL and in --username: one line, nothing saved, no password shown.
+    other = cli.run("connect", "caldav", "--staff", "Mark", "--url", url, "--username", "anna")
+    assert other.returncode == 1 and other.stderr.count("\n") == 1
+    assert "'alice'" in other.stderr and "'anna'" in other.stderr and server.password not in other.stderr
+
+    booking = cli.ok("booking", "add", "--staff", "Mark", "--service", "Massage", "--customer", "Emma",
+                     "--start", "2026-12-01T10:00")
+    assert booking["sync_state"] == "synced"  # the keychain's password works
+    assert cli.keyring_get(f"{_secret_key(cli)}:password") == server.password
+    assert server.password not in cli.run("connections", "--json").stdout
+    assert_only_in_the_keychain(cli, server.password)
+
+
+def assert_only_in_the_keychain(cli: Cli, password: str) -> None:
+    """Not in the database (nor its WAL), the log file or anything else in the data folder."""
+    files = [path for path in cli.data_dir.rglob("*") if path.is_file()]
+    assert {"bizcal.sqlite3", "bizcal.log"} <= {path.name for path in files}
+    for path in files:
+        assert password.encode() not in path.read_bytes(), f"password leaked into {path}"
+
+
 def test_server_down_then_retry_failed(cli: Cli, fresh_radicale) -> None:  # type: ignore[no-untyped-def]
     calendar_url = fresh_radicale.make_calendar()
     cli.ok("staff", "add", "Lydia", "--timezone", "America/New_York")

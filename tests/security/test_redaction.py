@@ -95,6 +95,14 @@ def test_url_user_info_keeps_the_user_and_masks_the_password(user: str, password
     )
 
 
+@given(st.from_regex(r"[A-Za-z0-9._-]{1,12}@[a-z]{1,8}\.com", fullmatch=True),
+       st.text(alphabet="ABCabcxyz0123456789-._~!$&()*+,;=%:@", min_size=1, max_size=30))
+def test_url_user_info_with_an_email_user_or_an_at_in_the_password_is_masked(user: str, password: str) -> None:
+    """Pasted unencoded, as users do: the host starts after the last @ (as urllib reads it)."""
+    url = f"https://{user}:{password}@caldav.fastmail.com/dav/"
+    assert redact(f"PROPFIND {url} failed") == f"PROPFIND https://{user}:***@caldav.fastmail.com/dav/ failed"
+
+
 def test_json_escaped_inside_a_string_and_a_truncated_value_are_masked() -> None:
     inner = json.dumps({"refresh_token": "1//0gSecret"})
     assert "0gSecret" not in redact(json.dumps({"body": inner}))

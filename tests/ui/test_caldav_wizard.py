@@ -72,3 +72,33 @@ def test_an_unreachable_server_says_why(wizard: CalDAVWizard, qtbot) -> None:  #
     run_async(qtbot, wizard.test())
     assert wizard.result.text().startswith("✗") and len(wizard.result.text()) > 10
     assert not wizard.save_button.isEnabled()
+
+
+def test_a_login_pasted_into_the_url_moves_to_its_fields(  # type: ignore[no-untyped-def]
+    wizard: CalDAVWizard, qtbot, services, caldav_calendar, memory_keyring
+) -> None:
+    server = caldav_calendar.server
+    wizard.provider.setCurrentIndex(wizard.provider.findData("generic"))
+    wizard.server.setText(server.url.replace("://", f"://{server.username}:{server.password}@"))
+    assert wizard.server.text() == server.url  # the URL field keeps only the server
+    assert (wizard.username.text(), wizard.password.text()) == (server.username, server.password)
+    assert wizard.test_button.isEnabled()
+    run_async(qtbot, wizard.test())
+    assert wizard.result.text().startswith("✓"), wizard.result.text()
+    wizard.calendar.setCurrentIndex(wizard.calendar.findData(caldav_calendar.url))
+    assert run_async(qtbot, wizard.save()) is not None
+    [conn] = services.connections.list()
+    assert conn.server_url == server.url
+    assert services.secrets.get(services.connections.info(conn.id).secret_key, "password") == server.password
+
+
+def test_a_url_naming_another_user_is_refused_until_they_agree(wizard: CalDAVWizard) -> None:
+    wizard.provider.setCurrentIndex(wizard.provider.findData("generic"))
+    wizard.username.setText("anna")
+    wizard.server.setText("https://mark:secret-pw@dav.example.com/")
+    assert wizard.result.text().startswith("✗") and "'mark'" in wizard.result.text()
+    assert "secret-pw" not in wizard.result.text()
+    assert not wizard.save_button.isEnabled()
+    wizard.username.setText("mark")  # now they agree: the login leaves the URL
+    assert wizard.server.text() == "https://dav.example.com/"
+    assert (wizard.username.text(), wizard.password.text()) == ("mark", "secret-pw")

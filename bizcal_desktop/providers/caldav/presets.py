@@ -3,12 +3,17 @@
 The connect wizard offers these as choices so a user of iCloud or Fastmail never has to know a
 CalDAV URL, and a Nextcloud user only types the host name. Each preset carries the one hint
 that saves most support questions (iCloud's app-specific password above all).
+
+A pasted URL may carry a login (``https://mark:secret@dav.example.com/``). :func:`login_from_url`
+takes it out before anything else sees the URL - the CLI, the wizard and ``begin_caldav`` all pass
+what was typed through it - so the saved server URL, the sync log and the log file never hold it,
+and the password goes to the keychain like any typed one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from bizcal_desktop.errors import UserInputError
 
@@ -119,3 +124,50 @@ def resolve_server_url(provider_type: str, url_or_host: str | None = None) -> st
         )
     _split_http_url(text, what="CalDAV URL")
     return text
+
+
+@dataclass(frozen=True)
+class CalDAVLogin:
+    """What the user typed, with any ``user:password@`` moved from the URL into the login fields."""
+
+    url: str  #: the URL or host as typed, without user info
+    username: str
+    password: str = field(repr=False)
+    url_had_password: bool = False  #: a password was found in the URL (the CLI warns about ``ps``)
+
+
+def login_from_url(url_or_host: str | None, username: str, password: str) -> CalDAVLogin:
+    """Take ``user[:password]@`` out of a typed URL or host; the URL never keeps it.
+
+    The URL's user is the username when none was given; a different one given as well is refused
+    (which one was meant cannot be guessed). The URL's password is the password only when none was
+    given; a typed password wins. Both are percent-decoded (``mark%40example.com`` is
+    ``mark@example.com``); an unencoded ``@`` in the user or password is read as browsers do: the
+    host starts after the last ``@``.
+    """
+    text = (url_or_host or "").strip()
+    scheme_end = text.find("://")
+    start = scheme_end + 3 if scheme_end >= 0 else 0
+    authority_end = len(text)
+    for stop in "/?#":
+        found = text.find(stop, start)
+        if found >= 0:
+            authority_end = min(authority_end, found)
+    userinfo, at, _host = text[start:authority_end].rpartition("@")
+    if not at:
+        return CalDAVLogin(text, username.strip(), password)
+    url = text[:start] + text[start + len(userinfo) + 1:]
+    url_user, colon, url_password = userinfo.partition(":")
+    url_user, url_password = unquote(url_user), unquote(url_password)
+    given = username.strip()
+    if url_user and given and url_user != given:
+        raise UserInputError(
+            f"The URL names the user {url_user!r} but the username given is {given!r}; remove "
+            "the user (and any password) before the @ in the URL, or give the same username."
+        )
+    return CalDAVLogin(
+        url=url,
+        username=given or url_user,
+        password=password or url_password,
+        url_had_password=bool(colon and url_password),
+    )

@@ -36,6 +36,7 @@ from caldav.lib import error as dav_error
 from lxml import etree
 
 from bizcal_desktop.errors import AuthError, NotFoundError, PermanentError, ProviderError, TransientError
+from bizcal_desktop.providers.caldav.presets import login_from_url
 from bizcal_desktop.providers.caldav.reports import VALID_SYNC_TOKEN
 from bizcal_desktop.providers.cursor import CursorRefused
 from bizcal_desktop.providers.http_errors import StatusWords, error_for_status, parse_retry_after
@@ -85,7 +86,8 @@ class CalDAVSession:
     """The HTTP client of one CalDAV account; every request goes through :meth:`guard`."""
 
     def __init__(self, server_url: str, username: str, password: str, timeout: float) -> None:
-        self.server_url = server_url
+        # A login in the URL never goes on the wire or into a message (rows saved before it was taken out).
+        self.server_url = login_from_url(server_url, "", "").url
         self.username = username
         self._password = password
         self._timeout = timeout
