@@ -123,6 +123,11 @@ class AvailabilityService:
         if not 1 <= days <= 366:
             raise UserInputError("Ask for between 1 and 366 days of slots.")
         staff_view = self._directory.find_staff(staff)
+        if staff_view.archived:
+            raise UserInputError(
+                f"{staff_view.name} is archived, so no times are offered; restore them in Staff & Services "
+                "to book them again."
+            )
         spec = self.service_spec(self._directory.find_service(service))
         rules = self.rules_for(staff_view)
         # Padding of a day on each side covers buffers and blockers that cross midnight.

@@ -1,7 +1,9 @@
-"""Bookings: add, reschedule, cancel, list.
+"""Bookings: add, reschedule, cancel, list, find by customer.
 
 Every change writes an outbox job in the SAME transaction as the change, so a crash can never lose a
 calendar sync and a failed sync never loses a booking. The sync engine drains the outbox.
+A new booking, or a new time, is refused for an archived staff member and a new booking for a
+service that is archived or not offered (see ``services/directory.py``); cancelling always works.
 """
 
 from __future__ import annotations
@@ -17,7 +19,12 @@ from bizcal_desktop.errors import UserInputError
 from bizcal_desktop.services.directory import DirectoryService
 from bizcal_desktop.store import booking_changes
 from bizcal_desktop.store.database import Database
-from bizcal_desktop.store.directory import service_row, staff_row
+from bizcal_desktop.store.directory import (
+    require_bookable_staff,
+    require_offered_service,
+    service_row,
+    staff_row,
+)
 from bizcal_desktop.store.models import (
     Booking,
     BookingStatus,
@@ -129,11 +136,12 @@ class BookingService:
         if not customer:
             raise UserInputError("A booking needs the customer's name.")
         with self._db.session() as s:
-            staff_member = staff_row(s, staff)
+            staff_member = require_bookable_staff(staff_row(s, staff))
+            offered = require_offered_service(service_row(s, service))
             start_utc = (
                 parse_instant(start, staff_member.timezone) if isinstance(start, str) else _as_utc(start)
             )
-            booking = booking_changes.create_booking(s, staff_member, service_row(s, service), customer, start_utc)
+            booking = booking_changes.create_booking(s, staff_member, offered, customer, start_utc)
             return booking_view(s, booking)
 
     def move(self, booking_id: int, start: str | datetime) -> BookingView:
@@ -141,6 +149,7 @@ class BookingService:
             booking = self._row(s, booking_id)
             if booking.status != BookingStatus.CONFIRMED:
                 raise UserInputError(f"Booking {booking_id} is cancelled; make a new booking instead.")
+            require_bookable_staff(booking.staff)
             start_utc = parse_instant(start, booking.timezone) if isinstance(start, str) else _as_utc(start)
             booking_changes.reschedule(s, booking, start_utc)
             s.flush()
@@ -177,6 +186,28 @@ class BookingService:
             if not include_cancelled:
                 query = query.where(Booking.status == BookingStatus.CONFIRMED)
             return [booking_view(s, b) for b in s.scalars(query)]
+
+    def search(
+        self, text: str, staff: str | int | None = None, include_cancelled: bool = False
+    ) -> list[BookingView]:
+        """Bookings whose customer's name contains ``text``, on any date, oldest first.
+
+        Case is ignored the way people mean it ("müller" finds "Müller", "STRASSE" finds "Straße"),
+        which SQLite's LIKE and LOWER do only for ASCII; so the names are compared here (one narrow
+        query over id and name, then the matches are read in full).
+        """
+        needle = text.strip().casefold()
+        if not needle:
+            return []
+        with self._db.session() as s:
+            query = select(Booking.id, Booking.customer_name).order_by(Booking.start_utc, Booking.id)
+            if staff is not None:
+                query = query.where(Booking.staff_id == staff_row(s, staff).id)
+            if not include_cancelled:
+                query = query.where(Booking.status == BookingStatus.CONFIRMED)
+            ids = [row.id for row in s.execute(query) if needle in row.customer_name.casefold()]
+            rows = {b.id: b for b in s.scalars(select(Booking).where(Booking.id.in_(ids)))} if ids else {}
+            return [booking_view(s, rows[i]) for i in ids]
 
     @staticmethod
     def _row(session: Session, booking_id: int) -> Booking:

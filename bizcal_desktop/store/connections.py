@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from bizcal_desktop.domain.connection import ConnectionInfo
+from bizcal_desktop.store.directory import not_archived_staff
 from bizcal_desktop.store.models import CalendarConnection, ConnectionStatus
 
 
@@ -23,8 +24,9 @@ def in_use() -> ColumnElement[bool]:
 
 
 def importing_busy() -> list[ColumnElement[bool]]:
-    """The conditions of a connection whose busy times count: switched on and importing."""
-    return [in_use(), CalendarConnection.import_busy.is_(True)]
+    """The conditions of a connection whose busy times count: switched on, importing, and its staff
+    member not archived (no times are offered for them, so their calendars are not read)."""
+    return [in_use(), CalendarConnection.import_busy.is_(True), not_archived_staff()]
 
 
 def usable_connections(staff_id: int) -> Select[tuple[CalendarConnection]]:

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bizcal_desktop.store.types import UTCDateTime, utcnow
@@ -78,6 +78,9 @@ class Staff(Base):
     timezone: Mapped[str] = mapped_column(String(64))  #: IANA name, e.g. "Europe/Berlin"
     email: Mapped[str | None] = mapped_column(String(320), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Set when the staff member was archived: their bookings and history stay, new bookings are
+    #: refused and their calendars are no longer read for busy times (``services/directory.py``).
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     connections: Mapped[list[CalendarConnection]] = relationship(back_populates="staff")
 
@@ -90,6 +93,10 @@ class Service(Base):
     duration_minutes: Mapped[int] = mapped_column(Integer)
     buffer_before_minutes: Mapped[int] = mapped_column(Integer, default=0)
     buffer_after_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    #: Whether new bookings of it can be made (switched off for a while, it stays in the lists).
+    offered: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: Set when the service was archived: gone from the lists, its bookings kept.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class Booking(Base):

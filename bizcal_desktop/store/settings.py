@@ -25,6 +25,8 @@ DEFAULT_HOURS: dict[str, list[str]] = {
 
 _KEY = "business"
 _STAFF_HOURS_KEY = "working_hours:staff:{}"
+#: The New booking dialog starts with the staff member and service booked last.
+_LAST_CHOICE_KEY = "ui:last_booking_choice"
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,17 @@ class SettingsStore:
 
     def hours_for(self, staff_id: int) -> WorkingHours:
         return WorkingHours.from_dict(self.staff_hours(staff_id) or self.get().working_hours)
+
+    def last_booking_choice(self) -> tuple[int | None, int | None]:
+        """The staff member and service of the last booking made in the app (ids; None if none yet)."""
+        with self._db.session() as s:
+            row = s.get(Setting, _LAST_CHOICE_KEY)
+            stored: dict[str, Any] = json.loads(row.value_json) if row else {}
+        return stored.get("staff_id"), stored.get("service_id")
+
+    def remember_booking_choice(self, staff_id: int, service_id: int) -> None:
+        """Kept in the database beside the settings, so the choice follows the data folder."""
+        self._put(_LAST_CHOICE_KEY, {"staff_id": staff_id, "service_id": service_id})
 
     def _put(self, key: str, value: Any) -> None:
         with self._db.session() as s:
