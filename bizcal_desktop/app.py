@@ -28,6 +28,7 @@ from bizcal_desktop.ui import resources
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.notifications import Notifier
 from bizcal_desktop.ui.single_instance import SingleInstanceServer, claim_single_instance
+from bizcal_desktop.ui.termination import install_termination_watcher
 from bizcal_desktop.ui.tasks import off_thread, spawn
 from bizcal_desktop.ui.tray import Tray
 from bizcal_desktop.ui.window_manager import WindowManager
@@ -122,9 +123,15 @@ async def _run(app: QApplication, config: Config, show_window: bool, instance: S
     instance.activation_requested.connect(desktop.show_main_for_second_launch)
     done = asyncio.Event()
     desktop.quit_finished.connect(done.set)
+    termination = install_termination_watcher(parent=desktop)
+    if termination is not None:
+        termination.requested.connect(desktop.request_quit)
     desktop.start()
     tune_garbage_collector()  # after start-up: every long-lived object exists now
     await done.wait()
+    if termination is not None:
+        termination.close()
+    log.info("BizCal Desktop stopped")
     return 0
 
 
