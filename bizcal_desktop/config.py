@@ -2,11 +2,17 @@
 
 Endpoints are overridable by environment variables so tests (and enterprise tenants) can point the
 same production code path at other servers; nothing else differs between tests and production.
+
+The OAuth clients (Google's client JSON, Microsoft's application id) come from the environment, or
+else from the ``oauth/`` folder a packaged build carries: the packager sets the same two variables
+when building (``packaging/README.md``), and the build copies what they name into the bundle.
+Nothing of the kind is committed.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +20,15 @@ import platformdirs
 
 APP_NAME = "BizCalDesktop"
 APP_AUTHOR = "BizCal"
+
+
+def bundled_oauth_file(name: str) -> Path | None:
+    """``oauth/<name>`` inside a packaged build (PyInstaller's ``sys._MEIPASS``), if it is there."""
+    root = getattr(sys, "_MEIPASS", None)
+    if not root:
+        return None
+    path = Path(root) / "oauth" / name
+    return path if path.is_file() else None
 
 
 def default_data_dir() -> Path:
@@ -37,8 +52,9 @@ class GoogleEndpoints:
     @classmethod
     def from_env(cls) -> GoogleEndpoints:
         d = cls()
+        bundled = bundled_oauth_file("google-client.json")
         return cls(
-            client_file=os.environ.get("BIZCAL_GOOGLE_CLIENT_FILE") or d.client_file,
+            client_file=os.environ.get("BIZCAL_GOOGLE_CLIENT_FILE") or (str(bundled) if bundled else None),
             auth_uri=os.environ.get("BIZCAL_GOOGLE_AUTH_URI") or d.auth_uri,
             token_uri=os.environ.get("BIZCAL_GOOGLE_TOKEN_URI") or d.token_uri,
             revoke_uri=os.environ.get("BIZCAL_GOOGLE_REVOKE_URI") or d.revoke_uri,
@@ -62,8 +78,10 @@ class MicrosoftEndpoints:
     @classmethod
     def from_env(cls) -> MicrosoftEndpoints:
         d = cls()
+        bundled = bundled_oauth_file("microsoft-client-id.txt")
+        bundled_id = bundled.read_text(encoding="utf-8").strip() if bundled else ""
         return cls(
-            client_id=os.environ.get("BIZCAL_MS_CLIENT_ID") or d.client_id,
+            client_id=os.environ.get("BIZCAL_MS_CLIENT_ID") or bundled_id or d.client_id,
             authority=(os.environ.get("BIZCAL_MS_AUTHORITY") or d.authority).rstrip("/"),
             graph_base=(os.environ.get("BIZCAL_MS_GRAPH_BASE") or d.graph_base).rstrip("/"),
             ca_bundle=os.environ.get("BIZCAL_MS_CA_BUNDLE") or d.ca_bundle,
