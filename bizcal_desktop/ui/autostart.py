@@ -21,8 +21,19 @@ WINDOWS_RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 
 
 def launch_command() -> list[str]:
-    """How to start this installation: the frozen executable, the gui-script, or ``python -m``."""
+    """How to start this installation at login: the installed app, never a build folder's Python.
+
+    A packaged build (PyInstaller sets ``sys.frozen``) starts its own executable: on Linux the
+    ``bizcal-desktop`` in the folder the tarball was unpacked to (or the AppImage file itself,
+    which ``$APPIMAGE`` names: ``sys.executable`` would be inside its temporary mount); on macOS
+    ``BizCal Desktop.app/Contents/MacOS/bizcal-desktop``; on Windows the installed
+    ``bizcal-desktop.exe``. An installation from PyPI starts its ``bizcal-desktop`` gui-script, and
+    a checkout without one ``python -m bizcal_desktop``.
+    """
     if getattr(sys, "frozen", False):
+        appimage = os.environ.get("APPIMAGE")
+        if appimage and not sys.platform.startswith(("win", "darwin")):
+            return [appimage]
         return [sys.executable]
     script = shutil.which(APP_ID)
     if script:

@@ -40,3 +40,39 @@ def test_macos_launch_agent_runs_at_load(tmp_path: Path) -> None:
 def test_launch_command_starts_this_installation() -> None:
     command = launch_command()
     assert command[-1] in ("bizcal-desktop", "bizcal_desktop") or command[-1].endswith("bizcal-desktop")
+
+
+def test_a_packaged_build_starts_its_own_executable(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sys
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", "/opt/BizCal Desktop/bizcal-desktop")
+    monkeypatch.delenv("APPIMAGE", raising=False)
+    assert launch_command() == ["/opt/BizCal Desktop/bizcal-desktop"]
+    auto = Autostart(platform="linux", home=tmp_path, xdg_config_home=tmp_path / "cfg")
+    auto.enable()
+    assert auto.path is not None
+    exec_line = next(line for line in auto.path.read_text().splitlines() if line.startswith("Exec="))
+    assert shlex.split(exec_line.removeprefix("Exec=")) == ["/opt/BizCal Desktop/bizcal-desktop"]
+
+
+def test_an_appimage_starts_the_appimage_file_not_its_mount(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sys
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(sys, "executable", "/tmp/.mount_BizCalXy12/bizcal-desktop")
+    monkeypatch.setenv("APPIMAGE", "/home/a/Applications/BizCal_Desktop-x86_64.AppImage")
+    assert launch_command() == ["/home/a/Applications/BizCal_Desktop-x86_64.AppImage"]
+
+
+def test_a_mac_app_bundle_login_item_runs_the_bundle_executable(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sys
+
+    exe = "/Applications/BizCal Desktop.app/Contents/MacOS/bizcal-desktop"
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", exe)
+    auto = Autostart(platform="darwin", home=tmp_path)
+    auto.enable()
+    assert auto.path is not None
+    assert plistlib.loads(auto.path.read_bytes())["ProgramArguments"] == [exe]
