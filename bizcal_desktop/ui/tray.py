@@ -89,6 +89,7 @@ class Tray(QObject):
         pause.setChecked(c.paused)
         self._add("settings", self.tr("Settings…"), lambda: self.open_requested.emit("settings"))
         self.menu.addSeparator()
+        self._add("about", self.tr("About BizCal Desktop…"), lambda: self.open_requested.emit("about"))
         self._add("quit", self.tr("Quit"), self.quit_requested.emit)
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:

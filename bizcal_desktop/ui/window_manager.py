@@ -46,6 +46,10 @@ class WindowManager(QObject):
             from bizcal_desktop.ui.settings_window import SettingsWindow
 
             return lambda: SettingsWindow(c)
+        if name == "about":
+            from bizcal_desktop.ui.about_window import AboutWindow
+
+            return lambda: AboutWindow(c)
         raise KeyError(name)
 
     def open(self, name: str) -> QWidget:

@@ -11,7 +11,7 @@ from tests.ui.conftest import connect_radicale, run_async
 
 MENU = [
     "Sync now", "Resync…", "Import availability now", "Bookings…", "Availability…", "Calendar Integrations…",
-    "Sync Log…", "Pause syncing", "Settings…", "Quit",
+    "Sync Log…", "Pause syncing", "Settings…", "About BizCal Desktop…", "Quit",
 ]
 
 
