@@ -59,6 +59,7 @@ class DesktopApp(QObject):
         self.notifier.notice_clicked.connect(self._notice_clicked)
         self.tray.open_requested.connect(self.windows.open)
         self.tray.quit_requested.connect(self.request_quit)
+        self.controller.data_changed.connect(self._data_changed)
         self._show_window = show_window
         self._quitting = False
         self.instance_server: SingleInstanceServer | None = None
@@ -70,6 +71,20 @@ class DesktopApp(QObject):
         if self._show_window or not QSystemTrayIcon.isSystemTrayAvailable():
             # Without a tray (some Linux desktops) the main window is the only way in.
             self.windows.show_main()
+        self.setup_check = spawn(self.check_setup(first_start=True))
+
+    async def check_setup(self, first_start: bool = False) -> None:
+        """First run (no staff member yet): open the set-up wizard; until set-up is finished the
+        tray offers it."""
+        status = await off_thread(self.services.setup.status)
+        self.tray.show_setup_needed(not status.finished)
+        if first_start and status.needs_wizard:
+            log.info("no staff member yet: opening the set-up wizard")
+            self.windows.open("setup")
+
+    def _data_changed(self) -> None:
+        if not self._quitting:
+            spawn(self.check_setup())
 
     def show_main_for_second_launch(self) -> None:
         log.info("showing the main window (asked by a second launch)")

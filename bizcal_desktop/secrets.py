@@ -116,18 +116,20 @@ class SecretStore:
         try:
             self._backend().set_password(self._service, self._account(secret_key, name), value)
         except keyring.errors.KeyringError as exc:
+            log.warning("the keychain refused to save a secret: %s", exc.__class__.__name__)
             raise KeychainError(
-                f"Could not save the secret in the system keychain ({exc.__class__.__name__}). "
-                "Unlock your keychain and try again."
+                "Could not save the password in the system keychain: it is locked or refused BizCal. "
+                "Unlock your keychain (or log in to your desktop again) and try again."
             ) from exc
 
     def get(self, secret_key: str, name: str) -> str | None:
         try:
             return self._backend().get_password(self._service, self._account(secret_key, name))
         except keyring.errors.KeyringError as exc:
+            log.warning("the keychain refused to read a secret: %s", exc.__class__.__name__)
             raise KeychainError(
-                f"Could not read the secret from the system keychain ({exc.__class__.__name__}). "
-                "Unlock your keychain and try again."
+                "Could not read the password from the system keychain: it is locked or refused BizCal. "
+                "Unlock your keychain (or log in to your desktop again) and try again."
             ) from exc
 
     def delete(self, secret_key: str, name: str) -> None:
@@ -143,6 +145,8 @@ class SecretStore:
         except keyring.errors.PasswordDeleteError:
             log.debug("secret %s of %s was already absent", name, secret_key)
         except keyring.errors.KeyringError as exc:
+            log.warning("the keychain refused to delete a secret: %s", exc.__class__.__name__)
             raise KeychainError(
-                f"Could not delete the secret from the system keychain ({exc.__class__.__name__})."
+                "Could not delete the password from the system keychain: it is locked or refused BizCal. "
+                "Unlock your keychain and try again."
             ) from exc

@@ -14,6 +14,7 @@ from bizcal_desktop.services.availability import AvailabilityService
 from bizcal_desktop.services.bookings import BookingService
 from bizcal_desktop.services.connections import ConnectionService
 from bizcal_desktop.services.directory import DirectoryService
+from bizcal_desktop.services.setup import SetupService
 from bizcal_desktop.services.sync_log import SyncLogService
 from bizcal_desktop.store.database import Database, open_database
 from bizcal_desktop.store.settings import SettingsStore
@@ -40,6 +41,8 @@ class Services:
     availability: AvailabilityService
     importer: AvailabilityImporter
     guardian: TokenGuardian
+    #: How far the data folder is set up; saves the first-run wizard's answers.
+    setup: SetupService
 
     def close(self) -> None:
         self.db.dispose()
@@ -57,6 +60,7 @@ def build_services(config: Config) -> Services:
         BackoffPolicy(base=config.backoff_base, cap=config.backoff_cap, max_attempts=config.max_attempts),
         concurrency=config.sync_concurrency,
     )
+    connections = ConnectionService(db, secrets, directory, config, providers)
     return Services(
         config=config,
         db=db,
@@ -64,7 +68,7 @@ def build_services(config: Config) -> Services:
         providers=providers,
         directory=directory,
         bookings=BookingService(db, directory),
-        connections=ConnectionService(db, secrets, directory, config, providers),
+        connections=connections,
         sync_log=SyncLogService(db),
         engine=engine,
         recovery=RecoveryService(db, providers),
@@ -72,4 +76,5 @@ def build_services(config: Config) -> Services:
         availability=AvailabilityService(db, directory, settings),
         importer=AvailabilityImporter(db, providers, settings, concurrency=config.sync_concurrency),
         guardian=TokenGuardian(db, providers),
+        setup=SetupService(db, directory, settings, connections),
     )

@@ -84,8 +84,10 @@ def storage_error(exc: DatabaseError, path: Path) -> StorageError:
             f"BizCal cannot open its database in {path.parent}: check that the folder exists and that "
             "your user may read and write it."
         )
+    log.warning("unexpected database failure: %s", exc.__class__.__name__)
     return StorageError(
-        f"BizCal's database {path} could not be used ({exc.__class__.__name__}); see the log for details."
+        f"BizCal could not use its database {path}; nothing was changed. Try again, and if it keeps "
+        "happening, the log file in the data folder says more."
     )
 
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from bizcal_desktop.domain.working_hours import WorkingHours
 from bizcal_desktop.domain.zones import validate_zone
@@ -129,3 +132,53 @@ class SettingsStore:
                 s.add(Setting(key=key, value_json=json.dumps(value)))
             else:
                 row.value_json = json.dumps(value)
+
+    # ----- first-run set-up ---------------------------------------------------------------------
+    #: Present once the set-up wizard reached its last page (the tray stops offering it).
+    SETUP_KEY = "setup"
+
+    def put_hours_in(
+        self, session: Session, hours: dict[str, list[str]], staff_id: int | None = None,
+        timezone: str | None = None,
+    ) -> None:
+        """Working hours written in the caller's transaction: a staff member's own, or the business's
+        (with the business's time zone when ``timezone`` is given).
+
+        The set-up wizard saves them in the one transaction that also creates the staff member and
+        the services, so a failure leaves none of the three behind.
+        """
+        try:
+            normalised = WorkingHours.from_dict(hours).to_dict()
+        except ValueError as exc:
+            raise UserInputError(f"Working hours: {exc}") from None
+        if staff_id is not None:
+            _put_in(session, _STAFF_HOURS_KEY.format(staff_id), normalised)
+            return
+        changes: dict[str, Any] = {"working_hours": normalised}
+        if timezone:
+            changes["timezone"] = timezone
+        business = dataclasses.replace(self.get(), **changes).validate()
+        _put_in(session, _KEY, dataclasses.asdict(business))
+
+    def setup_finished(self) -> bool:
+        with self._db.session() as s:
+            return s.get(Setting, self.SETUP_KEY) is not None
+
+    def mark_setup_finished(self) -> None:
+        self._put(self.SETUP_KEY, {"finished_at": datetime.now(UTC).isoformat()})
+
+
+def business_in(session: Session) -> BusinessSettings:
+    """The business settings as stored (defaults for fields never saved), in the caller's transaction."""
+    row = session.get(Setting, _KEY)
+    stored: dict[str, Any] = json.loads(row.value_json) if row is not None else {}
+    known = {f.name for f in dataclasses.fields(BusinessSettings)}
+    return BusinessSettings(**{k: v for k, v in stored.items() if k in known})
+
+
+def _put_in(session: Session, key: str, value: Any) -> None:
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value_json=json.dumps(value)))
+    else:
+        row.value_json = json.dumps(value)

@@ -21,10 +21,18 @@ log = logging.getLogger(__name__)
 
 
 def error_text(exc: BaseException) -> str:
-    """Our errors carry a sentence that says what to do; anything else is a bug, said plainly."""
+    """Our errors carry a sentence that says what to do; anything else is a bug, said plainly.
+
+    A bug's sentence names no exception (a practitioner cannot act on "KeyError"); the traceback
+    goes to the log file, where whoever helps them will look.
+    """
     if isinstance(exc, BizCalError):
         return str(exc)
-    return f"Unexpected error ({exc.__class__.__name__}): {exc}. Details are in the log file."
+    log.error("unexpected failure", exc_info=exc)
+    return (
+        "Something went wrong that BizCal did not expect; nothing you typed was lost. Try again, and "
+        "if it happens again, the log file in BizCal's data folder has the details for support."
+    )
 
 
 class BaseWindow(QWidget):
@@ -52,8 +60,6 @@ class BaseWindow(QWidget):
         self.layout_.addWidget(self.status_label)
 
     def show_error(self, exc: BaseException) -> None:
-        if not isinstance(exc, BizCalError):
-            log.error("action failed", exc_info=exc)
         self.show_message(error_text(exc), error=True)
 
     def show_message(self, text: str, error: bool = False) -> None:

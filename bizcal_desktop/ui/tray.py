@@ -33,7 +33,7 @@ class Tray(QObject):
     """Builds the menu; every action calls the controller or asks for a window."""
 
     #: A window was asked for: "resync", "bookings", "availability", "integrations", "sync_log",
-    #: "settings". The window manager listens.
+    #: "settings", "setup". The window manager listens.
     open_requested = Signal(str)
     quit_requested = Signal()
 
@@ -71,6 +71,8 @@ class Tray(QObject):
 
     def _build_menu(self) -> None:
         c = self._controller
+        setup = self._add("setup", self.tr("Finish set-up…"), lambda: self.open_requested.emit("setup"))
+        setup.setVisible(False)
         self._add("sync_now", self.tr("Sync now"), lambda: spawn(c.sync_now()))
         self._add("resync", self.tr("Resync…"), lambda: self.open_requested.emit("resync"))
         self._add("import_now", self.tr("Import availability now"), lambda: spawn(c.import_now()))
@@ -91,6 +93,10 @@ class Tray(QObject):
         self.menu.addSeparator()
         self._add("about", self.tr("About BizCal Desktop…"), lambda: self.open_requested.emit("about"))
         self._add("quit", self.tr("Quit"), self.quit_requested.emit)
+
+    def show_setup_needed(self, needed: bool) -> None:
+        """Offer the set-up wizard until it was finished (or the folder is set up otherwise)."""
+        self.actions["setup"].setVisible(needed)
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):

@@ -50,6 +50,10 @@ class WindowManager(QObject):
             from bizcal_desktop.ui.about_window import AboutWindow
 
             return lambda: AboutWindow(c)
+        if name == "setup":
+            from bizcal_desktop.ui.setup_wizard import SetupWizard
+
+            return lambda: SetupWizard(c)
         raise KeyError(name)
 
     def open(self, name: str) -> QWidget:

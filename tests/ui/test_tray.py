@@ -24,7 +24,10 @@ def desktop(qloop, qtbot, services):  # type: ignore[no-untyped-def]
 
 
 def menu_texts(app: DesktopApp) -> list[str]:
-    return [a.text() for a in app.tray.menu.actions() if not a.isSeparator() and a not in app.tray.status_actions]
+    return [
+        a.text() for a in app.tray.menu.actions()
+        if a.isVisible() and not a.isSeparator() and a not in app.tray.status_actions
+    ]
 
 
 def test_menu_lists_every_action(desktop: DesktopApp) -> None:
