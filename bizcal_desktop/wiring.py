@@ -11,6 +11,7 @@ from bizcal_desktop.config import Config
 from bizcal_desktop.provider_factory import ProviderFactory
 from bizcal_desktop.secrets import SecretStore
 from bizcal_desktop.services.availability import AvailabilityService
+from bizcal_desktop.services.booking_check import BookingCheckService
 from bizcal_desktop.services.bookings import BookingService
 from bizcal_desktop.services.connections import ConnectionService
 from bizcal_desktop.services.directory import DirectoryService
@@ -41,6 +42,8 @@ class Services:
     availability: AvailabilityService
     importer: AvailabilityImporter
     guardian: TokenGuardian
+    #: Reads a staff member's calendars again right before a booking.
+    booking_check: BookingCheckService
     #: How far the data folder is set up; saves the first-run wizard's answers.
     setup: SetupService
 
@@ -61,6 +64,9 @@ def build_services(config: Config) -> Services:
         concurrency=config.sync_concurrency,
     )
     connections = ConnectionService(db, secrets, directory, config, providers)
+    availability = AvailabilityService(db, directory, settings)
+    importer = AvailabilityImporter(db, providers, settings, concurrency=config.sync_concurrency,
+                                    request_timeout=config.request_timeout)
     return Services(
         config=config,
         db=db,
@@ -73,8 +79,9 @@ def build_services(config: Config) -> Services:
         engine=engine,
         recovery=RecoveryService(db, providers),
         settings=settings,
-        availability=AvailabilityService(db, directory, settings),
-        importer=AvailabilityImporter(db, providers, settings, concurrency=config.sync_concurrency),
+        availability=availability,
+        importer=importer,
         guardian=TokenGuardian(db, providers),
+        booking_check=BookingCheckService(importer, availability, directory, settings),
         setup=SetupService(db, directory, settings, connections),
     )

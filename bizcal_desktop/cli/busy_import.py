@@ -1,4 +1,4 @@
-"""``bizcal import``: read busy times from the connected calendars now (the tray does it hourly).
+"""``bizcal import``: read busy times from the connected calendars now (the tray: every 15 minutes).
 
 Why the module is not called ``import``: that is a Python keyword. The importer never raises for one
 calendar; a calendar that failed is a line of the report and makes the exit code 1, and conflicts

@@ -8,7 +8,7 @@ window starts at today's local midnight and slides forward every day, so an unch
 gains an instance at the far end of the window each week, and an untouched event three months out
 slides into the window one day: neither is a change any server reports. So a cursor remembers the
 window it was made for and the calendars it covers, and it is used only for the very same window
-and calendars; the first import of a new day is a full read, the hourly ones are incremental.
+and calendars; the first import of a new day is a full read, the later ones are incremental.
 
 Why one module
 --------------

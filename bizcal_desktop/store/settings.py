@@ -41,7 +41,10 @@ class BusinessSettings:
     slot_step_minutes: int = 15
     min_notice_minutes: int = 120
     booking_window_days: int = 60
-    import_interval_minutes: int = 60
+    #: Minutes between the periodic imports: an incremental read costs about one request per
+    #: calendar, so it runs often; the first read of a day is a full one (the window moved).
+    #: A value stored earlier is kept (settings hold every field once saved).
+    import_interval_minutes: int = 15
     #: Store the titles of imported busy events (off by default: keep no more personal data than needed).
     keep_busy_titles: bool = False
     start_at_login: bool = False

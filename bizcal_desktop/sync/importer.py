@@ -13,15 +13,18 @@ Why it is shaped like this
   but safer than treating an unreachable calendar as free) and the failure is visible in the log.
 * Our own booking events are never busy blocks (a booking must not count twice), but when one was
   moved in the calendar (an assistant drags it in Outlook or on a phone), the booking follows it:
-  two-way sync by change signals. Only a real move counts — the event's times differ from what we
-  last wrote — and a local change always wins: a booking with a queued sync, or one touched after the
-  read began, is left alone (its own sync will put the calendar right). A deleted event never cancels
-  a booking; that takes a human.
+  two-way sync by change signals (the rules are in :mod:`~bizcal_desktop.sync.moves_back`: only a
+  real move counts, and a local change always wins).
 * An event a provider could not read in full (a recurrence rule it cannot expand) blocks what could
   be read, and the import's log row says how many were skipped and why - with the event's title only
   when the user keeps busy titles.
 * A busy block that overlaps a confirmed booking means the practitioner is already double-booked:
   it is logged once (``conflict``) and told to listeners, which the tray turns into a notification.
+* Right before a booking, :meth:`AvailabilityImporter.refresh_staff` reads one staff member's
+  calendars again (incremental while the periodic import keeps the cursors of today's window: one
+  request per calendar when nothing changed, plus CalDAV's auth challenge). Somebody is waiting, so the whole read - waiting for an import already
+  under way included - is bounded by the request timeout; a calendar that does not answer in time
+  is a failed line of the report, keeps its blocks, and says when they were last read.
 """
 
 from __future__ import annotations
@@ -33,14 +36,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
-from bizcal_desktop.domain.local_time import local_midnight_utc, wall_clock
+from bizcal_desktop.domain.local_time import local_midnight_utc
 from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.errors import BizCalError
-from bizcal_desktop.providers.base import BusyChanges, BusyInterval, ConnectionInfo, is_own_uid
+from bizcal_desktop.providers.base import BusyChanges, BusyInterval, ConnectionInfo
 from bizcal_desktop.providers.factory_protocol import ProviderSource
-from bizcal_desktop.store import booking_changes, sync_log
+from bizcal_desktop.store import sync_log
 from bizcal_desktop.store.connections import connection_info, importing_busy
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.directory import staff_row
@@ -49,22 +52,20 @@ from bizcal_desktop.store.models import (
     BookingStatus,
     BusyBlock,
     CalendarConnection,
-    CalendarEventMapping,
-    JobStatus,
-    MappingState,
-    OutboxJob,
     Outcome,
     Staff,
     SyncAction,
 )
 from bizcal_desktop.store.settings import SettingsStore
 from bizcal_desktop.store.types import utcnow
+from bizcal_desktop.sync.import_log import import_message, not_reached_message
 from bizcal_desktop.sync.listeners import Listeners
+from bizcal_desktop.sync.moves_back import follow_moved_events
 
 log = logging.getLogger(__name__)
 
-#: Skipped events named one by one in an import's log row (the rest are counted).
-_SKIPPED_SHOWN = 5
+#: Why :meth:`AvailabilityImporter.refresh_staff` reads (its sync-log rows say so).
+BEFORE_BOOKING = "checked before booking"
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,10 @@ class ConnectionImport:
     seconds: float = 0.0
     full: bool = True
     message: str = ""
+    #: Why this read ran, when not the periodic import (shown in the sync log).
+    reason: str = ""
+    #: When the busy times now stored for this calendar were read (UTC); None if never.
+    as_of: datetime | None = None
     #: One sentence per event the provider could not read in full (titles only if kept).
     skipped: list[str] = field(default_factory=list)
 
@@ -112,21 +117,7 @@ class _Target:
     staff_id: int
     window: TimeRange
     cursor: str | None
-
-
-def _as_written(mapping: CalendarEventMapping, read: tuple[datetime, datetime], zone: ZoneInfo) -> bool:
-    """Whether the times read back are the ones we last wrote (then nothing was moved).
-
-    Equal instants, or equal wall clocks in the booking's zone: an event written with a zone name
-    at a time in the repeated hour of a fall-back night (before such times were written in UTC)
-    reads back as the *first* 02:30 although we meant the second. Nobody moves an event by
-    exactly that hour, so taking it for our own write is safe.
-    """
-    written = (mapping.synced_start_utc, mapping.synced_end_utc)
-    if written == read:
-        return True
-    return all(w is not None and wall_clock(w, zone) == wall_clock(r, zone)
-               for w, r in zip(written, read, strict=True))
+    last_import_at: datetime | None
 
 
 class AvailabilityImporter:
@@ -134,49 +125,76 @@ class AvailabilityImporter:
 
     def __init__(
         self, db: Database, factory: ProviderSource, settings: SettingsStore, concurrency: int = 4,
-        actor: str = "importer",
+        actor: str = "importer", request_timeout: float = 20.0,
     ) -> None:
         self._db = db
         self._factory = factory
         self._settings = settings
         self._concurrency = max(1, concurrency)
         self._actor = actor
+        self._request_timeout = request_timeout
         self._lock = asyncio.Lock()
         self.listeners: Listeners[ConflictEvent] = Listeners("conflict")
 
     async def import_all(self, staff: str | int | None = None, now: datetime | None = None) -> ImportReport:
         """Import every eligible connection (of one staff member, if given); never raises for one."""
-        async with self._lock:
-            targets = await asyncio.to_thread(self._targets, staff, now or datetime.now(UTC))
+        return await self._import(staff, now or datetime.now(UTC), "", None)
+
+    async def refresh_staff(self, staff: str | int, now: datetime | None = None) -> ImportReport:
+        """Read one staff member's calendars again before a booking, within the request timeout.
+
+        Never raises for a calendar: one that could not be read in time (or at all) is a line of the
+        report with ``ok`` False, its reason, and ``as_of`` (when its stored busy times were read).
+        """
+        deadline = asyncio.get_running_loop().time() + self._request_timeout
+        return await self._import(staff, now or datetime.now(UTC), BEFORE_BOOKING, deadline)
+
+    async def _import(self, staff: str | int | None, now: datetime, reason: str,
+                      deadline: float | None) -> ImportReport:
+        try:
+            async with asyncio.timeout_at(deadline):
+                await self._lock.acquire()
+        except TimeoutError:
+            return await asyncio.to_thread(self._not_reached, staff, now, reason)
+        try:
+            targets = await asyncio.to_thread(self._targets, staff, now)
             semaphore = asyncio.Semaphore(self._concurrency)
 
             async def run(target: _Target) -> ConnectionImport:
                 async with semaphore:
-                    return await self._import_one(target)
+                    return await self._import_one(target, reason, deadline)
 
             report = ImportReport(list(await asyncio.gather(*(run(t) for t in targets))))
             staff_ids = {t.staff_id for t in targets}
-            report.conflicts = await asyncio.to_thread(self._find_conflicts, staff_ids, now or datetime.now(UTC))
+            report.conflicts = await asyncio.to_thread(self._find_conflicts, staff_ids, now)
+        finally:
+            self._lock.release()
         for conflict in report.conflicts:
             self.listeners.notify(conflict)
         return report
 
     # ----- one connection -----------------------------------------------------------------------
-    async def _import_one(self, target: _Target) -> ConnectionImport:
-        result = ConnectionImport(target.info.id, target.name)
+    async def _import_one(self, target: _Target, reason: str, deadline: float | None) -> ConnectionImport:
+        result = ConnectionImport(target.info.id, target.name, reason=reason, as_of=target.last_import_at)
         started = time.perf_counter()
         fetched_at = utcnow()
         try:
-            provider = await asyncio.to_thread(self._factory.build, target.info)
-            async with provider:
-                changes = await provider.fetch_busy(target.window, target.cursor)  # a refused cursor: full read
+            async with asyncio.timeout_at(deadline):
+                provider = await asyncio.to_thread(self._factory.build, target.info)
+                async with provider:
+                    changes = await provider.fetch_busy(target.window, target.cursor)  # refused cursor: full
             result.requests = changes.requests
             result.full = changes.full
             await asyncio.to_thread(self._apply, target, changes, result)
-            result.moved_bookings = await asyncio.to_thread(self._follow_moved_events, target, changes, fetched_at)
+            result.moved_bookings = await asyncio.to_thread(
+                follow_moved_events, self._db, target.info.id, target.name, changes, fetched_at)
+            result.as_of = fetched_at
         except BizCalError as exc:
             result.ok = False
             result.message = str(exc)
+        except TimeoutError:
+            result.ok = False
+            result.message = f"no answer within {self._request_timeout:g} seconds"
         except Exception as exc:  # noqa: BLE001 - one broken calendar must not stop the others
             log.exception("import of connection %s failed", target.info.id)
             result.ok = False
@@ -203,7 +221,7 @@ class AvailabilityImporter:
                 start = local_midnight_utc(today, c.staff.timezone)
                 end = local_midnight_utc(today + timedelta(days=window_days + 1), c.staff.timezone)
                 targets.append(_Target(connection_info(c), c.display_name, c.staff_id, TimeRange(start, end),
-                                       c.sync_cursor))
+                                       c.sync_cursor, c.last_import_at))
             return targets
 
     def _apply(self, target: _Target, changes: BusyChanges, result: ConnectionImport) -> None:
@@ -252,81 +270,31 @@ class AvailabilityImporter:
                 connection.last_import_at = utcnow()
                 connection.last_success_at = utcnow()
 
-    def _follow_moved_events(self, target: _Target, changes: BusyChanges, fetched_at: datetime) -> int:
-        """Move bookings whose event was moved in the calendar; returns how many moved."""
-        moved = 0
-        if not changes.own_times:
-            return moved
-        with self._db.session() as s:
-            for source, (start, end) in changes.own_times.items():
-                uid = changes.own_events.get(source)
-                if not uid or not is_own_uid(uid):
-                    continue
-                booking = s.scalar(select(Booking).where(Booking.public_id == uid.split("@", 1)[0]))
-                if booking is None or booking.status != BookingStatus.CONFIRMED:
-                    continue
-                mapping = s.scalar(
-                    select(CalendarEventMapping).where(
-                        CalendarEventMapping.booking_id == booking.id,
-                        CalendarEventMapping.connection_id == target.info.id,
-                    )
-                )
-                if mapping is None or mapping.state != MappingState.SYNCED or mapping.deleted:
-                    continue
-                zone = ZoneInfo(booking.timezone)
-                if _as_written(mapping, (start, end), zone):
-                    continue  # what we wrote: no echo of our own writes
-                if mapping.updated_at >= fetched_at or booking.updated_at >= fetched_at:
-                    continue  # we wrote or changed it while this read was under way: ours is newer
-                queued = s.scalar(
-                    select(func.count()).select_from(OutboxJob).where(
-                        OutboxJob.booking_id == booking.id, OutboxJob.status == JobStatus.PENDING
-                    )
-                )
-                if queued:
-                    continue  # a local change is on its way to the calendar and wins
-                before = booking.start_utc.astimezone(zone)
-                booking_changes.follow_calendar_move(s, booking, mapping, start, end)
-                sync_log.record(
-                    s, actor=f"calendar:{target.name}"[:64], action=SyncAction.UPDATE, outcome=Outcome.SUCCESS,
-                    booking_id=booking.id, connection_id=target.info.id, mapping_id=mapping.id,
-                    message=(
-                        f"Booking {booking.id} ({booking.service.name} – {booking.customer_name}) was moved in "
-                        f"{target.name} from {before:%Y-%m-%d %H:%M} to "
-                        f"{start.astimezone(zone):%Y-%m-%d %H:%M}–{end.astimezone(zone):%H:%M} "
-                        f"{booking.timezone}; the booking follows"
-                    ),
-                )
-                moved += 1
-        return moved
-
     def _log_result(self, target: _Target, result: ConnectionImport) -> None:
         with self._db.session() as s:
-            if result.ok:
-                kind = "full" if result.full else "incremental"
-                message = (
-                    f"Imported busy times from {target.name} ({kind}): {result.added} added, "
-                    f"{result.changed} changed, {result.removed} removed; {result.requests} request(s) "
-                    f"in {result.seconds:.2f}s"
-                )
-                if result.moved_bookings:
-                    message += f"; {result.moved_bookings} booking(s) moved in the calendar followed"
-                if result.skipped:
-                    shown = "; ".join(result.skipped[:_SKIPPED_SHOWN])
-                    more = len(result.skipped) - _SKIPPED_SHOWN
-                    message += f"; {len(result.skipped)} skipped: {shown}"
-                    message += f"; and {more} more" if more > 0 else ""
-
-            else:
-                message = f"Could not import busy times from {target.name}: {result.message}"
+            if not result.ok:
                 connection = s.get(CalendarConnection, target.info.id)
                 if connection is not None:
                     connection.last_error = result.message
             sync_log.record(
                 s, actor=self._actor, action=SyncAction.IMPORT,
                 outcome=Outcome.SUCCESS if result.ok else Outcome.FAILURE,
-                connection_id=target.info.id, message=message,
+                connection_id=target.info.id, message=import_message(result),
             )
+
+    def _not_reached(self, staff: str | int | None, now: datetime, reason: str) -> ImportReport:
+        """A bounded read that never got the importer: each calendar keeps (and says) what it has."""
+        report = ImportReport()
+        targets = self._targets(staff, now)
+        with self._db.session() as s:
+            for target in targets:
+                result = ConnectionImport(target.info.id, target.name, ok=False, reason=reason,
+                                          message="an import of these calendars was still under way",
+                                          as_of=target.last_import_at)
+                report.connections.append(result)
+                sync_log.record(s, actor=self._actor, action=SyncAction.IMPORT, outcome=Outcome.SKIPPED,
+                                connection_id=target.info.id, message=not_reached_message(result))
+        return report
 
     def _find_conflicts(self, staff_ids: set[int], now: datetime) -> list[ConflictEvent]:
         """New overlaps between confirmed future bookings and busy blocks, each reported once."""

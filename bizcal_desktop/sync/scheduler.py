@@ -215,10 +215,10 @@ def build_scheduler(
     import_all: Work | None = None,
     guardian: Work | None = None,
     drain_interval: float = 5.0,
-    import_interval: float = 3600.0,
+    import_interval: float = 900.0,
     guardian_interval: float = 300.0,
 ) -> Scheduler:
-    """The standard timers: drain every few seconds, import hourly, guardian every few minutes."""
+    """The standard timers: drain every few seconds, import every 15 minutes, guardian every few minutes."""
     scheduler = Scheduler()
     scheduler.add(DRAIN, drain, drain_interval, initial_delay=0.0)
     scheduler.add(IMPORT, import_all, import_interval, initial_delay=30.0)

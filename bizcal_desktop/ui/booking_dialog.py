@@ -2,14 +2,23 @@
 
 The slots come from the availability service (working hours − bookings − busy blocks ± buffers,
 minimum notice, booking window), so the dialog cannot create a double booking by construction.
+
+Fresh when it matters: the busy blocks may be up to one import interval old, so on opening, and when
+another staff member is chosen, the dialog reads that staff member's calendars again (off the Qt
+thread, bounded by the request timeout) while it already shows the slots it has, then shows them
+again. A time the user had picked that has just become busy is not dropped silently: a warning says
+what is there, and Save books it only once the user ticks *Book anyway*. Save itself looks at the
+stored busy times once more (the periodic import may have run meanwhile). A calendar that cannot
+be read never stops a booking; a quiet line says how old its busy times are.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import asyncio
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QSignalBlocker, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -27,6 +36,7 @@ from PySide6.QtWidgets import (
 from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.services.bookings import BookingView
 from bizcal_desktop.ui.base_window import error_text
+from bizcal_desktop.ui.busy_notice import BusyNotice
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.tasks import off_thread, spawn
 
@@ -50,6 +60,12 @@ class BookingDialog(QDialog):
         self.result_booking: BookingView | None = None
         self._zones: dict[int, str] = {}
         self.loading = False
+        #: The start the user picked last; kept while the slots are shown again after a check.
+        self.chosen: datetime | None = None
+        #: The calendar check under way or done last (tests wait for it), and whether it runs.
+        self.check_task: asyncio.Future[None] | None = None
+        self.checking = False
+        self._check_round = 0
         self.setWindowTitle(self.tr("Reschedule booking") if booking else self.tr("New booking"))
         self.setMinimumWidth(420)
         form = self._booking_form(day)
@@ -90,6 +106,7 @@ class BookingDialog(QDialog):
         self.slots.setMinimumHeight(150)
         self.slot_hint = QLabel()
         self.slot_hint.setWordWrap(True)
+        self.notice = BusyNotice()
 
     def _create_feedback_and_buttons(self, rescheduling: bool) -> None:
         self.error = QLabel()
@@ -102,7 +119,7 @@ class BookingDialog(QDialog):
         self.ok_button.setText(self.tr("Reschedule") if rescheduling else self.tr("Book"))
 
     def _lay_out(self, form: QFormLayout, booking: BookingView | None) -> None:
-        """The booking being moved (if any) in bold, the form, the free times, the hint, the error."""
+        """The booking being moved (if any) in bold, the form, the free times, hint, notice and error."""
         layout = QVBoxLayout(self)
         if booking is not None:
             who = QLabel(
@@ -116,17 +133,19 @@ class BookingDialog(QDialog):
         layout.addWidget(QLabel(self.tr("Free times:")))
         layout.addWidget(self.slots, 1)
         layout.addWidget(self.slot_hint)
+        layout.addWidget(self.notice)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
 
     def _connect_signals(self) -> None:
         self.buttons.accepted.connect(lambda: spawn(self.save(), on_error=self._show_error))
         self.buttons.rejected.connect(self.reject)
-        self.staff.currentIndexChanged.connect(lambda _i: self.reload_slots())
-        self.service.currentIndexChanged.connect(lambda _i: self.reload_slots())
-        self.day.dateChanged.connect(lambda _d: self.reload_slots())
-        self.slots.itemSelectionChanged.connect(self._update_ok)
+        self.staff.currentIndexChanged.connect(lambda _i: self._staff_changed())
+        self.service.currentIndexChanged.connect(lambda _i: self._choice_changed())
+        self.day.dateChanged.connect(lambda _d: self._choice_changed())
+        self.slots.itemSelectionChanged.connect(self._slot_selected)
         self.customer.textChanged.connect(lambda _t: self._update_ok())
+        self.notice.book_anyway.toggled.connect(lambda _c: self._update_ok())
 
     # ----- loading -----------------------------------------------------------------------------------
     async def load(self) -> None:
@@ -149,9 +168,58 @@ class BookingDialog(QDialog):
             )
             return
         await self._load_slots()
+        self.start_check()
 
     def reload_slots(self) -> None:
         self.load_task = spawn(self._load_slots(), on_error=self._show_error)
+
+    def _choice_changed(self) -> None:
+        """Another service or day: the time picked before is no longer the choice."""
+        self._forget_choice()
+        self.reload_slots()
+
+    def _staff_changed(self) -> None:
+        self._forget_choice()
+        self.reload_slots()
+        self.start_check()
+
+    def _forget_choice(self) -> None:
+        self.chosen = None
+        self.notice.clear_warning()
+
+    def _slot_selected(self) -> None:
+        items = self.slots.selectedItems()
+        if items:
+            self.chosen = items[0].data(SLOT_ROLE)
+            self.notice.clear_warning()
+        self._update_ok()
+
+    # ----- reading the calendars again ---------------------------------------------------------------
+    def start_check(self) -> None:
+        self.check_task = spawn(self.check_calendars(), on_error=self._check_failed)
+
+    async def check_calendars(self) -> None:
+        """Read the chosen staff member's calendars again, then show the slots again."""
+        staff_id = self.staff.currentData()
+        if staff_id is None:
+            return
+        self._check_round += 1
+        round_ = self._check_round
+        self.checking = True
+        self.notice.checking(self.staff.currentText())
+        try:
+            check = await self.services.booking_check.refresh(staff_id)
+        finally:
+            if round_ == self._check_round:
+                self.checking = False
+        if round_ != self._check_round or staff_id != self.staff.currentData():
+            return  # another staff member was chosen meanwhile: their check speaks
+        self.notice.checked(check)
+        await self._load_slots()
+
+    def _check_failed(self, exc: BaseException) -> None:
+        self.notice.check_failed()
+        self._show_error(exc)
 
     async def _load_slots(self) -> None:
         staff_id, service_id = self.staff.currentData(), self.service.currentData()
@@ -164,16 +232,37 @@ class BookingDialog(QDialog):
             slots = await off_thread(self.services.availability.slots, staff_id, service_id, day, 1)
         finally:
             self.loading = False
-        self._show_slots(slots, self._zones.get(staff_id, "UTC"))
+        zone = self._zones.get(staff_id, "UTC")
+        self._show_slots(slots, zone)
+        await self._keep_choice(staff_id, service_id, [s.start for s in slots], zone)
+
+    async def _keep_choice(self, staff_id: int, service_id: int, starts: list[datetime], zone: str) -> None:
+        """Select the picked time again, or say why it is gone (busy now: with the override)."""
+        chosen = self.chosen
+        if chosen is None:
+            return
+        if chosen in starts:
+            self.slots.setCurrentRow(starts.index(chosen))
+            return
+        clash = await off_thread(self.services.booking_check.busy_over, staff_id, service_id, chosen)
+        if self.chosen != chosen:
+            return  # the user picked another time meanwhile
+        if clash is not None:
+            self.notice.warn_busy(chosen, clash)
+        else:
+            self.notice.warn_taken(chosen, zone)
+        self._update_ok()
 
     def _show_slots(self, slots: list[TimeRange], zone: str) -> None:
         tz = ZoneInfo(zone)
-        self.slots.clear()
-        for slot in slots:
-            item = QListWidgetItem(f"{slot.start.astimezone(tz):%H:%M}")
-            item.setData(SLOT_ROLE, slot.start)
-            item.setToolTip(f"{slot.start.astimezone(tz):%H:%M}–{slot.end.astimezone(tz):%H:%M} ({zone})")
-            self.slots.addItem(item)
+        # Quietly: clearing moves the selection from row to row, which is not the user picking a time.
+        with QSignalBlocker(self.slots):
+            self.slots.clear()
+            for slot in slots:
+                item = QListWidgetItem(f"{slot.start.astimezone(tz):%H:%M}")
+                item.setData(SLOT_ROLE, slot.start)
+                item.setToolTip(f"{slot.start.astimezone(tz):%H:%M}–{slot.end.astimezone(tz):%H:%M} ({zone})")
+                self.slots.addItem(item)
         if slots:
             self.slot_hint.setText(self.tr("Times in {zone}.").format(zone=zone))
         else:
@@ -187,16 +276,31 @@ class BookingDialog(QDialog):
         self.slots.setCurrentRow(index)
 
     def _update_ok(self) -> None:
-        has_slot = bool(self.slots.selectedItems())
-        self.ok_button.setEnabled(has_slot and bool(self.customer.text().strip()))
+        has_time = bool(self.slots.selectedItems()) or self.notice.overriding
+        self.ok_button.setEnabled(has_time and bool(self.customer.text().strip()))
+
+    def _start_to_book(self) -> tuple[datetime | None, bool]:
+        """The selected slot, or the chosen busy time the user decided to book anyway (then True)."""
+        items = self.slots.selectedItems()
+        if items:
+            return items[0].data(SLOT_ROLE), False
+        if self.notice.overriding and self.chosen is not None:
+            return self.chosen, True
+        return None, False
 
     async def save(self) -> None:
-        items = self.slots.selectedItems()
-        if not items:
+        start, overriding = self._start_to_book()
+        if start is None:
             return
-        start = items[0].data(SLOT_ROLE)
         self.ok_button.setEnabled(False)
         try:
+            staff_id, service_id = self.staff.currentData(), self.service.currentData()
+            check = self.services.booking_check
+            if not overriding and await off_thread(check.busy_over, staff_id, service_id, start):
+                # Busy since the slots were shown (an import ran): show them again, with the warning.
+                self.chosen = start
+                await self._load_slots()
+                return
             if self.booking is None:
                 self.result_booking = await off_thread(
                     self.services.bookings.add,

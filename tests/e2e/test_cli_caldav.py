@@ -11,11 +11,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.e2e.conftest import REAL_KEYCHAIN, Cli
 from tests.fixtures.radicale import CalendarReader
+from tests.sync.test_importer_caldav import vevent
+
+BERLIN = ZoneInfo("Europe/Berlin")
 
 pytestmark = pytest.mark.e2e
 
@@ -174,3 +179,68 @@ def test_usage_and_input_errors_are_one_line(cli: Cli) -> None:
     assert missing.stderr.strip() == "bizcal: error: No booking 42; see `bizcal booking list`."
     bad_date = cli.run("resync", "--from", "yesterday")
     assert bad_date.returncode == 1 and "YYYY-MM-DD" in bad_date.stderr
+
+
+def _soon(hour: int) -> tuple[str, datetime]:
+    """``hour`` o'clock in Berlin three days from now: the ``--start`` text and the aware time."""
+    day = datetime.now(BERLIN).date() + timedelta(days=3)
+    at = datetime(day.year, day.month, day.day, hour, tzinfo=BERLIN)
+    return at.strftime("%Y-%m-%dT%H:%M"), at
+
+
+def _checks(cli: Cli) -> int:
+    return sum("checked before booking" in r["message"] for r in cli.ok("log", "--limit", "100"))
+
+
+def test_booking_add_reads_the_calendar_first_and_refuses_a_busy_time(cli: Cli, caldav_calendar) -> None:  # type: ignore[no-untyped-def]
+    server = caldav_calendar.server
+    cli.ok("staff", "add", "Mark", "--timezone", "Europe/Berlin")
+    cli.ok("service", "add", "Massage", "--duration", "60")
+    work = cli.ok("connect", "caldav", "--staff", "Mark", "--provider", "generic", "--url", server.url,
+                  "--username", server.username, "--password-stdin", "--calendar", caldav_calendar.url,
+                  stdin=f"{server.password}\n")["display_name"]
+    cli.ok("import")  # the periodic import ran before the dentist appointment was made
+    ten, ten_at = _soon(10)
+    caldav_calendar.reader().put(f"{caldav_calendar.url}dentist.ics",
+                                 vevent("dentist", ten_at, ten_at + timedelta(hours=1)))
+
+    refused = cli.run("booking", "add", "--staff", "Mark", "--service", "Massage", "--customer", "Emma",
+                      "--start", ten.replace("T10:00", "T10:30"))
+    assert refused.returncode == 1
+    assert refused.stderr == (f"bizcal: error: Mark is busy then: a busy time in {work} (10:00–11:00); "
+                              "use --force to book anyway.\n")
+    assert cli.ok("booking", "list") == []
+    assert _checks(cli) == 1
+
+    forced = cli.ok("booking", "add", "--staff", "Mark", "--service", "Massage", "--customer", "Emma",
+                    "--start", ten, "--force")
+    assert forced["start"] == ten_at.astimezone(UTC).isoformat() and forced["sync_state"] == "synced"
+
+    # --no-check: the calendar is not read, so an event made since the last read is not known.
+    two, two_at = _soon(14)
+    caldav_calendar.reader().put(f"{caldav_calendar.url}school.ics",
+                                 vevent("school", two_at, two_at + timedelta(hours=1), "Recital"))
+    checks_before = _checks(cli)
+    unchecked = cli.ok("booking", "add", "--staff", "Mark", "--service", "Massage", "--customer", "Finn",
+                       "--start", two, "--no-check")
+    assert unchecked["start"] == two_at.astimezone(UTC).isoformat()
+    assert _checks(cli) == checks_before
+
+
+def test_booking_add_goes_on_with_a_note_when_the_calendar_cannot_be_read(cli: Cli, fresh_radicale) -> None:  # type: ignore[no-untyped-def]
+    calendar_url = fresh_radicale.make_calendar()
+    cli.ok("staff", "add", "Mark", "--timezone", "Europe/Berlin")
+    cli.ok("service", "add", "Massage", "--duration", "60")
+    work = cli.ok("connect", "caldav", "--staff", "Mark", "--url", fresh_radicale.url, "--username",
+                  fresh_radicale.username, "--password-stdin", "--calendar", calendar_url,
+                  stdin=fresh_radicale.password + "\n")["display_name"]
+    cli.ok("import")
+    fresh_radicale.stop()
+    ten, _ = _soon(10)
+    result = cli.run("booking", "add", "--staff", "Mark", "--service", "Massage", "--customer", "Emma",
+                     "--start", ten, "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["status"] == "confirmed"  # saved; its sync waits for the server
+    [note] = [line for line in result.stderr.splitlines() if line.startswith("bizcal: note:")]
+    assert note.startswith(f"bizcal: note: Could not check {work} just now (")
+    assert "; showing busy times from " in note

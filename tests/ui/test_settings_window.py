@@ -28,7 +28,7 @@ def window(qloop, qtbot, services, tmp_path: Path):  # type: ignore[no-untyped-d
 def test_shows_the_defaults(window: SettingsWindow) -> None:
     assert window.day_open["mon"].isChecked() and window.day_hours["mon"].text() == "09:00-17:00"
     assert not window.day_open["sun"].isChecked() and not window.day_hours["sun"].isEnabled()
-    assert window.import_interval.value() == 60
+    assert window.import_interval.value() == 15  # the periodic import runs every 15 minutes by default
 
 
 def test_save_updates_settings_autostart_and_the_import_timer(
@@ -38,15 +38,15 @@ def test_save_updates_settings_autostart_and_the_import_timer(
     window.day_open["sat"].setChecked(True)
     window.day_hours["sat"].setText("10:00-12:00, 13:00 - 15:00")
     window.buffer_after.setValue(10)
-    window.import_interval.setValue(15)
+    window.import_interval.setValue(30)
     window.start_at_login.setChecked(True)
     run_async(qtbot, window.save())
     saved = services.settings.get()
     assert saved.timezone == "Europe/Berlin"
     assert saved.working_hours["sat"] == ["10:00-12:00", "13:00-15:00"]
-    assert saved.buffer_after_minutes == 10 and saved.import_interval_minutes == 15
+    assert saved.buffer_after_minutes == 10 and saved.import_interval_minutes == 30
     assert saved.start_at_login and window.autostart.is_enabled()
-    assert window.controller.scheduler._timers[IMPORT].interval == 15 * 60
+    assert window.controller.scheduler._timers[IMPORT].interval == 30 * 60
     window.start_at_login.setChecked(False)
     run_async(qtbot, window.save())
     assert not window.autostart.is_enabled()

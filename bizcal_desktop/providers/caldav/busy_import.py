@@ -2,7 +2,7 @@
 
 Why two reads: a ``calendar-query`` REPORT over the window is always right but sends every event;
 an RFC 6578 ``sync-collection`` REPORT from the last token sends only the resources that changed,
-which is what the hourly import wants. The token is only used for the exact window (and calendar)
+which is what the periodic import wants. The token is only used for the exact window (and calendar)
 it was made for (see :mod:`bizcal_desktop.providers.cursor`), and a server that refuses it - some
 answer 403/409 with DAV:valid-sync-token as RFC 6578 says, some 412, 400 or even 500 - gets a full
 read instead, inside this module: callers only ever see :class:`~bizcal_desktop.providers.base.BusyChanges`.

@@ -14,8 +14,8 @@ are used as they are. A master that is gone (404) takes its occurrences with it.
 
 Why a cache in the cursor
 -------------------------
-Reading every master on every hourly import would cost one request per series per hour for
-nothing. The cursor carries, per series, what its master said and the ETag it was read at
+Reading every master on every import (every 15 minutes) would cost one request per series each time
+for nothing. The cursor carries, per series, what its master said and the ETag it was read at
 (:class:`SeriesCache`, versioned on its own). A series is read again only when an occurrence of it
 comes with another ETag than the one remembered: a change to the series (its ``showAs``, an
 exception, its times) gives its instances a new change key and makes the delta report them again.
