@@ -140,8 +140,9 @@ class DonePage(MessagePage):
         return first + self.tr(
             "<p><b>BizCal lives in the tray</b>: the small calendar icon at the top right of the screen "
             "(macOS, most Linux desktops) or at the bottom right beside the clock (Windows; click ^ if "
-            "it is hidden). Click it for <i>Bookings…</i>, <i>Availability…</i> and <i>Settings…</i>. "
-            "Closing a window keeps BizCal running; <i>Quit</i> is in the same menu.</p>"
+            "it is hidden). Its menu opens Bookings, Availability, Calendar Integrations and Settings, "
+            "and tells you when something needs you. Closing a window keeps BizCal running; Quit is in "
+            "the same menu.</p>"
         )
 
 
@@ -155,7 +156,7 @@ class SetupWizard(QWizard):
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
-        self.setMinimumSize(640, 520)
+        self.setMinimumSize(640, 460)
         self.you_page, self.services_page, self.hours_page = YouPage(), ServicesPage(), HoursPage()
         self.connect_page, self.done_page = ConnectPage(self), DonePage(self)
         for page_id, page in enumerate((self.you_page, self.services_page, self.hours_page,
