@@ -23,7 +23,7 @@ def upgrade() -> None:
     with op.batch_alter_table("staff") as batch:
         batch.add_column(sa.Column("archived_at", UTCDateTime(), nullable=True))
     with op.batch_alter_table("service") as batch:
-        batch.add_column(sa.Column("offered", sa.Boolean(), nullable=False, server_default=sa.true()))
+        batch.add_column(sa.Column("offered", sa.Boolean(), nullable=False, server_default="1"))
         batch.add_column(sa.Column("archived_at", UTCDateTime(), nullable=True))
 
 
