@@ -147,27 +147,30 @@ class DirectoryService:
 
     def rename_staff(self, ref: str | int, new_name: str) -> StaffView:
         """A new name; bookings and the log follow (they refer to the id)."""
-        name = _clean_name(new_name, "staff member")
-        with self._db.session() as s:
-            staff = staff_row(s, ref)
-            _check_name_free(s, Staff, name, staff.id)
-            staff.name = name
-            s.flush()
-            return _staff_view(staff)
+        return self.edit_staff(ref, name=new_name)
 
     def set_staff_timezone(self, ref: str | int, timezone: str) -> StaffView:
         """Working hours and free times count in the new zone from now on; bookings already made
         keep their instant and the zone they were made in."""
-        validate_zone(timezone)
-        with self._db.session() as s:
-            staff = staff_row(s, ref)
-            staff.timezone = timezone
-            return _staff_view(staff)
+        return self.edit_staff(ref, timezone=timezone)
 
-    def set_staff_email(self, ref: str | int, email: str | None) -> StaffView:
+    def edit_staff(
+        self, ref: str | int, *, name: str | None = None, timezone: str | None = None, email: str | None = None
+    ) -> StaffView:
+        """Change what is given (``None`` keeps it; an empty ``email`` clears it), all or nothing."""
+        new_name = _clean_name(name, "staff member") if name is not None else None
+        if timezone is not None:
+            validate_zone(timezone)
         with self._db.session() as s:
             staff = staff_row(s, ref)
-            staff.email = (email or "").strip() or None
+            if new_name is not None:
+                _check_name_free(s, Staff, new_name, staff.id)
+                staff.name = new_name
+            if timezone is not None:
+                staff.timezone = timezone
+            if email is not None:
+                staff.email = email.strip() or None
+            s.flush()
             return _staff_view(staff)
 
     def staff_archive_impact(self, ref: str | int) -> ArchiveImpact:
@@ -281,7 +284,7 @@ class DirectoryService:
 
 
 def _check_name_free(
-    s: Session, table: type[Staff] | type[Service], name: str, own_id: int | None = None
+    s: Session, table: type[Staff | Service], name: str, own_id: int | None = None
 ) -> None:
     """Refuse a name another row holds, saying whether that row is archived (then: restore it).
 

@@ -2,6 +2,8 @@
 
 The slots come from the availability service (working hours − bookings − busy blocks ± buffers,
 minimum notice, booking window), so the dialog cannot create a double booking by construction.
+A new booking starts with the staff member and service booked last (kept in the database, so it
+survives a restart) and offers only those that can be booked (not archived, offered).
 
 Fresh when it matters: the busy blocks may be up to one import interval old, so on opening, and when
 another staff member is chosen, the dialog reads that staff member's calendars again (off the Qt
@@ -149,8 +151,10 @@ class BookingDialog(QDialog):
 
     # ----- loading -----------------------------------------------------------------------------------
     async def load(self) -> None:
-        staff = await off_thread(self.services.directory.list_staff)
-        services = await off_thread(self.services.directory.list_services)
+        # A new booking offers only staff and services that can be booked; a reschedule shows its own.
+        moving = self.booking is not None
+        staff = await off_thread(self.services.directory.list_staff, moving)
+        services = await off_thread(self.services.directory.list_services, moving, not moving)
         self._zones = {s.id: s.timezone for s in staff}
         for combo, items in ((self.staff, staff), (self.service, services)):
             combo.blockSignals(True)
@@ -162,13 +166,23 @@ class BookingDialog(QDialog):
         if self.booking is not None:
             self.staff.setCurrentIndex(self.staff.findData(self.booking.staff_id))
             self.service.setCurrentIndex(self.service.findData(self.booking.service_id))
+        else:
+            await self._select_last_choice()
         if not staff or not services:
-            self.slot_hint.setText(
-                self.tr("Add a staff member and a service first (bizcal staff add / service add).")
-            )
+            self.slot_hint.setText(self.tr("Add a staff member and a service first, in Staff & Services."))
             return
         await self._load_slots()
         self.start_check()
+
+    async def _select_last_choice(self) -> None:
+        """Start with the staff member and service booked last, if they can still be booked."""
+        choice = await off_thread(self.services.settings.last_booking_choice)
+        for combo, wanted in zip((self.staff, self.service), choice, strict=True):
+            index = combo.findData(wanted) if wanted is not None else -1
+            if index >= 0:
+                combo.blockSignals(True)
+                combo.setCurrentIndex(index)
+                combo.blockSignals(False)
 
     def reload_slots(self) -> None:
         self.load_task = spawn(self._load_slots(), on_error=self._show_error)
@@ -309,6 +323,8 @@ class BookingDialog(QDialog):
                     self.customer.text(),
                     start,
                 )
+                b = self.result_booking
+                await off_thread(self.services.settings.remember_booking_choice, b.staff_id, b.service_id)
             else:
                 self.result_booking = await off_thread(self.services.bookings.move, self.booking.id, start)
         finally:

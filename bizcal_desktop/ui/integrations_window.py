@@ -67,7 +67,7 @@ class IntegrationsWindow(BaseWindow):
         self._selection_changed()
 
     async def refresh(self) -> None:
-        staff = await off_thread(self.services.directory.list_staff)
+        staff = await off_thread(self.services.directory.list_staff, True)  # archived: their calendars stay
         connections = await off_thread(self.services.connections.list)
         self._connections = {c.id: c for c in connections}
         selected = self.selected_connection()

@@ -1,8 +1,10 @@
 """Settings: business time zone, working hours, buffers, slot step, notice, booking window,
 import interval, busy titles, and start at login (an autostart entry written for this OS).
 
-Nothing is applied until Save, and Save goes through SettingsStore.update, which validates
-everything at once; its one-sentence refusal is shown under the form.
+The working-hours rows are :class:`~bizcal_desktop.ui.hours_editor.HoursEditor`, the editor Staff &
+Services uses for one staff member's own hours. Nothing is applied until Save, and Save goes through
+SettingsStore.update, which validates everything at once; its one-sentence refusal is shown under
+the form.
 """
 
 from __future__ import annotations
@@ -14,11 +16,9 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSpinBox,
     QWidget,
@@ -27,17 +27,8 @@ from PySide6.QtWidgets import (
 from bizcal_desktop.ui.autostart import Autostart, command_text, launch_command
 from bizcal_desktop.ui.base_window import BaseWindow
 from bizcal_desktop.ui.controller import DesktopController
+from bizcal_desktop.ui.hours_editor import HoursEditor
 from bizcal_desktop.ui.tasks import off_thread
-
-DAYS = (
-    ("mon", "Monday"),
-    ("tue", "Tuesday"),
-    ("wed", "Wednesday"),
-    ("thu", "Thursday"),
-    ("fri", "Friday"),
-    ("sat", "Saturday"),
-    ("sun", "Sunday"),
-)
 
 
 def _spin(minimum: int, maximum: int, suffix: str, step: int = 1) -> QSpinBox:
@@ -76,21 +67,10 @@ class SettingsWindow(BaseWindow):
 
     def _working_hours_group(self) -> QGroupBox:
         """One row per weekday: an open check box that enables that day's ranges."""
-        hours = QGroupBox(self.tr("Working hours"))
-        grid = QGridLayout(hours)
-        self.day_open: dict[str, QCheckBox] = {}
-        self.day_hours: dict[str, QLineEdit] = {}
-        for row, (key, name) in enumerate(DAYS):
-            check = QCheckBox(self.tr(name))
-            edit = QLineEdit()
-            edit.setPlaceholderText(self.tr("closed"))
-            edit.setToolTip(self.tr("One or more ranges, e.g. 09:00-12:00, 13:00-17:30"))
-            check.toggled.connect(edit.setEnabled)
-            grid.addWidget(check, row, 0)
-            grid.addWidget(edit, row, 1)
-            self.day_open[key] = check
-            self.day_hours[key] = edit
-        return hours
+        self.hours_editor = HoursEditor(self.tr("Working hours"))
+        self.day_open = self.hours_editor.day_open
+        self.day_hours = self.hours_editor.day_hours
+        return self.hours_editor
 
     def _booking_rules_group(self) -> QGroupBox:
         rules = QGroupBox(self.tr("Booking rules"))
@@ -143,11 +123,7 @@ class SettingsWindow(BaseWindow):
     async def refresh(self) -> None:
         s = await off_thread(self.services.settings.get)
         self.timezone.setCurrentText(s.timezone)
-        for key, _name in DAYS:
-            ranges = s.working_hours.get(key) or []
-            self.day_open[key].setChecked(bool(ranges))
-            self.day_hours[key].setEnabled(bool(ranges))
-            self.day_hours[key].setText(", ".join(ranges))
+        self.hours_editor.set_hours(s.working_hours)
         self.buffer_before.setValue(s.buffer_before_minutes)
         self.buffer_after.setValue(s.buffer_after_minutes)
         self.slot_step.setValue(s.slot_step_minutes)
@@ -160,14 +136,9 @@ class SettingsWindow(BaseWindow):
 
     def values(self) -> dict[str, Any]:
         """The form as ``SettingsStore.update`` keywords."""
-        hours: dict[str, list[str]] = {}
-        for key, _name in DAYS:
-            if self.day_open[key].isChecked():
-                parts = [p.strip() for p in self.day_hours[key].text().replace(";", ",").split(",")]
-                hours[key] = [p.replace(" ", "") for p in parts if p]
         return {
             "timezone": self.timezone.currentText().strip(),
-            "working_hours": hours,
+            "working_hours": self.hours_editor.hours(),
             "buffer_before_minutes": self.buffer_before.value(),
             "buffer_after_minutes": self.buffer_after.value(),
             "slot_step_minutes": self.slot_step.value(),

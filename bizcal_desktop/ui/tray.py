@@ -85,6 +85,9 @@ class Tray(QObject):
             lambda: self.open_requested.emit("integrations"),
         )
         self._add("sync_log", self.tr("Sync Log…"), lambda: self.open_requested.emit("sync_log"))
+        self._add(
+            "staff_services", self.tr("Staff && Services…"), lambda: self.open_requested.emit("staff_services")
+        )
         self.menu.addSeparator()
         pause = self._add("pause", self.tr("Pause syncing"), lambda checked: c.set_paused(bool(checked)))
         pause.setCheckable(True)

@@ -42,6 +42,10 @@ class WindowManager(QObject):
             from bizcal_desktop.ui.availability_window import AvailabilityWindow
 
             return lambda: AvailabilityWindow(c)
+        if name == "staff_services":
+            from bizcal_desktop.ui.staff_services_window import StaffServicesWindow
+
+            return lambda: StaffServicesWindow(c)
         if name == "settings":
             from bizcal_desktop.ui.settings_window import SettingsWindow
 

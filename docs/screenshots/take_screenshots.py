@@ -153,6 +153,11 @@ async def scenario(base: Path) -> None:
             (bob, colour, "Lena Hoffmann", "13:30"),
         ):
             services.bookings.add(who.id, svc.id, customer, f"{day.isoformat()}T{at}")
+        for who, svc, customer, days, at in WEEK_BOOKINGS:  # the rest of the week, for the week view
+            other = day - timedelta(days=day.weekday()) + timedelta(days=days)
+            if other != day:
+                services.bookings.add(alice.id if who == "alice" else bob.id, cut.id if svc == "cut" else colour.id,
+                                      customer, f"{other.isoformat()}T{at}")
         reader = CalendarReader(cal_url, server.username, server.password)
         lunch = datetime.combine(day, datetime.min.time(), berlin)
         reader.put(
@@ -211,6 +216,7 @@ async def scenario(base: Path) -> None:
         await asyncio.sleep(0.1)
         save(dialog, "new-booking")
         dialog.reject()
+        await directory_and_booking_shots(desktop, services, bookings)
 
         integrations = desktop.windows.open("integrations")
         await settle(integrations)
@@ -271,6 +277,62 @@ async def scenario(base: Path) -> None:
     finally:
         server.stop()
     QApplication.instance().processEvents()
+
+
+#: Bookings on the other days of the shown week: (staff, service, customer, weekday 0-6, time).
+WEEK_BOOKINGS = (
+    ("alice", "cut", "Sofia Klein", 0, "10:00"),
+    ("bob", "colour", "Jonas Weber", 0, "14:00"),
+    ("alice", "colour", "Emilia Braun", 1, "09:30"),
+    ("alice", "cut", "Ben Hartmann", 2, "16:00"),
+    ("bob", "cut", "Mila Koch", 3, "11:15"),
+    ("alice", "cut", "Paul Richter", 3, "15:00"),
+    ("bob", "colour", "Hanna Wolf", 4, "09:00"),
+    ("alice", "cut", "Emma Fischer", 5, "10:30"),
+)
+
+
+async def directory_and_booking_shots(desktop, services, bookings) -> None:  # type: ignore[no-untyped-def]
+    """Bookings found by name and one booking's details; Staff & Services with its archive question."""
+    bookings.search.setText("emma")
+    await settle(bookings)
+    bookings.table.selectRow(0)
+    save(bookings, "bookings-search")
+    bookings.search.clear()
+    await settle(bookings)
+    bookings.table.selectRow(0)
+    details = bookings.open_details()
+    await settle(details)
+    details.history_table.selectRow(0)
+    save(details, "booking-details")
+    details.close()
+
+    bob = services.directory.find_staff("Bob Carter")
+    services.settings.set_staff_hours(bob.id, {"tue": ["10:00-18:00"], "wed": ["10:00-18:00"],
+                                               "thu": ["10:00-14:00", "15:00-20:00"], "sat": ["09:00-13:00"]})
+    services.directory.add_service("Beard trim", 20, buffer_after=5)
+    services.directory.add_service("Bridal styling", 120, buffer_before=15, buffer_after=15, offered=False)
+    window = desktop.windows.open("staff_services")
+    await settle(window)
+    tab = window.staff_tab
+    tab.select(bob.id)
+    await asyncio.sleep(0.3)
+    save(window, "staff-services")
+    tab.select(services.directory.find_staff("Alice Baker").id)
+    box = await tab.ask_archive()
+    await asyncio.sleep(0.3)
+    save(box, "staff-archive")
+    box.reject()
+    window.tabs.setCurrentWidget(window.services_tab)
+    await settle(window)
+    window.services_tab.table.selectRow(1)
+    await asyncio.sleep(0.2)
+    save(window, "staff-services-services")
+    dialog = window.services_tab.open_edit()
+    await asyncio.sleep(0.3)
+    save(dialog, "service-edit")
+    dialog.reject()
+    window.close()
 
 
 async def tray_with_problems(desktop, services, server, clock: ShotClock, day) -> None:  # type: ignore[no-untyped-def]

@@ -60,7 +60,7 @@ def test_service_verbs(bizcal: Run) -> None:
                          "--buffer-before", "5", "--offered", "no")
     assert (edited["name"], edited["duration_minutes"], edited["buffer_before_minutes"],
             edited["buffer_after_minutes"], edited["offered"]) == ("Deep massage", 90, 5, 15, False)
-    code, out, _err = bizcal("service", "list")
+    _code, out, _err = bizcal("service", "list")
     assert "Deep massage" in out and "not offered" in out
     archived = bizcal.json("service", "archive", "Deep massage")
     assert archived["archived_at"] is not None

@@ -49,8 +49,8 @@ def window(controller, qtbot, setup):  # type: ignore[no-untyped-def]
 def test_lists_the_days_bookings(window, setup) -> None:  # type: ignore[no-untyped-def]
     [row] = window.model.rows()
     assert row.customer_name == "Carla Customer"
-    assert window.model.index(0, 0).data() == "10:00–10:45"
-    assert window.model.index(0, 5).data() == "No calendar"
+    assert window.model.index(0, 1).data() == "10:00–10:45"
+    assert window.model.index(0, 6).data() == "No calendar"
 
 
 def test_new_booking_offers_only_free_slots_and_saves(window, qtbot, services, setup) -> None:  # type: ignore[no-untyped-def]

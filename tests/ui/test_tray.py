@@ -11,7 +11,7 @@ from tests.ui.conftest import connect_radicale, run_async
 
 MENU = [
     "Sync now", "Resync…", "Import availability now", "Bookings…", "Availability…", "Calendar Integrations…",
-    "Sync Log…", "Pause syncing", "Settings…", "About BizCal Desktop…", "Quit",
+    "Sync Log…", "Staff && Services…", "Pause syncing", "Settings…", "About BizCal Desktop…", "Quit",
 ]
 
 
@@ -70,7 +70,7 @@ def test_pause_syncing_pauses_the_scheduler(desktop) -> None:  # type: ignore[no
 
 
 def test_window_actions_open_their_windows(desktop, qtbot) -> None:  # type: ignore[no-untyped-def]
-    for name in ("bookings", "integrations", "sync_log", "resync", "availability", "settings"):
+    for name in ("bookings", "integrations", "sync_log", "resync", "availability", "staff_services", "settings"):
         desktop.tray.actions[name].trigger()
         assert desktop.windows.windows[name].isVisible()
         qtbot.waitUntil(lambda w=desktop.windows.windows[name]: not getattr(w, "refreshing", False))

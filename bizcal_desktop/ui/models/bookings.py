@@ -1,4 +1,4 @@
-"""Columns of the Bookings list (times in each booking's own zone)."""
+"""Columns of the Bookings list (dates and times in each booking's own zone)."""
 
 from __future__ import annotations
 
@@ -41,9 +41,15 @@ def time_text(b: BookingView) -> str:
     return f"{b.start.astimezone(tz):%H:%M}–{b.end.astimezone(tz):%H:%M}"
 
 
+def date_text(b: BookingView) -> str:
+    return f"{b.start.astimezone(ZoneInfo(b.timezone)):%a %Y-%m-%d}"
+
+
 def bookings_model(parent=None) -> RowTableModel[BookingView]:  # type: ignore[no-untyped-def]
     return RowTableModel(
         [
+            # Shown only while the list spans dates (a customer search); a day's list hides it.
+            Column(_tr("Date"), date_text, sort_key=lambda b: b.start),
             Column(_tr("Time"), time_text, tooltip=lambda b: b.timezone, sort_key=lambda b: b.start),
             Column(_tr("Staff"), lambda b: b.staff_name),
             Column(_tr("Service"), lambda b: b.service_name),

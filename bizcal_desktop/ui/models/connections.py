@@ -1,4 +1,8 @@
-"""The Calendar Integrations tree: staff members, each with their calendar connections."""
+"""The Calendar Integrations tree: staff members, each with their calendar connections.
+
+An archived staff member's connections stay connected (so cancelling their bookings still removes
+the events), so they are listed, marked archived, until they are disconnected.
+"""
 
 from __future__ import annotations
 
@@ -65,14 +69,16 @@ def connections_model(
     for c in connections:
         by_staff.setdefault(c.staff_id, []).append(c)
     for person in staff:
-        head = QStandardItem(person.name)
+        mine = by_staff.get(person.id, [])
+        if person.archived and not mine:
+            continue  # archived with no calendar left: nothing to do here
+        head = QStandardItem(_tr("{name} (archived)").format(name=person.name) if person.archived else person.name)
         head.setData(person.id, STAFF_ROLE)
         head.setToolTip(person.timezone)
         font = head.font()
         font.setBold(True)
         head.setFont(font)
         rest = [QStandardItem("") for _ in HEADERS[1:]]
-        mine = by_staff.get(person.id, [])
         if not mine:
             rest[1].setText(_tr("No calendar connected"))
         for item in [head, *rest]:
