@@ -8,11 +8,8 @@ They open with ``open()`` (window-modal, no nested event loop), like every dialo
 
 from __future__ import annotations
 
-import zoneinfo
-
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -27,6 +24,7 @@ from bizcal_desktop.services.directory import ServiceView, StaffView
 from bizcal_desktop.ui.base_window import error_text
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.tasks import off_thread, spawn
+from bizcal_desktop.ui.zone_picker import ZoneCombo
 
 
 def _minutes(minimum: int, maximum: int, step: int, suffix: str) -> QSpinBox:
@@ -102,10 +100,8 @@ class StaffDialog(_FormDialog):
         self.result_staff: StaffView | None = None
         self.name = QLineEdit(staff.name if staff else "")
         self.name.setPlaceholderText(self.tr("e.g. Mark Weber"))
-        self.timezone = QComboBox()
-        self.timezone.setEditable(True)
-        self.timezone.addItems(sorted(zoneinfo.available_timezones()))
-        self.timezone.setCurrentText(staff.timezone if staff else zone)
+        self.timezone = ZoneCombo()  # typing a city ("Berlin") is enough
+        self.timezone.set_zone(staff.timezone if staff else zone)
         self.email = QLineEdit((staff.email or "") if staff else "")
         self.email.setPlaceholderText(self.tr("optional"))
         self.form.addRow(self.tr("Name:"), self.name)
@@ -118,7 +114,7 @@ class StaffDialog(_FormDialog):
 
     async def save(self) -> None:
         d = self.services.directory
-        name, zone, email = self.name.text(), self.timezone.currentText().strip(), self.email.text()
+        name, zone, email = self.name.text(), self.timezone.zone(), self.email.text()
         if self.staff is None:
             self.result_staff = await self.saving(d.add_staff, name, zone, email)
         else:

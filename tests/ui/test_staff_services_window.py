@@ -75,7 +75,7 @@ def test_rename_and_change_the_time_zone(window, qtbot, services) -> None:  # ty
     dialog = window.staff_tab.open_edit()
     assert dialog is not None and dialog.name.text() == "Mark"
     dialog.name.setText("Marcus")
-    dialog.timezone.setCurrentText("America/New_York")
+    dialog.timezone.setCurrentText("new york")  # a city is enough
     run_async(qtbot, dialog.save())
     changed = services.directory.find_staff(mark.id)
     assert (changed.name, changed.timezone) == ("Marcus", "America/New_York")
