@@ -12,6 +12,7 @@ import asyncio
 
 from bizcal_desktop.cli.command import Nouns, actor
 from bizcal_desktop.cli.output import Output, table
+from bizcal_desktop.domain.privacy import PrivacyLevel
 from bizcal_desktop.wiring import Services
 
 
@@ -25,6 +26,10 @@ def add_parser(nouns: Nouns, common: argparse.ArgumentParser) -> None:
     p.add_argument("--all", action="store_true", help="include disconnected ones")
     p = verbs.add_parser("set-default", parents=[common], help="write bookings into this connection")
     p.add_argument("id", type=int)
+    p = verbs.add_parser("set-privacy", parents=[common],
+                         help="what this calendar's events show; 'default' follows the business's level")
+    p.add_argument("id", type=int)
+    p.add_argument("level", choices=[*(level.value for level in PrivacyLevel), "default"])
     p = verbs.add_parser("disconnect", parents=[common], help="disconnect and delete its secrets")
     p.add_argument("id", type=int)
     conns.set_defaults(func=cmd_connections)
@@ -35,6 +40,10 @@ def cmd_connections(args: argparse.Namespace, svc: Services, out: Output) -> int
     if verb == "set-default":
         view = svc.connections.set_default(args.id, actor=actor())
         out.emit(view, f"Connection {view.id} ({view.display_name}) is now the default of {view.staff_name}.")
+        return 0
+    if verb == "set-privacy":
+        change = svc.connections.set_privacy(args.id, args.level, actor=actor())
+        out.emit(change, f"{change.message}.")
         return 0
     if verb == "disconnect":
         view = asyncio.run(svc.connections.disconnect_and_revoke(args.id, actor=actor()))

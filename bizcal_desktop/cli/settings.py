@@ -14,6 +14,7 @@ from typing import Any
 
 from bizcal_desktop.cli.command import Nouns
 from bizcal_desktop.cli.output import Output
+from bizcal_desktop.domain.privacy import PrivacyLevel
 from bizcal_desktop.errors import UserInputError
 from bizcal_desktop.wiring import Services
 
@@ -43,17 +44,23 @@ def add_parser(nouns: Nouns, common: argparse.ArgumentParser) -> None:
     p.add_argument("--import-interval", type=int, default=None, help="minutes between busy imports")
     p.add_argument("--keep-busy-titles", choices=("yes", "no"), default=None,
                    help="store the titles of imported busy events")
+    p.add_argument("--event-privacy", choices=[level.value for level in PrivacyLevel], default=None,
+                   help="what calendar events show: full (service and name), initials, service (only), "
+                   "busy (nothing else); future events are rewritten")
     settings.set_defaults(func=cmd_settings, verb=None)
 
 
 def cmd_settings(args: argparse.Namespace, svc: Services, out: Output) -> int:
+    note = ""
     if args.verb == "set":
         apply_changes(args, svc)
+        if args.event_privacy is not None:
+            note = f"{svc.settings.set_event_privacy(args.event_privacy).message}.\n"
     result: dict[str, Any] = dataclasses.asdict(svc.settings.get())
     result["staff_hours"] = {
         st.name: h for st in svc.directory.list_staff() if (h := svc.settings.staff_hours(st.id))
     }
-    out.emit(result, lambda: settings_text(result))
+    out.emit(result, lambda: note + settings_text(result))
     return 0
 
 

@@ -34,6 +34,8 @@ class ConnectionView:
     last_success_at: datetime | None
     last_import_at: datetime | None
     last_error: str | None
+    #: What its events show of a booking, when it overrides the business's level; None = follows it.
+    event_privacy: str | None = None
 
 
 def connection_view(c: CalendarConnection) -> ConnectionView:
@@ -57,4 +59,5 @@ def connection_view(c: CalendarConnection) -> ConnectionView:
         last_success_at=c.last_success_at,
         last_import_at=c.last_import_at,
         last_error=c.last_error,
+        event_privacy=c.event_privacy,
     )

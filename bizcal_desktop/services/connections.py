@@ -14,11 +14,12 @@ import logging
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bizcal_desktop.domain.privacy import parse_level
 from bizcal_desktop.errors import BizCalError, UserInputError
 from bizcal_desktop.providers.base import ConnectionInfo
 from bizcal_desktop.services.connect_flow import ConnectFlow
 from bizcal_desktop.services.connection_view import ConnectionView, connection_view
-from bizcal_desktop.store import sync_log
+from bizcal_desktop.store import privacy, sync_log
 from bizcal_desktop.store.connections import connection_info, switch_off
 from bizcal_desktop.store.directory import staff_row
 from bizcal_desktop.store.models import (
@@ -29,6 +30,7 @@ from bizcal_desktop.store.models import (
     Staff,
     SyncAction,
 )
+from bizcal_desktop.store.settings import business_in
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,19 @@ class ConnectionService(ConnectFlow):
             )
             s.flush()
             return connection_view(row)
+
+    def set_privacy(self, connection_id: int, level: str | None, actor: str = "user") -> privacy.PrivacyChange:
+        """What this calendar's events show (``level``), or None / "default" to follow the business's.
+
+        Its future events are queued to be rewritten when what they show changes; the count is in
+        the answer and in the log.
+        """
+        override = None if level in (None, "", "default") else _level(level)
+        with self._db.session() as s:
+            row = self._row(s, connection_id)
+            if row.status == ConnectionStatus.DISCONNECTED:
+                raise UserInputError(f"Connection {connection_id} is disconnected; nothing is written there.")
+            return privacy.connection_level_changed(s, row, override, business_in(s).event_privacy, actor)
 
     def disconnect(self, connection_id: int, actor: str = "user") -> ConnectionView:
         """Delete the connection's secrets at once and keep the row only for the audit trail."""
@@ -120,3 +135,10 @@ class ConnectionService(ConnectFlow):
         if row is None:
             raise UserInputError(f"No connection {connection_id}; see `bizcal connections`.")
         return row
+
+
+def _level(value: str) -> str:
+    try:
+        return parse_level(value).value
+    except ValueError as exc:
+        raise UserInputError(f"{exc} Or 'default' to follow the business's level.") from None

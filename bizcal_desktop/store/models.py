@@ -58,6 +58,7 @@ class SyncAction(StrEnum):
     DISCONNECT = "disconnect"
     RETRY = "retry"
     CONFLICT = "conflict"
+    PRIVACY = "privacy"  #: what events show changed; their rewrite is queued
 
 
 class Outcome(StrEnum):
@@ -143,6 +144,9 @@ class CalendarConnection(Base):
     #: JSON list of further calendar ids of the same account whose events count as busy
     #: (REST providers; the written calendar always counts). None = only the written calendar.
     busy_calendar_ids: Mapped[str | None] = mapped_column(Text, default=None)
+    #: What this calendar's events show of a booking ("full", "initials", "service", "busy");
+    #: None = the business's level (``BusinessSettings.event_privacy``). See ``domain/privacy.py``.
+    event_privacy: Mapped[str | None] = mapped_column(String(16), default=None)
     #: Key of this connection's secrets in the OS keychain (not a secret itself).
     secret_key: Mapped[str] = mapped_column(String(64), default=new_public_id)
     sync_cursor: Mapped[str | None] = mapped_column(Text, default=None)

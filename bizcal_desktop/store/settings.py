@@ -16,9 +16,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bizcal_desktop.domain.privacy import DEFAULT_PRIVACY, parse_level
 from bizcal_desktop.domain.working_hours import WorkingHours
 from bizcal_desktop.domain.zones import validate_zone
 from bizcal_desktop.errors import UserInputError
+from bizcal_desktop.store import privacy
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.models import Setting
 
@@ -48,9 +50,16 @@ class BusinessSettings:
     #: Store the titles of imported busy events (off by default: keep no more personal data than needed).
     keep_busy_titles: bool = False
     start_at_login: bool = False
+    #: What calendar events show of a booking: "full", "initials", "service" or "busy"; a
+    #: connection may override it. New installs: service only (``domain/privacy.py`` says why).
+    event_privacy: str = DEFAULT_PRIVACY.value
 
     def validate(self) -> BusinessSettings:
         validate_zone(self.timezone)
+        try:
+            parse_level(self.event_privacy)
+        except ValueError as exc:
+            raise UserInputError(f"Event privacy: {exc}") from None
         try:
             WorkingHours.from_dict(self.working_hours)
         except ValueError as exc:
@@ -75,24 +84,32 @@ class SettingsStore:
 
     def get(self) -> BusinessSettings:
         with self._db.session() as s:
-            row = s.get(Setting, _KEY)
-            if row is None:
-                return BusinessSettings()
-            stored: dict[str, Any] = json.loads(row.value_json)
-        known = {f.name for f in dataclasses.fields(BusinessSettings)}
-        return BusinessSettings(**{k: v for k, v in stored.items() if k in known})
+            return business_in(s)
 
     def update(self, **changes: Any) -> BusinessSettings:
+        """Change some settings (validated together); a new event privacy queues its rewrites."""
+        return self._update(changes)[0]
+
+    def set_event_privacy(self, level: str) -> privacy.PrivacyChange:
+        """The business's privacy level; says how many future events will be rewritten."""
+        return self._update({"event_privacy": level})[1]
+
+    def _update(self, changes: dict[str, Any]) -> tuple[BusinessSettings, privacy.PrivacyChange]:
         unknown = set(changes) - {f.name for f in dataclasses.fields(BusinessSettings)}
         if unknown:
             raise UserInputError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
-        settings = dataclasses.replace(self.get(), **changes).validate()
-        if "working_hours" in changes:
-            settings = dataclasses.replace(
-                settings, working_hours=WorkingHours.from_dict(settings.working_hours).to_dict()
-            )
-        self._put(_KEY, dataclasses.asdict(settings))
-        return settings
+        if isinstance(changes.get("event_privacy"), str):
+            changes["event_privacy"] = changes["event_privacy"].strip().lower()
+        with self._db.session() as s:
+            before = business_in(s)
+            settings = dataclasses.replace(before, **changes).validate()
+            if "working_hours" in changes:
+                settings = dataclasses.replace(
+                    settings, working_hours=WorkingHours.from_dict(settings.working_hours).to_dict()
+                )
+            _put_in(s, _KEY, dataclasses.asdict(settings))
+            change = privacy.business_level_changed(s, before.event_privacy, settings.event_privacy, "user")
+        return settings, change
 
     def staff_hours(self, staff_id: int) -> dict[str, list[str]] | None:
         with self._db.session() as s:

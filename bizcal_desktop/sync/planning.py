@@ -9,12 +9,12 @@ the provider's create-if-absent adopts the event instead of duplicating it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bizcal_desktop.domain.privacy import BookingFacts, PrivacyLevel, event_description, event_title
 from bizcal_desktop.providers.base import ConnectionInfo, EventRef, EventSpec
 from bizcal_desktop.store.connections import connection_info, usable_connections
 from bizcal_desktop.store.models import (
@@ -24,6 +24,8 @@ from bizcal_desktop.store.models import (
     MappingState,
     SyncAction,
 )
+from bizcal_desktop.store.privacy import level_for
+from bizcal_desktop.store.settings import business_in
 
 
 @dataclass(frozen=True)
@@ -46,24 +48,20 @@ class BookingPlan:
     skip_reason: str | None = None
 
 
-def build_event_spec(booking: Booking) -> EventSpec:
-    """The event a booking becomes: "Service – Customer", in the staff member's zone."""
-    zone = ZoneInfo(booking.timezone)
-    local_start = booking.start_utc.astimezone(zone)
-    minutes = int((booking.end_utc - booking.start_utc).total_seconds() // 60)
-    description = "\n".join(
-        [
-            f"Service: {booking.service.name} ({minutes} min)",
-            f"Customer: {booking.customer_name}",
-            f"Staff: {booking.staff.name}",
-            f"When: {local_start:%A %d %B %Y, %H:%M} ({booking.timezone})",
-            f"Booking #{booking.id} — managed by BizCal Desktop; change it there, not here.",
-        ]
+def build_event_spec(booking: Booking, level: PrivacyLevel) -> EventSpec:
+    """The event a booking becomes in a calendar of privacy ``level``, in the staff member's zone.
+
+    What it says of the customer is the level's alone (``domain/privacy.py``); it never names anyone
+    as an attendee, so no calendar ever sends an invitation for a booking.
+    """
+    facts = BookingFacts(
+        booking_id=booking.id, service=booking.service.name, customer=booking.customer_name,
+        staff=booking.staff.name, start=booking.start_utc, end=booking.end_utc, timezone=booking.timezone,
     )
     return EventSpec(
         booking_public_id=booking.public_id,
-        summary=f"{booking.service.name} – {booking.customer_name}",
-        description=description,
+        summary=event_title(level, facts),
+        description=event_description(level, facts),
         start=booking.start_utc,
         end=booking.end_utc,
         timezone=booking.timezone,
@@ -76,13 +74,24 @@ def plan_booking(s: Session, booking_id: int) -> BookingPlan:
     booking = s.get(Booking, booking_id)
     if booking is None:
         return BookingPlan(booking_id, [], skip_reason="the booking no longer exists")
-    spec = build_event_spec(booking)
+    business_level = business_in(s).event_privacy
+    spec = build_event_spec(booking, level_for(None, business_level))
     mappings = list(
         s.scalars(select(CalendarEventMapping).where(CalendarEventMapping.booking_id == booking_id)).all()
     )
     if booking.status == BookingStatus.CANCELLED:
-        return _plan_delete(booking, spec, mappings)
-    return _plan_upsert(s, booking, spec, mappings)
+        return _at_privacy_levels(s, booking, _plan_delete(booking, spec, mappings), business_level)
+    return _at_privacy_levels(s, booking, _plan_upsert(s, booking, spec, mappings), business_level)
+
+
+def _at_privacy_levels(s: Session, booking: Booking, plan: BookingPlan, business_level: str) -> BookingPlan:
+    """Each target's event says what its own calendar's level allows (its override, or the business's)."""
+    targets = []
+    for target in plan.targets:
+        mapping = s.get(CalendarEventMapping, target.mapping_id)
+        level = level_for(mapping.connection if mapping is not None else None, business_level)
+        targets.append(replace(target, spec=build_event_spec(booking, level)))
+    return replace(plan, targets=targets)
 
 
 def _known(mapping: CalendarEventMapping) -> EventRef | None:

@@ -13,6 +13,7 @@ from bizcal_desktop.ui.base_window import BaseWindow
 from bizcal_desktop.ui.caldav_wizard import CalDAVWizard
 from bizcal_desktop.ui.confirm import confirm
 from bizcal_desktop.ui.connection_details import ConnectionDetailsWindow
+from bizcal_desktop.ui.connection_privacy import ConnectionPrivacyDialog
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.google_connect import GoogleConnectDialog
 from bizcal_desktop.ui.microsoft_connect import MicrosoftConnectDialog
@@ -50,9 +51,13 @@ class IntegrationsWindow(BaseWindow):
         row.addSpacing(16)
         self.default_button = QPushButton(self.tr("Set default"))
         self.details_button = QPushButton(self.tr("Details…"))
+        self.privacy_button = QPushButton(self.tr("Event privacy…"))
+        self.privacy_button.setToolTip(self.tr("What this calendar's events show of a booking"))
+        self.privacy_dialog: ConnectionPrivacyDialog | None = None
         self.disconnect_button = QPushButton(self.tr("Disconnect…"))
         row.addWidget(self.default_button)
         row.addWidget(self.details_button)
+        row.addWidget(self.privacy_button)
         row.addWidget(self.disconnect_button)
         row.addStretch(1)
         self.layout_.addLayout(row)
@@ -62,6 +67,7 @@ class IntegrationsWindow(BaseWindow):
         self.default_button.clicked.connect(lambda: self.run(self.set_default()))
         self.details_button.clicked.connect(self.open_details)
         self.disconnect_button.clicked.connect(self.ask_disconnect)
+        self.privacy_button.clicked.connect(lambda: self.run(self.open_privacy()))
         self.tree.doubleClicked.connect(lambda _i: self.open_details())
         controller.data_changed.connect(self._data_changed)
         self._selection_changed()
@@ -120,6 +126,7 @@ class IntegrationsWindow(BaseWindow):
         self.default_button.setEnabled(bool(c and c.active and not c.is_default))
         self.details_button.setEnabled(c is not None)
         self.disconnect_button.setEnabled(c is not None)
+        self.privacy_button.setEnabled(c is not None)
 
     # ----- actions ---------------------------------------------------------------------------------
     def open_caldav(self) -> CalDAVWizard:
@@ -161,6 +168,25 @@ class IntegrationsWindow(BaseWindow):
         window.show()
         window.raise_()
         return window
+
+    async def open_privacy(self) -> ConnectionPrivacyDialog | None:
+        """What the selected calendar's events show: its own level, or the business's."""
+        c = self.selected_connection()
+        if c is None:
+            return None
+        business = await off_thread(self.services.settings.get)
+        self.privacy_dialog = ConnectionPrivacyDialog(
+            self, c, business.event_privacy, lambda level: self.run(self.set_privacy(c.id, level))
+        )
+        self.privacy_dialog.open()
+        return self.privacy_dialog
+
+    async def set_privacy(self, connection_id: int, level: str) -> None:
+        change = await off_thread(self.services.connections.set_privacy, connection_id, level)
+        self.controller.data_changed.emit()  # this window refreshes too; the message comes after it
+        if self.last_refresh is not None:
+            await self.last_refresh
+        self.show_message(f"{change.message}.")
 
     def ask_disconnect(self) -> QMessageBox | None:
         c = self.selected_connection()

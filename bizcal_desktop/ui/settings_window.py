@@ -1,5 +1,6 @@
 """Settings: business time zone, working hours, buffers, slot step, notice, booking window,
-import interval, busy titles, and start at login (an autostart entry written for this OS).
+import interval, busy titles, what calendar events show (privacy), and start at login (an
+autostart entry written for this OS).
 
 The working-hours rows are :class:`~bizcal_desktop.ui.hours_editor.HoursEditor`, the editor Staff &
 Services uses for one staff member's own hours. Nothing is applied until Save, and Save goes through
@@ -28,6 +29,7 @@ from bizcal_desktop.ui.autostart import Autostart, command_text, launch_command
 from bizcal_desktop.ui.base_window import BaseWindow
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.hours_editor import HoursEditor
+from bizcal_desktop.ui.privacy_choice import privacy_combo, select
 from bizcal_desktop.ui.tasks import off_thread
 
 
@@ -102,7 +104,10 @@ class SettingsWindow(BaseWindow):
         self.keep_titles = QCheckBox(self.tr("Keep the titles of busy events (off: only the times)"))
         self.start_at_login = QCheckBox(self.tr("Start BizCal when I log in"))
         self.start_at_login.setToolTip(command_text(launch_command()))
+        self.event_privacy = privacy_combo()
+        self.saved_privacy: str | None = None
         sform.addRow(self.tr("Read calendars every:"), self.import_interval)
+        sform.addRow(self.tr("Calendar events show:"), self.event_privacy)
         sform.addRow("", self.keep_titles)
         sform.addRow("", self.start_at_login)
         return sync
@@ -131,6 +136,8 @@ class SettingsWindow(BaseWindow):
         self.booking_window.setValue(s.booking_window_days)
         self.import_interval.setValue(s.import_interval_minutes)
         self.keep_titles.setChecked(s.keep_busy_titles)
+        self.saved_privacy = s.event_privacy
+        select(self.event_privacy, s.event_privacy)
         self.start_at_login.setChecked(await off_thread(self.autostart.is_enabled) or s.start_at_login)
         self.show_message("")
 
@@ -154,5 +161,11 @@ class SettingsWindow(BaseWindow):
         await off_thread(lambda: self.services.settings.update(**values))
         await off_thread(self.autostart.set_enabled, values["start_at_login"])
         await self.controller.apply_import_interval()
+        level = self.event_privacy.currentData()
+        note = ""
+        if level != self.saved_privacy:  # its future events are queued to be rewritten, counted
+            change = await off_thread(self.services.settings.set_event_privacy, level)
+            self.saved_privacy = level
+            note = f" {change.message}."
         self.controller.data_changed.emit()
-        self.show_message(self.tr("Saved."))
+        self.show_message(self.tr("Saved.") + note)

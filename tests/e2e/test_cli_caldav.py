@@ -69,7 +69,7 @@ def test_full_flow_as_a_new_user(cli: Cli, caldav_calendar) -> None:  # type: ig
     assert booking["sync_state"] == "synced"
     assert booking["start"] == "2026-12-01T09:00:00+00:00"
     events = reader.events()
-    assert len(events) == 1 and str(events[0]["SUMMARY"]) == "Massage – Emma"
+    assert len(events) == 1 and str(events[0]["SUMMARY"]) == "Massage"  # a new install: service only
 
     moved = cli.ok("booking", "move", str(booking["id"]), "--start", "2026-12-01T14:00+01:00")
     assert moved["version"] == 2 and moved["sync_state"] == "synced"

@@ -41,7 +41,7 @@ def test_connect_google_then_bookings_flow_and_busy_import(google_cli: Cli, goog
                      "--start", "2026-12-02T15:00")
     assert booking["sync_state"] == "synced"
     event = calendar.get(booking["public_id"])
-    assert event is not None and event["summary"] == "Cut – Jess"
+    assert event is not None and event["summary"] == "Cut"  # a new install: service only
     assert event["start"]["timeZone"] == "Europe/Berlin"
     assert event["extendedProperties"]["private"]["bizcalBooking"] == booking["public_id"]
 

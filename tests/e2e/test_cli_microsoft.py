@@ -36,7 +36,7 @@ def test_connect_microsoft_then_bookings_flow_and_busy_import(ms_cli: Cli, ms_fa
                      "--start", "2026-12-02T15:00")
     assert booking["sync_state"] == "synced"
     [event] = ms_fake.primary.all_events()
-    assert event["subject"] == "Cut – Jess"
+    assert event["subject"] == "Cut"  # a new install: service only
     assert event["start"] == {"dateTime": "2026-12-02T15:00:00", "timeZone": "Europe/Berlin"}
     assert event["transactionId"] == f"bizcal-{booking['public_id']}"
 

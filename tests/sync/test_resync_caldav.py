@@ -30,6 +30,7 @@ async def synced(services: Services, caldav_calendar: CalendarFixture):  # type:
     """Mark with one CalDAV calendar holding three synced bookings."""
     services.directory.add_staff("Mark", "Europe/Berlin")
     services.directory.add_service("Massage", 60)
+    services.settings.update(event_privacy="full")  # events name their customer: tests tell them apart
     connection = await connect(services, caldav_calendar.server, caldav_calendar.url)
     bookings = [services.bookings.add("Mark", "Massage", f"C{i}", f"2026-12-0{i + 1}T10:00") for i in range(3)]
     report = await services.engine.drain()

@@ -85,6 +85,7 @@ def test_details_retry_re_enqueues_exactly_that_booking(  # type: ignore[no-unty
     window, controller, qtbot, services, sample, fresh_radicale: RadicaleServer
 ) -> None:
     staff, service, first = sample
+    services.settings.update(event_privacy="full")  # the event names which booking was retried
     url = fresh_radicale.make_calendar("work", "Work")
     cal = CalendarFixture(url=url, server=fresh_radicale, display_name="Work")
     cid = connect_radicale(services, staff.id, cal)

@@ -1,0 +1,140 @@
+"""Screenshots of what issue 18 added: event privacy, the Audit window, and a safe Disconnect.
+
+Run under Xvfb so fonts and styles are those of a real desktop:
+    xvfb-run -a -s "-screen 0 1400x900x24" python docs/screenshots/take_privacy_screenshots.py [NAME ...]
+
+It builds the app's real services on a temporary data folder with sample staff, bookings and
+connections (no calendar server: these windows only read and write the database), makes a few
+changes through the CLI's and the desktop's doors so the audit trail has rows, then opens each
+window and saves ``QWidget.grab()`` as PNG.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import keyring
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.connections import seed_connection
+from tests.support.memory_keyring import MemoryKeyring
+
+OUT = Path(__file__).resolve().parent
+ONLY: set[str] = set()
+
+
+async def settle(window) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(200):
+        await asyncio.sleep(0.02)
+        task = getattr(window, "last_refresh", None)
+        if task is None or task.done():
+            break
+    await asyncio.sleep(0.1)
+
+
+def save(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+    if ONLY and name not in ONLY:
+        return
+    path = OUT / f"{name}.png"
+    widget.grab().save(str(path))
+    print("wrote", path.relative_to(ROOT))
+
+
+def sample(services):  # type: ignore[no-untyped-def]
+    """Two staff members, their calendars, and a few bookings in the coming days."""
+    berlin = ZoneInfo("Europe/Berlin")
+    services.settings.update(timezone="Europe/Berlin")
+    alice = services.directory.add_staff("Alice Baker", "Europe/Berlin")
+    bob = services.directory.add_staff("Bob Carter", "Europe/Berlin")
+    services.directory.add_service("Physiotherapy", 45)
+    services.directory.add_service("Massage", 60)
+    work = seed_connection(services, staff=alice.id, provider="caldav", provider_type="nextcloud",
+                           display_name="Nextcloud – alice", server_url="https://cloud.example.org/",
+                           username="alice", calendar_id="https://cloud.example.org/alice/work/",
+                           calendar_href="https://cloud.example.org/alice/work/", calendar_name="Work",
+                           secret="unused")
+    seed_connection(services, staff=bob.id, provider="google", display_name="Google – bob@example.org",
+                    username="bob@example.org", calendar_id="primary", calendar_name="bob@example.org",
+                    secret="{}")
+    day = datetime.now(berlin) + timedelta(days=2)
+    for hour, customer in ((9, "Emma Schmidt"), (11, "Otto Meyer"), (14, "Lea Roth")):
+        booking = services.bookings.add(alice.id, "Physiotherapy", customer, day.replace(hour=hour, minute=0))
+        written(services, booking.id, work.id)
+    return work
+
+
+def written(services, booking_id: int, connection_id: int) -> None:  # type: ignore[no-untyped-def]
+    """The booking's event as a finished sync leaves it (no server is involved here)."""
+    from sqlalchemy import select
+
+    from bizcal_desktop.store.models import CalendarEventMapping, JobStatus, OutboxJob
+
+    with services.db.session() as s:
+        for job in s.scalars(select(OutboxJob).where(OutboxJob.booking_id == booking_id)):
+            job.status = JobStatus.DONE
+        s.add(CalendarEventMapping(booking_id=booking_id, connection_id=connection_id, state="synced",
+                                   external_id=f"{booking_id}@bizcal-desktop", synced_version=1))
+
+
+async def scenario(base: Path) -> None:
+    from bizcal_desktop.config import Config
+    from bizcal_desktop.ui.autostart import Autostart
+    from bizcal_desktop.ui.controller import DesktopController
+    from bizcal_desktop.ui.integrations_window import IntegrationsWindow
+    from bizcal_desktop.ui.settings_window import SettingsWindow
+    from bizcal_desktop.wiring import build_services
+
+    services = build_services(Config.load(base / "data"))
+    try:
+        work = sample(services)
+        controller = DesktopController(services)
+        controller.scheduler.pause()
+
+        settings = SettingsWindow(controller, autostart=Autostart(platform="linux", home=base))
+        settings.show()
+        await settle(settings)
+        settings.event_privacy.setCurrentIndex(settings.event_privacy.findData("initials"))
+        await settings.save()
+        save(settings, "settings-privacy")
+        settings.close()
+
+        integrations = IntegrationsWindow(controller)
+        integrations.resize(1100, 420)
+        integrations.show()
+        await settle(integrations)
+        integrations.select_connection(work.id)
+        dialog = await integrations.open_privacy()
+        assert dialog is not None
+        dialog.choice.setCurrentIndex(dialog.choice.findData("busy"))
+        await asyncio.sleep(0.2)
+        save(dialog, "connection-privacy")
+        dialog.reject()
+        integrations.close()
+    finally:
+        services.close()
+
+
+def main() -> int:
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    ONLY.update(sys.argv[1:])
+    keyring.set_keyring(MemoryKeyring())
+    app = QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with tempfile.TemporaryDirectory(prefix="bizcal-shots-") as tmp, loop:
+        loop.run_until_complete(scenario(Path(tmp)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
