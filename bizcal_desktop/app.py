@@ -4,7 +4,8 @@ Why the loop is built like this: Qt and asyncio share ONE thread through qasync,
 awaiting the network never freezes a window, and every blocking service call is pushed to a worker
 thread (``asyncio.to_thread``). The app lives in the tray: closing the last window does not quit;
 only *Quit* (or the session ending) does, and it waits briefly for a drain in progress. Killing the
-process loses nothing: every change is already in the database's outbox.
+process loses nothing: every change is already in the database's outbox. The network monitor is
+picked here, once the QApplication exists (Qt's needs it); tests hand in their own.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from bizcal_desktop.config import Config
 from bizcal_desktop.logging_setup import configure_logging
 from bizcal_desktop.runtime import tune_garbage_collector
 from bizcal_desktop.services.attention import Alert
+from bizcal_desktop.sync.network import NetworkStatus
 from bizcal_desktop.ui import resources
 from bizcal_desktop.ui.controller import DesktopController
+from bizcal_desktop.ui.network_monitor import pick_network_status
 from bizcal_desktop.ui.notifications import Notifier
 from bizcal_desktop.ui.single_instance import SingleInstanceServer, claim_single_instance
 from bizcal_desktop.ui.termination import install_termination_watcher
@@ -48,10 +51,14 @@ class DesktopApp(QObject):
         show_window: bool = False,
         parent: QObject | None = None,
         clock: Callable[[], float] | None = None,
+        network: NetworkStatus | None = None,
+        wake_clock: Callable[[], float] | None = None,
     ) -> None:
         super().__init__(parent)
         self.services = services
-        self.controller = DesktopController(services, parent=self, clock=clock)
+        self.controller = DesktopController(
+            services, parent=self, clock=clock, network=network, wake_clock=wake_clock
+        )
         self.windows = WindowManager(self.controller, parent=self)
         self.tray = Tray(self.controller, parent=self)
         self.notifier = Notifier(self.tray.icon, parent=self)
@@ -133,7 +140,7 @@ async def _run(app: QApplication, config: Config, show_window: bool, instance: S
             app.tr("Could not open the data folder {path}: {error}").format(path=config.data_dir, error=exc),
         )
         return 1
-    desktop = DesktopApp(services, show_window=show_window)
+    desktop = DesktopApp(services, show_window=show_window, network=pick_network_status(services))
     desktop.instance_server = instance
     instance.activation_requested.connect(desktop.show_main_for_second_launch)
     done = asyncio.Event()

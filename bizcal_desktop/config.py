@@ -106,6 +106,9 @@ class Config:
     backoff_cap: float = 30.0
     #: Network timeout for one provider request, in seconds.
     request_timeout: float = 20.0
+    #: How the tray app knows it is offline: "auto" (Qt's QNetworkInformation, else a probe of the
+    #: configured servers), "qt", "probe", or "none" (never offline: every failure is retried later).
+    network_monitor: str = "auto"
 
     @property
     def database_path(self) -> Path:
@@ -133,4 +136,5 @@ class Config:
             backoff_cap=env_float("BIZCAL_BACKOFF_CAP", 30.0),
             request_timeout=env_float("BIZCAL_REQUEST_TIMEOUT", 20.0),
             max_attempts=int(env_float("BIZCAL_MAX_ATTEMPTS", 5)),
+            network_monitor=os.environ.get("BIZCAL_NETWORK_MONITOR", "auto"),
         )

@@ -42,6 +42,7 @@ def report_text(report: DrainReport) -> str:
 
 
 def cmd_sync(args: argparse.Namespace, svc: Services, out: Output) -> int:
+    svc.engine.bring_forward()  # changes waiting to be tried again later: the user asked for now
     report = asyncio.run(svc.engine.drain())
     out.emit(report, lambda: report_text(report))
     return 1 if report.failed else 0

@@ -21,9 +21,11 @@ popping up during a presentation"); another says nothing after days of failing. 
   (with anything else due) but keeps nothing in attention and never earns an "all good": only the
   user can say a double booking is resolved.
 
-Time is *online* time: :meth:`AttentionTracker.set_online` stops the clock while offline, so a
-laptop closed over lunch does not come back to a pop-up. Nothing detects offline yet: until a
-network monitor calls it, plain elapsed time is measured. Every decision is logged at INFO.
+Time is *online* time: :meth:`AttentionTracker.set_online` stops the clock while offline (the
+network monitor says so, and so does the grace after a wake while the network comes back), and
+:meth:`AttentionTracker.slept` takes the time the machine slept off it, so a laptop closed over
+lunch does not come back to a pop-up. While offline nothing is told at all: what is still wrong
+once the network is back is judged then. Every decision is logged at INFO.
 """
 
 from __future__ import annotations
@@ -111,6 +113,11 @@ class OnlineClock:
         offline = self._offline_total + (t - self._offline_since if self._offline_since is not None else 0.0)
         return t - offline
 
+    def slept(self, seconds: float) -> None:
+        """The machine was suspended for the last ``seconds``: they were not online time."""
+        if self._offline_since is None:
+            self._offline_total += max(0.0, seconds)
+
     def set_online(self, online: bool) -> None:
         t = self._clock()
         if online and self._offline_since is not None:
@@ -135,6 +142,7 @@ class AttentionTracker:
         self._told: frozenset[Topic] = frozenset()  #: due at the last look, and so told
         self._owe_all_good = False
         self._waiting_logged: frozenset[str] = frozenset()
+        self._quiet_logged = False
 
     # ----- what happened ----------------------------------------------------------------------------
     def set_online(self, online: bool) -> None:
@@ -142,6 +150,11 @@ class AttentionTracker:
         if online != self._clock.online:
             log.info("attention: %s; failures age only while online", "online" if online else "offline")
         self._clock.set_online(online)
+
+    def slept(self, seconds: float) -> None:
+        """The machine slept ``seconds`` (just detected): failures did not age meanwhile."""
+        log.info("attention: the machine slept %d min; failures did not age meanwhile", round(seconds / 60))
+        self._clock.slept(seconds)
 
     def sync_event(self, event: SyncEvent) -> None:
         key = f"write:{event.mapping_id if event.mapping_id is not None else f'b{event.booking_id}'}"
@@ -208,9 +221,20 @@ class AttentionTracker:
         return [StatusLine(self._line(topic, now), self._opens(topic)) for topic in self._sorted(self._told)]
 
     def evaluate(self) -> Alert | None:
-        """Look now: the alert to show (it replaces the last), or None; says why in the log."""
+        """Look now: the alert to show (it replaces the last), or None; says why in the log.
+
+        While offline nothing is told (and nothing counts as told): a failure then is the network's
+        absence, and what still fails once it is back is judged at the next look.
+        """
         now = self._clock.now()
         due = self._due_topics(now)
+        if not self._clock.online:
+            if (due - self._told or self._news) and not self._quiet_logged:
+                log.info("attention: offline: nothing told until the network is back (%s)",
+                         self._names(due - self._told) or "double bookings")
+                self._quiet_logged = True
+            return None
+        self._quiet_logged = False
         news, self._news = self._news, []
         self._log_waiting(now, due)
         new = due - self._told

@@ -58,6 +58,7 @@ class SyncAction(StrEnum):
     DISCONNECT = "disconnect"
     RETRY = "retry"
     CONFLICT = "conflict"
+    NETWORK = "network"  #: offline, back online, woke from sleep
     PRIVACY = "privacy"  #: what events show changed; their rewrite is queued
 
 
@@ -210,6 +211,10 @@ class OutboxJob(Base):
     #: share one outbox, and a claim that outlives a killed process simply expires.
     claimed_by: Mapped[str | None] = mapped_column(String(96), default=None)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    #: A write that failed for a reason that may pass (the network, a server's 5xx) is tried again
+    #: from this time on, not before; None = due now. ``deferrals`` counts such waits, each longer.
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    deferrals: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class CalendarSyncLog(Base):

@@ -8,7 +8,10 @@ booking whose jobs another process holds is left alone until that lease ends; a 
 mid-job leaves a lease that simply expires, and the next drain takes the booking over.
 
 Finishing a booking's jobs clears their claim; a success also closes the booking's earlier *failed*
-jobs, whose failure the successful sync has now made good.
+jobs, whose failure the successful sync has now made good. A failure that may pass by itself (the
+network, a server's 5xx) does not finish them: they are *deferred* — pending, with a ``not_before``
+time the claim respects — and a drain after that time tries them again. Jobs met by the network going
+away are only *released*: pending, due at once, nothing counted against them.
 """
 
 from __future__ import annotations
@@ -38,12 +41,23 @@ def _held_elsewhere(booking_id: int, owner: str, now: datetime):  # type: ignore
     )
 
 
+def _due(now: datetime):  # type: ignore[no-untyped-def]
+    return or_(OutboxJob.not_before.is_(None), OutboxJob.not_before <= now)
+
+
 def claim_bookings(
-    session: Session, owner: str, lease: timedelta, booking_ids: set[int] | None = None
+    session: Session, owner: str, lease: timedelta, booking_ids: set[int] | None = None,
+    now: datetime | None = None,
 ) -> dict[int, list[int]]:
-    """Claim the pending jobs of every booking no other process holds; booking id -> its job ids."""
-    now = utcnow()
-    candidates = select(OutboxJob.booking_id).where(OutboxJob.status == JobStatus.PENDING).distinct()
+    """Claim the pending jobs of every booking no other process holds; booking id -> its job ids.
+
+    A booking is a candidate when one of its pending jobs is due (no ``not_before``, or one that has
+    passed); then all its pending jobs are claimed, a deferred one with a new change alike.
+    """
+    now = now or utcnow()
+    candidates = (
+        select(OutboxJob.booking_id).where(OutboxJob.status == JobStatus.PENDING, _due(now)).distinct()
+    )
     if booking_ids is not None:
         candidates = candidates.where(OutboxJob.booking_id.in_(booking_ids))
     for booking_id in session.scalars(candidates).all():
@@ -90,14 +104,54 @@ def release_claims_of(session: Session, owner: str) -> None:
     )
 
 
-def renew_lease(session: Session, owner: str, job_ids: list[int], lease: timedelta) -> None:
+def renew_lease(
+    session: Session, owner: str, job_ids: list[int], lease: timedelta, now: datetime | None = None
+) -> None:
     """Push this process's lease on ``job_ids`` forward (a long retry must not lose its claim)."""
     session.execute(
         update(OutboxJob)
         .where(OutboxJob.id.in_(job_ids), OutboxJob.claimed_by == owner)
-        .values(lease_until=utcnow() + lease)
+        .values(lease_until=(now or utcnow()) + lease)
         .execution_options(synchronize_session=False)
     )
+
+
+def next_deferral(session: Session, job_ids: list[int]) -> int:
+    """How many times these jobs will have waited after one more deferral (1 for the first)."""
+    counts = session.scalars(select(OutboxJob.deferrals).where(OutboxJob.id.in_(job_ids))).all()
+    return max(counts, default=0) + 1
+
+
+def defer_jobs(session: Session, job_ids: list[int], error: str, not_before: datetime, deferrals: int) -> None:
+    """Leave ``job_ids`` pending, to be tried again from ``not_before`` on, and release their claim."""
+    session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.id.in_(job_ids), OutboxJob.status == JobStatus.PENDING)
+        .values(not_before=not_before, deferrals=deferrals, last_error=error[:2000], claimed_by=None,
+                lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def release_jobs(session: Session, job_ids: list[int], note: str) -> None:
+    """Give ``job_ids`` back untouched (the network went away): pending, due, with ``note`` as the reason."""
+    session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.id.in_(job_ids), OutboxJob.status == JobStatus.PENDING)
+        .values(last_error=note[:2000], claimed_by=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def bring_forward(session: Session) -> int:
+    """Make every deferred job due now (the user asked to sync now); how many there were."""
+    result = session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.status == JobStatus.PENDING, OutboxJob.not_before.is_not(None))
+        .values(not_before=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def finish_jobs(session: Session, job_ids: list[int], error: str | None) -> None:
@@ -114,6 +168,7 @@ def finish_jobs(session: Session, job_ids: list[int], error: str | None) -> None
         job.finished_at = now
         job.claimed_by = None
         job.lease_until = None
+        job.not_before = None
     if error or not jobs:
         return
     booking_ids = {job.booking_id for job in jobs}

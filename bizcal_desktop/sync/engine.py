@@ -16,6 +16,12 @@ Why it is shaped like this
   on a booking at a time, and a killed process's lease simply runs out.
 * A conflict (the event changed under us: 412) is answered by planning again from the booking's
   current row, never by re-sending the plan we held.
+* Offline is a state, not an error (:mod:`.network`). While the network status says offline the
+  engine claims nothing; a transient error met as the status turns offline gives the booking's jobs
+  back untouched (pending, nothing counted). A transient failure while online that outlasts the
+  quick retries *defers* the jobs — pending, with a next-attempt time that grows from minutes to
+  hours (:meth:`BackoffPolicy.later`) — so "it will be tried again" is true; only permanent errors and
+  connections that need the user leave a job *failed* until the user acts.
 * Database work runs in worker threads (``asyncio.to_thread``) so the Qt/asyncio loop never blocks.
   Planning lives in :mod:`.planning`, the records each call leaves in :mod:`.outcomes`.
 """
@@ -29,7 +35,7 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import func, select
@@ -39,9 +45,11 @@ from bizcal_desktop.providers.factory_protocol import ProviderSource
 from bizcal_desktop.store import outbox
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.models import ConnectionStatus, JobStatus, OutboxJob, Outcome, SyncAction
+from bizcal_desktop.store.types import utcnow
 from bizcal_desktop.sync import outcomes
 from bizcal_desktop.sync.backoff import BackoffPolicy
 from bizcal_desktop.sync.listeners import Listeners
+from bizcal_desktop.sync.network import NetworkState, NetworkStatus, NullNetworkStatus
 from bizcal_desktop.sync.planning import BookingPlan, SyncTarget, plan_booking
 from bizcal_desktop.sync.provider_pool import ProviderPool
 
@@ -83,13 +91,37 @@ class DrainReport:
     failed: int = 0
     skipped: int = 0
     events: list[SyncEvent] = field(default_factory=list)
+    #: Bookings given back to wait for the network (nothing counted against them).
+    waiting: int = 0
+    #: The network status said offline: nothing was claimed; ``pending`` changes wait for it.
+    offline: bool = False
+    pending: int = 0
 
     def merge(self, other: DrainReport) -> None:
         self.bookings += other.bookings
         self.synced += other.synced
         self.failed += other.failed
         self.skipped += other.skipped
+        self.waiting += other.waiting
         self.events.extend(other.events)
+
+
+@dataclass
+class _BookingRun:
+    """One booking's claimed jobs, and when they are tried again if a failure may pass by itself."""
+
+    booking_id: int
+    job_ids: list[int]
+    retry_at: datetime | None = None
+    deferrals: int = 0
+
+
+class _WentOffline(Exception):
+    """A write met a transient error and the network status now says offline: give the jobs back."""
+
+    def __init__(self, target: SyncTarget | None, error: str) -> None:
+        super().__init__(error)
+        self.target = target  #: the write that met it (None: the booking's turn had not come)
 
 
 def engine_owner() -> str:
@@ -125,10 +157,15 @@ class SyncEngine:
         concurrency: int = 4,
         actor: str = "engine",
         owner: str | None = None,
+        network: NetworkStatus | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._db = db
         self._factory = factory
         self._backoff = backoff
+        #: Asked before claiming and after a transient error; the app sets its monitor here.
+        self.network: NetworkStatus = network or NullNetworkStatus()
+        self._clock = clock
         self._concurrency = max(1, concurrency)
         self._actor = actor
         #: Who holds a claim: unique per engine, readable in the database (host and process).
@@ -151,13 +188,18 @@ class SyncEngine:
             pool = ProviderPool(self._factory)
             try:
                 for _ in range(max_rounds):
+                    if self.network.offline:
+                        report.offline = True
+                        report.pending = await asyncio.to_thread(self.pending_count)
+                        log.debug("offline: %d change(s) wait for the network", report.pending)
+                        break
                     claimed = await asyncio.to_thread(self._claim, booking_ids)
                     if not claimed:
                         break
                     semaphore = asyncio.Semaphore(self._concurrency)
                     rounds = await asyncio.gather(
                         *(
-                            self._run_booking(booking_id, job_ids, pool, semaphore)
+                            self._run_booking(_BookingRun(booking_id, job_ids), pool, semaphore)
                             for booking_id, job_ids in claimed.items()
                         )
                     )
@@ -167,27 +209,36 @@ class SyncEngine:
                 await pool.aclose()
         return report
 
+    def bring_forward(self) -> int:
+        """Make every deferred job due now (the user asked to sync now); how many there were."""
+        with self._db.session() as s:
+            return outbox.bring_forward(s)
+
     def pending_count(self) -> int:
         with self._db.session() as s:
             query = select(func.count()).select_from(OutboxJob).where(OutboxJob.status == JobStatus.PENDING)
             return int(s.scalar(query) or 0)
 
     # ----- one booking -----------------------------------------------------------------------
-    async def _run_booking(
-        self, booking_id: int, job_ids: list[int], pool: ProviderPool, semaphore: asyncio.Semaphore
-    ) -> DrainReport:
+    async def _run_booking(self, run: _BookingRun, pool: ProviderPool, semaphore: asyncio.Semaphore) -> DrainReport:
         report = DrainReport(bookings=1)
         async with semaphore:
-            error = await self._converge(booking_id, job_ids, pool, report)
-            await asyncio.to_thread(self._finish_jobs, job_ids, error)
+            try:
+                if self.network.offline:  # it went while other bookings were being written
+                    raise _WentOffline(None, "the network went away before this booking's turn")
+                error = await self._converge(run, pool, report)
+            except _WentOffline as gone:
+                report.waiting += 1
+                await asyncio.to_thread(self._give_back, run, gone)
+            else:
+                await asyncio.to_thread(self._finish_jobs, run, error)
         for event in report.events:
             self.listeners.notify(event)
         return report
 
-    async def _converge(
-        self, booking_id: int, job_ids: list[int], pool: ProviderPool, report: DrainReport
-    ) -> str | None:
+    async def _converge(self, run: _BookingRun, pool: ProviderPool, report: DrainReport) -> str | None:
         """Plan and execute until the booking's calendars match it; the jobs' error, if any."""
+        booking_id = run.booking_id
         conflicts = 0
         while True:
             try:
@@ -202,7 +253,7 @@ class SyncEngine:
                 return None
             errors: list[str] = []
             for target in plan.targets:
-                event = await self._execute(target, pool, job_ids, conflicts)
+                event = await self._execute(target, pool, run, conflicts)
                 if event is None:  # the event changed under us: plan again from the booking as it is now
                     conflicts += 1
                     break
@@ -216,12 +267,18 @@ class SyncEngine:
                 return "; ".join(errors) or None
 
     async def _execute(
-        self, target: SyncTarget, pool: ProviderPool, job_ids: list[int], conflicts: int
+        self, target: SyncTarget, pool: ProviderPool, run: _BookingRun, conflicts: int
     ) -> SyncEvent | None:
-        """One provider call with its retries; ``None`` asks for a new plan after a conflict."""
+        """One provider call with its retries; ``None`` asks for a new plan after a conflict.
+
+        Raises :class:`_WentOffline` when a transient error meets a network status of *offline*.
+        """
         attempt = 0
+        last_error = ""
         while True:
             attempt += 1
+            if attempt > 1 and self.network.offline:
+                raise _WentOffline(target, last_error)
             try:
                 provider = await pool.get(target.connection)
                 if target.action == SyncAction.DELETE:
@@ -234,15 +291,19 @@ class SyncEngine:
                 message = await asyncio.to_thread(self._record, outcomes.record_success, target, ref, attempt)
                 return self._event(target, Outcome.SUCCESS, message)
             except (TransientError, ConflictError) as exc:
+                if isinstance(exc, TransientError) and await self._went_offline():
+                    raise _WentOffline(target, str(exc)) from exc
                 tries = attempt + conflicts
                 retry_after = exc.retry_after if isinstance(exc, TransientError) else None
                 if self._backoff.gives_up(tries, retry_after):
-                    error = f"{exc} (gave up after {tries} attempts)"
+                    retry_at = await asyncio.to_thread(self._defer, run, retry_after)
+                    error = f"{exc} {outcomes.retry_phrase(tries, retry_at, self._clock())}"
                     message = await asyncio.to_thread(self._record, outcomes.record_failure, target, attempt, error)
                     return self._event(target, Outcome.FAILURE, message, FailureKind.TRANSIENT)
                 delay = self._backoff.delay(tries, retry_after)
                 log.info("booking %s: %s; retrying in %.1fs", target.spec.booking_public_id, exc, delay)
-                await asyncio.to_thread(self._note_attempt, target, attempt, str(exc), job_ids, delay)
+                last_error = str(exc)
+                await asyncio.to_thread(self._note_attempt, target, attempt, str(exc), run.job_ids, delay)
                 await asyncio.sleep(delay)
                 if isinstance(exc, ConflictError):
                     return None
@@ -264,6 +325,10 @@ class SyncEngine:
                 message = await asyncio.to_thread(self._record, outcomes.record_failure, target, attempt, error)
                 return self._event(target, Outcome.FAILURE, message, FailureKind.PERMANENT)
 
+    async def _went_offline(self) -> bool:
+        """A request just failed in a way the network's absence would explain: is the network gone?"""
+        return await self.network.recheck() is NetworkState.OFFLINE
+
     @staticmethod
     def _event(target: SyncTarget, outcome: str, message: str, failure: FailureKind | None = None) -> SyncEvent:
         return SyncEvent(
@@ -278,7 +343,7 @@ class SyncEngine:
                 if holder != self.owner and is_dead_local_owner(holder):
                     log.info("taking over the outbox jobs of %s, which is no longer running", holder)
                     outbox.release_claims_of(s, holder)
-            return outbox.claim_bookings(s, self.owner, LEASE, booking_ids)
+            return outbox.claim_bookings(s, self.owner, LEASE, booking_ids, now=self._clock())
 
     def _plan(self, booking_id: int) -> BookingPlan:
         with self._db.session() as s:
@@ -297,8 +362,25 @@ class SyncEngine:
     ) -> None:
         with self._db.session() as s:
             outcomes.record_attempt(s, target, attempt, error)
-            outbox.renew_lease(s, self.owner, job_ids, LEASE + timedelta(seconds=delay))
+            outbox.renew_lease(s, self.owner, job_ids, LEASE + timedelta(seconds=delay), now=self._clock())
 
-    def _finish_jobs(self, job_ids: list[int], error: str | None) -> None:
+    def _defer(self, run: _BookingRun, retry_after: float | None) -> datetime:
+        """When the booking's jobs are tried again (the later of its targets' times); kept on ``run``."""
         with self._db.session() as s:
-            outbox.finish_jobs(s, job_ids, error)
+            deferrals = outbox.next_deferral(s, run.job_ids)
+        when = self._clock() + timedelta(seconds=self._backoff.later(deferrals, retry_after))
+        run.retry_at = max(when, run.retry_at) if run.retry_at is not None else when
+        run.deferrals = deferrals
+        return run.retry_at
+
+    def _finish_jobs(self, run: _BookingRun, error: str | None) -> None:
+        with self._db.session() as s:
+            if run.retry_at is not None:
+                outbox.defer_jobs(s, run.job_ids, error or "", run.retry_at, run.deferrals)
+            else:
+                outbox.finish_jobs(s, run.job_ids, error)
+
+    def _give_back(self, run: _BookingRun, gone: _WentOffline) -> None:
+        with self._db.session() as s:
+            note = outcomes.record_waiting(s, self._actor, run.booking_id, gone.target, str(gone))
+            outbox.release_jobs(s, run.job_ids, note)

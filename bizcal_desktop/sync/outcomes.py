@@ -66,7 +66,8 @@ def record_failure(
     """Mark the mapping failed; with ``attention`` (a :class:`ConnectionStatus`) take the connection out of use."""
     mapping = s.get(CalendarEventMapping, target.mapping_id)
     assert mapping is not None
-    mapping.state = MappingState.FAILED
+    if mapping.state != MappingState.SUPERSEDED:  # an event left behind stays left behind (planning)
+        mapping.state = MappingState.FAILED
     mapping.attempts += attempts
     mapping.last_error = error
     mapping.connection.last_error = error
@@ -81,6 +82,31 @@ def record_failure(
         booking_id=mapping.booking_id, connection_id=mapping.connection_id, mapping_id=mapping.id,
     )
     return message
+
+
+def record_waiting(s: Session, actor: str, booking_id: int, target: SyncTarget | None, error: str) -> str:
+    """The network went away under a booking's write: its mapping waits, nothing is counted against it."""
+    note = "Waiting for the network (offline); nothing counted as a failure" + (f": {error}" if error else "")
+    mapping = s.get(CalendarEventMapping, target.mapping_id) if target is not None else None
+    if mapping is not None:
+        mapping.last_error = note
+    exists = s.get(Booking, booking_id) is not None
+    sync_log.record(
+        s, actor=actor, action=target.action if target is not None else SyncAction.UPDATE,
+        outcome=Outcome.SKIPPED, message=f"Booking {booking_id}: {note[0].lower()}{note[1:]}",
+        booking_id=booking_id if exists else None,
+        connection_id=mapping.connection_id if mapping is not None else None,
+        mapping_id=mapping.id if mapping is not None else None,
+    )
+    return note
+
+
+def retry_phrase(tries: int, retry_at: datetime, now: datetime) -> str:
+    """"(tried 5 times; will be tried again in 4 min, at 14:32)", the time in this computer's zone."""
+    minutes = max(1, round((retry_at - now).total_seconds() / 60))
+    wait = f"{minutes} min" if minutes < 120 else f"{round(minutes / 60)} h"
+    local = retry_at.astimezone()
+    return f"(tried {tries} time{'s' if tries != 1 else ''}; will be tried again in {wait}, at {local:%H:%M})"
 
 
 def record_skip(s: Session, actor: str, booking_id: int, reason: str) -> None:

@@ -8,12 +8,21 @@ A timer runs its work once per ``interval`` or as soon as someone calls :meth:`S
 (a booking just changed: drain now, not in five seconds). A timer never runs two calls at once;
 kicks that arrive while a call runs fold into one follow-up call. Pausing stops the periodic
 runs; an explicit kick (the user's *Sync now*) still runs, because the user asked for it.
+*Holding* does the same without the user: while the network is gone or the machine has just woken
+(:mod:`.connectivity` holds and releases), periodic runs wait and kicks still run.
+
+Sleep is seen here, because only a timer notices it: a heartbeat ticks every ``heartbeat`` seconds,
+and a tick that comes much later than due on a clock that counts suspended time
+(:func:`sleep_aware_clock`, injected in tests) means the machine slept; ``wake_listeners`` are told
+how long, once per wake.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +38,26 @@ FinishedListener = Callable[[str, Any, BaseException | None], None]
 DRAIN = "drain"
 IMPORT = "import"
 GUARDIAN = "guardian"
+
+#: Called with the seconds the machine slept, once per wake.
+WokeListener = Callable[[float], None]
+#: How often the heartbeat ticks, and how much later than due a tick must come to mean sleep.
+HEARTBEAT_SECONDS = 10.0
+SLEEP_THRESHOLD_SECONDS = 60.0
+
+
+def sleep_aware_clock() -> float:
+    """Seconds on a clock that keeps counting while the machine is suspended.
+
+    ``time.monotonic`` stops during suspend on Linux and macOS, so no gap would show. Linux has
+    ``CLOCK_BOOTTIME``; macOS's ``CLOCK_MONOTONIC`` (unlike Python's monotonic) includes sleep;
+    elsewhere the wall clock does (a clock set by hand can then look like a short sleep: harmless).
+    """
+    if sys.platform.startswith("linux"):
+        return time.clock_gettime(time.CLOCK_BOOTTIME)
+    if sys.platform == "darwin":
+        return time.clock_gettime(time.CLOCK_MONOTONIC)
+    return time.time()
 
 
 @dataclass
@@ -49,12 +78,23 @@ class _Timer:
 class Scheduler:
     """Owns the periodic tasks; start once the loop runs, stop before the loop ends."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = sleep_aware_clock,
+        heartbeat: float = HEARTBEAT_SECONDS,
+        sleep_threshold: float = SLEEP_THRESHOLD_SECONDS,
+    ) -> None:
         self._timers: dict[str, _Timer] = {}
         self._paused = False
+        self._holds: set[str] = set()
         self._stopping = False
+        self._clock = clock
+        self._heartbeat = heartbeat
+        self._sleep_threshold = sleep_threshold
+        self._heartbeat_task: asyncio.Task[None] | None = None
         self.started_listeners: list[StartedListener] = []
         self.finished_listeners: list[FinishedListener] = []
+        self.wake_listeners: list[WokeListener] = []
 
     # ----- configuration ------------------------------------------------------------------------
     def add(self, name: str, work: Work | None, interval: float, initial_delay: float = 0.0) -> bool:
@@ -73,6 +113,13 @@ class Scheduler:
         if timer is not None and interval > 0:
             timer.interval = interval  # no wake-up: changing a setting must not trigger a run
 
+    def set_heartbeat(self, seconds: float, sleep_threshold: float | None = None) -> None:
+        """Change how often sleep is looked for (and how late a tick must be); from the next tick."""
+        if seconds > 0:
+            self._heartbeat = seconds
+        if sleep_threshold is not None and sleep_threshold > 0:
+            self._sleep_threshold = sleep_threshold
+
     @property
     def names(self) -> list[str]:
         return list(self._timers)
@@ -84,6 +131,8 @@ class Scheduler:
         for timer in self._timers.values():
             if timer.task is None or timer.task.done():
                 timer.task = asyncio.ensure_future(self._loop(timer))
+        if self._heartbeat_task is None or self._heartbeat_task.done():
+            self._heartbeat_task = asyncio.ensure_future(self._watch_for_sleep(self._clock()))
 
     @property
     def paused(self) -> bool:
@@ -96,6 +145,18 @@ class Scheduler:
         self._paused = False
         for timer in self._timers.values():
             timer.wake.set()
+
+    @property
+    def held(self) -> bool:
+        """Periodic runs wait for a reason of :meth:`hold` (offline, just woken)."""
+        return bool(self._holds)
+
+    def hold(self, reason: str) -> None:
+        """Let periodic runs wait until :meth:`release` of ``reason``; kicks still run."""
+        self._holds.add(reason)
+
+    def release(self, reason: str) -> None:
+        self._holds.discard(reason)
 
     def kick(self, name: str) -> bool:
         """Run ``name`` as soon as possible, even while paused; False if no such timer."""
@@ -151,11 +212,31 @@ class Scheduler:
         for timer in self._timers.values():
             if timer.task is not None and not timer.task.done():
                 timer.task.cancel()
+        if self._heartbeat_task is not None:
+            self._heartbeat_task.cancel()
         tasks = [t.task for t in self._timers.values() if t.task is not None]
+        tasks += [self._heartbeat_task] if self._heartbeat_task is not None else []
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
         for timer in self._timers.values():
             timer.task = None
+        self._heartbeat_task = None
+
+    # ----- sleep ------------------------------------------------------------------------------
+    async def _watch_for_sleep(self, last: float) -> None:
+        """Tick every ``heartbeat`` seconds; a tick far later than due means the machine slept."""
+        while not self._stopping:
+            await asyncio.sleep(self._heartbeat)
+            now = self._clock()
+            late = now - last - self._heartbeat
+            last = now
+            if late > self._sleep_threshold:
+                log.info("scheduler: a %.0f s heartbeat came %.0f s late: the machine slept", self._heartbeat, late)
+                for listener in list(self.wake_listeners):
+                    try:
+                        listener(late)
+                    except Exception:
+                        log.exception("scheduler wake listener failed")
 
     # ----- one timer --------------------------------------------------------------------------
     async def _loop(self, timer: _Timer) -> None:
@@ -171,7 +252,7 @@ class Scheduler:
             timer.wake.clear()
             delay = timer.interval
             forced, timer.forced = timer.forced, False
-            if self._paused and not forced:
+            if (self._paused or self._holds) and not forced:
                 continue
             await self._run(timer)
 
@@ -217,9 +298,10 @@ def build_scheduler(
     drain_interval: float = 5.0,
     import_interval: float = 900.0,
     guardian_interval: float = 300.0,
+    clock: Callable[[], float] = sleep_aware_clock,
 ) -> Scheduler:
     """The standard timers: drain every few seconds, import every 15 minutes, guardian every few minutes."""
-    scheduler = Scheduler()
+    scheduler = Scheduler(clock=clock)
     scheduler.add(DRAIN, drain, drain_interval, initial_delay=0.0)
     scheduler.add(IMPORT, import_all, import_interval, initial_delay=30.0)
     scheduler.add(GUARDIAN, guardian, guardian_interval, initial_delay=10.0)

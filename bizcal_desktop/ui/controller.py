@@ -9,13 +9,17 @@ thread and only awaits.
 What sync reports goes to one :class:`AttentionTracker` (Qt-free: the calm-alert rules), which is
 asked what to tell after each run's status is read and once a minute (problems age without news);
 never in the middle of a drain, so a burst of failures is judged once, as a whole.
+
+The network status (a monitor picked by the app, :mod:`.network_monitor`) and the machine's sleep
+reach the timers through one Qt-free :class:`ConnectivityWatch`; this object only relays: the
+engine is given the status, the tracker is told when failures stop (offline, a wake's grace) and
+start aging again, and ``network_changed`` lets the tray say "Offline — N changes waiting".
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -24,9 +28,18 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from bizcal_desktop.services.attention import Alert, AttentionTracker
 from bizcal_desktop.services.status import StatusService, StatusSummary
+from bizcal_desktop.sync.connectivity import ConnectivityWatch, sync_log_note
 from bizcal_desktop.sync.engine import DrainReport, SyncEvent
 from bizcal_desktop.sync.importer import ConflictEvent, ImportReport
-from bizcal_desktop.sync.scheduler import DRAIN, GUARDIAN, IMPORT, Scheduler, build_scheduler
+from bizcal_desktop.sync.network import NetworkState, NetworkStatus, NullNetworkStatus
+from bizcal_desktop.sync.scheduler import (
+    DRAIN,
+    GUARDIAN,
+    IMPORT,
+    Scheduler,
+    build_scheduler,
+    sleep_aware_clock,
+)
 from bizcal_desktop.sync.token_guardian import DeactivationEvent
 from bizcal_desktop.ui.tasks import off_thread, running_tasks, spawn
 from bizcal_desktop.wiring import Services
@@ -51,6 +64,8 @@ class DesktopController(QObject):
     alert = Signal(object)
     #: Resync progress: (done, total).
     resync_progress = Signal(int, int)
+    #: The network went away or came back (a :class:`NetworkState`).
+    network_changed = Signal(object)
 
     def __init__(
         self,
@@ -58,6 +73,8 @@ class DesktopController(QObject):
         scheduler: Scheduler | None = None,
         parent: QObject | None = None,
         clock: Callable[[], float] | None = None,
+        network: NetworkStatus | None = None,
+        wake_clock: Callable[[], float] | None = None,
     ) -> None:
         super().__init__(parent)
         self.services = services
@@ -66,10 +83,18 @@ class DesktopController(QObject):
             drain=services.engine.drain,
             import_all=services.importer.import_all,
             guardian=services.guardian.check_all,
+            clock=wake_clock or sleep_aware_clock,
         )
         self.status: StatusSummary | None = None
-        #: The calm-alert rules; ``clock`` (monotonic seconds) is injected by tests.
-        self.attention = AttentionTracker(clock=clock or time.monotonic, translate=self.tr)
+        #: The calm-alert rules; ``clock`` (seconds that count suspended time, so a sleep can be taken
+        #: off) is injected by tests.
+        self.attention = AttentionTracker(clock=clock or sleep_aware_clock, translate=self.tr)
+        self.network = network or NullNetworkStatus()
+        services.engine.network = self.network
+        self.connectivity = ConnectivityWatch(
+            self.scheduler, self.network, sync_log_note(services.db), services.engine.pending_count,
+            bring_forward=services.engine.bring_forward,
+        )
         self._attention_timer = QTimer(self)
         self._attention_timer.setInterval(ATTENTION_LOOK_MS)
         self._attention_timer.timeout.connect(self.review_attention)
@@ -89,6 +114,10 @@ class DesktopController(QObject):
         self.services.guardian.listeners.add(self._on_deactivated)
         self.scheduler.started_listeners.append(self._on_run_started)
         self.scheduler.finished_listeners.append(self._on_run_finished)
+        self.network.listeners.add(self._on_network)
+        self.connectivity.online_for_alerts.add(self.set_online)
+        self.connectivity.woke_listeners.add(self.attention.slept)
+        self.connectivity.start()  # before the timers: offline at start holds them at once
         self.scheduler.start()
         self._attention_timer.start()
         spawn(self.refresh_status())
@@ -97,6 +126,7 @@ class DesktopController(QObject):
     async def shutdown(self, grace: float = QUIT_GRACE_SECONDS) -> None:
         """Let a drain in progress finish (up to ``grace`` s), stop the timers, close the database."""
         self._attention_timer.stop()
+        await self.connectivity.stop()
         await self.scheduler.stop(grace=grace)
         others = [t for t in running_tasks() if t is not asyncio.current_task()]
         if others:
@@ -127,8 +157,18 @@ class DesktopController(QObject):
         if not self.scheduler.paused:
             self.scheduler.kick(DRAIN)
 
+    @property
+    def offline(self) -> bool:
+        """The network monitor knows the network is gone (unknown is not offline)."""
+        return self.network.offline
+
     async def sync_now(self) -> DrainReport:
-        """Drain the outbox now (also while paused: the user asked) and return what it did."""
+        """Drain the outbox now (also while paused, and changes waiting to be tried again later: the
+        user asked) and return what it did."""
+        await off_thread(self.services.engine.bring_forward)
+        return await self._drain_now()
+
+    async def _drain_now(self) -> DrainReport:
         report = await self.scheduler.run_now(DRAIN)
         return report if isinstance(report, DrainReport) else DrainReport()
 
@@ -137,10 +177,10 @@ class DesktopController(QObject):
         return report if isinstance(report, ImportReport) else None
 
     async def retry_mapping(self, mapping_id: int) -> DrainReport:
-        """Re-enqueue exactly this mapping's booking, then drain."""
+        """Re-enqueue exactly this mapping's booking, then drain (others waiting keep their time)."""
         await off_thread(self.services.recovery.retry_mapping, mapping_id)
         self.data_changed.emit()
-        return await self.sync_now()
+        return await self._drain_now()
 
     async def resync(self, from_day: date, progress: Callable[[int, int], None] | None = None) -> DrainReport:
         """Queue every booking from ``from_day`` whose event is missing or stale, then drain them.
@@ -186,8 +226,12 @@ class DesktopController(QObject):
             self.status_changed.emit(self.status)  # the durations in the status line moved on
 
     def set_online(self, online: bool) -> None:
-        """Hook for a network monitor: failures age only while online (nothing calls it yet)."""
+        """Failures age (and are told) only while online and not waiting for the network after a wake."""
         self.attention.set_online(online)
+
+    def _on_network(self, state: NetworkState) -> None:
+        self.network_changed.emit(state)
+        spawn(self.refresh_status())
 
     def _decide(self) -> None:
         alert: Alert | None = self.attention.evaluate()

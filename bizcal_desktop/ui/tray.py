@@ -4,7 +4,9 @@ Attention wins over idle and stays until resolved, because the worst thing a syn
 say "ok" while it is broken; but a short outage is not attention (see
 :mod:`bizcal_desktop.services.attention`: a problem must last, or need the user). The status line —
 the tooltip, and the first lines of the menu — says what is wrong and what to do; a line that
-needs the user opens the window where it is fixed.
+needs the user opens the window where it is fixed. Offline is a state of its own, said first:
+"Offline — 3 changes waiting" (nothing is failing: the changes wait and go out once the network is
+back).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class TrayState(StrEnum):
     IDLE = "idle"
     SYNCING = "syncing"
     ATTENTION = "attention"
+    OFFLINE = "offline"
 
 
 class Tray(QObject):
@@ -53,6 +56,7 @@ class Tray(QObject):
         controller.status_changed.connect(self._update)
         controller.syncing_changed.connect(self._syncing_changed)
         controller.paused_changed.connect(self._paused_changed)
+        controller.network_changed.connect(lambda _state: self._update(self._controller.status))
         self._update(None)
 
     def show(self) -> None:
@@ -119,6 +123,8 @@ class Tray(QObject):
             state = TrayState.SYNCING
         elif attention.attention:
             state = TrayState.ATTENTION
+        elif self._controller.offline:
+            state = TrayState.OFFLINE
         else:
             state = TrayState.IDLE
         if state != self.state or self.icon.icon().isNull():
@@ -131,11 +137,21 @@ class Tray(QObject):
     def status_lines(self, summary: StatusSummary | None) -> list[StatusLine]:
         """What is wrong and what to do; when nothing is, one calm line of what is going on."""
         lines = self._controller.attention.status_lines()
+        if self._controller.offline:
+            lines.insert(0, StatusLine(self._offline_line(summary), ""))
         if lines:
             if self._controller.paused:
                 lines.append(StatusLine(self.tr("Syncing is paused"), ""))
             return lines
         return [StatusLine(self._calm_line(summary), "")]
+
+    def _offline_line(self, summary: StatusSummary | None) -> str:
+        waiting = summary.pending_jobs if summary is not None else 0
+        if waiting == 1:
+            return self.tr("Offline — 1 change waiting")
+        if waiting:
+            return self.tr("Offline — {n} changes waiting").format(n=waiting)
+        return self.tr("Offline — nothing waiting to sync")
 
     def _calm_line(self, summary: StatusSummary | None) -> str:
         if self._controller.paused:
