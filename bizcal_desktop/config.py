@@ -110,6 +110,10 @@ class Config:
     #: configured servers), "qt", "probe", or "none" (never offline: every failure is retried later).
     network_monitor: str = "auto"
 
+    #: The team database chosen for this run (``--database-url``, else ``BIZCAL_DATABASE_URL``), used as
+    #: given, password and all, and never written anywhere; None = the one saved in Settings, or SQLite.
+    database_url: str | None = field(default=None, repr=False)
+
     @property
     def database_path(self) -> Path:
         return self.data_dir / "bizcal.sqlite3"
@@ -119,8 +123,9 @@ class Config:
         return self.data_dir / "logs" / "bizcal.log"
 
     @classmethod
-    def load(cls, data_dir: str | Path | None = None) -> Config:
-        """Build the configuration from the command line's ``--data-dir`` and the environment."""
+    def load(cls, data_dir: str | Path | None = None, database_url: str | None = None) -> Config:
+        """Build the configuration from the command line's ``--data-dir`` / ``--database-url`` and the
+        environment."""
         folder = Path(data_dir).expanduser() if data_dir else default_data_dir()
 
         def env_float(name: str, default: float) -> float:
@@ -136,5 +141,6 @@ class Config:
             backoff_cap=env_float("BIZCAL_BACKOFF_CAP", 30.0),
             request_timeout=env_float("BIZCAL_REQUEST_TIMEOUT", 20.0),
             max_attempts=int(env_float("BIZCAL_MAX_ATTEMPTS", 5)),
+            database_url=database_url or os.environ.get("BIZCAL_DATABASE_URL") or None,
             network_monitor=os.environ.get("BIZCAL_NETWORK_MONITOR", "auto"),
         )

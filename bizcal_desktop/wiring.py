@@ -17,6 +17,7 @@ from bizcal_desktop.services.connections import ConnectionService
 from bizcal_desktop.services.directory import DirectoryService
 from bizcal_desktop.services.setup import SetupService
 from bizcal_desktop.services.sync_log import SyncLogService
+from bizcal_desktop.services.team_database import TeamDatabaseService
 from bizcal_desktop.store.database import Database, open_database
 from bizcal_desktop.store.settings import SettingsStore
 from bizcal_desktop.sync.backoff import BackoffPolicy
@@ -46,14 +47,17 @@ class Services:
     booking_check: BookingCheckService
     #: How far the data folder is set up; saves the first-run wizard's answers.
     setup: SetupService
+    #: Which database this device uses (SQLite or the team's PostgreSQL); Settings changes it.
+    team_database: TeamDatabaseService
 
     def close(self) -> None:
         self.db.dispose()
 
 
 def build_services(config: Config) -> Services:
-    db = open_database(config.database_path)
     secrets = SecretStore(config.keyring_service)
+    team_database = TeamDatabaseService(config, secrets)
+    db = open_database(config.database_path, team_database.resolve())
     providers = ProviderFactory(config, secrets)
     directory = DirectoryService(db)
     settings = SettingsStore(db)
@@ -84,4 +88,5 @@ def build_services(config: Config) -> Services:
         guardian=TokenGuardian(db, providers),
         booking_check=BookingCheckService(importer, availability, directory, settings),
         setup=SetupService(db, directory, settings, connections),
+        team_database=team_database,
     )

@@ -10,7 +10,9 @@ import pytest
 
 from tests.support.memory_keyring import MemoryKeyring
 
-pytest_plugins = ["tests.fixtures.radicale", "tests.fixtures.google", "tests.fixtures.microsoft"]
+pytest_plugins = [
+    "tests.fixtures.radicale", "tests.fixtures.google", "tests.fixtures.microsoft", "tests.fixtures.postgres",
+]
 
 
 @pytest.fixture(autouse=True)

@@ -30,8 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     debug = getattr(args, "debug", False)
     try:
-        config = Config.load(getattr(args, "data_dir", None))
+        config = Config.load(getattr(args, "data_dir", None), getattr(args, "database_url", None))
         configure_logging(config.log_path, verbose=debug)
+        if hasattr(args, "db_func"):  # ``bizcal db``: must work on a database the app would refuse
+            return run_command(args, config, config.log_path, debug)
         services = build_services(config)
     except BizCalError as exc:
         print(f"bizcal: error: {exc}", file=sys.stderr)
@@ -47,11 +49,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         services.close()
 
 
-def run_command(args: argparse.Namespace, services: Services, log_path: Path, debug: bool) -> int:
-    """The chosen noun's handler; its failures become one line on stderr and exit code 1."""
-    handler: Handler = args.func
+def run_command(args: argparse.Namespace, services: Services | Config, log_path: Path, debug: bool) -> int:
+    """The chosen noun's handler; its failures become one line on stderr and exit code 1.
+
+    ``bizcal db`` gets the configuration instead of the services (it opens the database itself).
+    """
+    handler: Handler = args.db_func if isinstance(services, Config) else args.func
     try:
-        return int(handler(args, services, Output(getattr(args, "json", False))))
+        return int(handler(args, services, Output(getattr(args, "json", False))))  # type: ignore[arg-type]
     except BizCalError as exc:
         log.warning("command failed: %s", exc)
         if debug:

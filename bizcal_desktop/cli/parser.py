@@ -1,7 +1,7 @@
 """The whole ``bizcal`` command line, assembled from the noun modules in the order ``--help`` lists them.
 
 Why the nouns add themselves: a flag is defined next to the code that reads it, and this module stays
-a table of contents. The three common flags (``--json``, ``--data-dir``, ``--debug``) are a parent
+a table of contents. The common flags (``--json``, ``--data-dir``, ``--database-url``, ``--debug``) are a parent
 parser given to every noun and verb, so they may stand anywhere on the line; they default to
 ``SUPPRESS`` so a later, inner parser does not reset what an earlier one read.
 """
@@ -17,6 +17,7 @@ from bizcal_desktop.cli import (
     busy_import,
     connect,
     connections,
+    db,
     service,
     settings,
     slots,
@@ -40,6 +41,7 @@ NOUNS: tuple[Callable[[Nouns, argparse.ArgumentParser], None], ...] = (
     slots.add_parser,
     settings.add_parser,
     sync_log.add_parser,
+    db.add_parser,
 )
 
 
@@ -48,6 +50,9 @@ def common_flags() -> argparse.ArgumentParser:
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
     common.add_argument("--data-dir", default=argparse.SUPPRESS, help="data folder (default: BIZCAL_HOME "
                         "or the platform's user data folder)")
+    common.add_argument("--database-url", default=argparse.SUPPRESS, metavar="URL",
+                        help="use this team database (PostgreSQL) for this run (default: BIZCAL_DATABASE_URL, "
+                        "the one chosen in Settings, or the data folder's SQLite file)")
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show tracebacks and debug logging")
     return common

@@ -6,6 +6,12 @@ the UI reads; every upgrade goes through alembic so a later release can migrate 
 A file that cannot be written (read-only, disk full, failing disk, held by another program) becomes a
 :class:`~bizcal_desktop.errors.StorageError` here, the one place that knows it is a file: one sentence
 that says what to do, never the SQL statement with a customer's name in its parameters.
+
+A team shares one PostgreSQL database instead (issue 19): the same models and migrations, the
+server's side in :mod:`.postgres`. Several devices with different app versions may then open one
+database, so before any migration runs the *schema guard* compares the database's alembic revision
+with the revisions this app knows: a revision it has never heard of was written by a newer BizCal,
+and this one refuses to touch the database rather than write rows a newer schema does not expect.
 """
 
 from __future__ import annotations
@@ -15,17 +21,19 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bizcal_desktop.errors import StorageError
+from bizcal_desktop.store import postgres
 
 log = logging.getLogger(__name__)
 
@@ -91,11 +99,69 @@ def storage_error(exc: DatabaseError, path: Path) -> StorageError:
     )
 
 
-class Database:
-    """Owns the engine; hands out sessions whose commit is all-or-nothing."""
+def _scripts() -> ScriptDirectory:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(cfg)
 
-    def __init__(self, path: Path, read_only: bool = False) -> None:
+
+@dataclass(frozen=True)
+class SchemaState:
+    """Where a database's schema stands against the migrations this app carries."""
+
+    current: tuple[str, ...]  #: the database's alembic revision(s); empty for a new database
+    heads: tuple[str, ...]  #: the newest revision(s) this app knows
+    unknown: tuple[str, ...]  #: revisions in the database this app has never heard of
+
+    @property
+    def state(self) -> str:
+        """"newer" (written by a newer app), "current", "empty" or "behind" (an upgrade would run)."""
+        if self.unknown:
+            return "newer"
+        if set(self.current) == set(self.heads):
+            return "current"
+        return "empty" if not self.current else "behind"
+
+
+def read_schema(connection: Connection) -> SchemaState:
+    scripts = _scripts()
+    known = {script.revision for script in scripts.walk_revisions()}
+    current = tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+    return SchemaState(current, tuple(sorted(scripts.get_heads())), tuple(r for r in current if r not in known))
+
+
+def refuse_newer(schema: SchemaState) -> None:
+    """The schema guard: an older app never writes to a database a newer one has upgraded."""
+    if schema.unknown:
+        raise StorageError(
+            f"This database was upgraded by a newer BizCal (schema {', '.join(schema.unknown)}; this BizCal "
+            f"knows up to {', '.join(schema.heads)}): update BizCal on this computer, then start it again. "
+            "Nothing was changed."
+        )
+
+
+class Database:
+    """Owns the engine; hands out sessions whose commit is all-or-nothing.
+
+    ``Database(path)`` is the SQLite file at ``path``; ``Database(path, url=...)`` with a PostgreSQL
+    URL is the team database (``path`` then only names the data folder's file it replaces).
+    """
+
+    def __init__(self, path: Path, read_only: bool = False, *, url: str | None = None) -> None:
         self.read_only = read_only
+        self.path = path
+        #: "sqlite" or "postgresql": the outbox claims differently on each.
+        self.dialect = "postgresql" if postgres.is_postgres(url) else "sqlite"
+        if self.dialect == "postgresql":
+            self.where = postgres.display_url(postgres.normalised(str(url)))
+            self.engine: Engine = postgres.create_postgres_engine(str(url))
+        else:
+            self.where = str(path)
+            self.engine = self._sqlite_engine(path, read_only)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @staticmethod
+    def _sqlite_engine(path: Path, read_only: bool) -> Engine:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -103,28 +169,50 @@ class Database:
                 f"BizCal cannot create its data folder {path.parent} ({exc.strerror or exc}); choose a "
                 "folder you may write to with --data-dir or BIZCAL_HOME."
             ) from exc
-        self.path = path
         if read_only:
             # A folder nobody may write to cannot hold WAL's shared-memory file: read the file as
             # it is (``immutable``), so listings keep working while every write is refused.
             url = f"sqlite:///file:{path}?mode=ro&immutable=1&uri=true"
         else:
             url = f"sqlite:///{path}"
-        self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
-        event.listen(self.engine, "connect", _read_only_pragmas if read_only else _sqlite_pragmas)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        event.listen(engine, "connect", _read_only_pragmas if read_only else _sqlite_pragmas)
+        return engine
 
-    def upgrade(self) -> None:
-        """Bring the schema to the newest revision (creates it on first run)."""
+    def error(self, exc: DatabaseError) -> StorageError:
+        """One sentence for ``exc``, in the words of this database's kind (a file or a server)."""
+        if self.dialect == "postgresql":
+            return postgres.postgres_error(exc, self.where)
+        return storage_error(exc, self.path)
+
+    def schema(self) -> SchemaState:
+        """The schema's state, read without changing anything (``bizcal db status``)."""
+        try:
+            with self.engine.connect() as connection:
+                return read_schema(connection)
+        except DatabaseError as exc:
+            raise self.error(exc) from exc
+
+    def upgrade(self) -> SchemaState:
+        """Bring the schema to the newest revision (creates it on first run); the state it was in.
+
+        Refuses a schema a newer BizCal wrote. On PostgreSQL the upgrade holds an advisory lock, so a
+        second device starting at the same moment waits and then finds nothing left to do.
+        """
         cfg = AlembicConfig()
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
         try:
             with self.engine.begin() as connection:
+                if self.dialect == "postgresql":
+                    postgres.lock_for_migration(connection)
+                before = read_schema(connection)
+                refuse_newer(before)
                 cfg.attributes["connection"] = connection
                 command.upgrade(cfg, "head")
+                return before
         except DatabaseError as exc:
             log.warning("opening the database failed: %s", exc.__class__.__name__)
-            raise storage_error(exc, self.path) from exc
+            raise self.error(exc) from exc
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -136,7 +224,7 @@ class Database:
         except DatabaseError as exc:
             session.rollback()
             log.warning("database failure: %s", str(getattr(exc, "orig", exc)))
-            raise storage_error(exc, self.path) from exc
+            raise self.error(exc) from exc
         except BaseException:
             session.rollback()
             raise
@@ -146,22 +234,24 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
 
-
     def is_current(self) -> bool:
-        """Whether the schema is at the newest revision this version of BizCal knows."""
-        cfg = AlembicConfig()
-        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-        heads = set(ScriptDirectory.from_config(cfg).get_heads())
+        """Whether the schema is at the newest revision this version of BizCal knows (refuses a newer one)."""
+        schema = self.schema()
+        refuse_newer(schema)
+        return schema.state == "current"
+
+
+def open_database(path: Path, url: str | None = None) -> Database:
+    """The database at ``path`` (or the team database at a PostgreSQL ``url``), upgraded; a SQLite file
+    in a read-only folder opens read-only (reads work, writes explain)."""
+    if postgres.is_postgres(url):
+        team = Database(path, url=url)
         try:
-            with self.engine.connect() as connection:
-                current = set(MigrationContext.configure(connection).get_current_heads())
-        except DatabaseError as exc:
-            raise storage_error(exc, self.path) from exc
-        return current == heads
-
-
-def open_database(path: Path) -> Database:
-    """The database at ``path``, upgraded; read-only (reads work, writes explain) in a read-only folder."""
+            team.upgrade()
+        except BaseException:
+            team.dispose()
+            raise
+        return team
     db = Database(path)
     try:
         db.upgrade()

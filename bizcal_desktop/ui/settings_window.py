@@ -1,6 +1,6 @@
 """Settings: business time zone, working hours, buffers, slot step, notice, booking window,
-import interval, busy titles, what calendar events show (privacy), and start at login (an
-autostart entry written for this OS).
+import interval, busy titles, what calendar events show (privacy), start at login (an
+autostart entry written for this OS), and the team database (its own group and buttons).
 
 The working-hours rows are :class:`~bizcal_desktop.ui.hours_editor.HoursEditor`, the editor Staff &
 Services uses for one staff member's own hours. Nothing is applied until Save, and Save goes through
@@ -31,6 +31,7 @@ from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.hours_editor import HoursEditor
 from bizcal_desktop.ui.privacy_choice import privacy_combo, select
 from bizcal_desktop.ui.tasks import off_thread
+from bizcal_desktop.ui.team_database_group import TeamDatabaseGroup
 
 
 def _spin(minimum: int, maximum: int, suffix: str, step: int = 1) -> QSpinBox:
@@ -52,6 +53,8 @@ class SettingsWindow(BaseWindow):
         self.layout_.addWidget(self._working_hours_group())
         self.layout_.addWidget(self._booking_rules_group())
         self.layout_.addWidget(self._calendars_group())
+        self.team_database = TeamDatabaseGroup(self.services.team_database, self.run)
+        self.layout_.addWidget(self.team_database)
         self.layout_.addLayout(self._button_row())
         self.finish_layout()
         self.revert_button.clicked.connect(self.request_refresh)
@@ -139,6 +142,7 @@ class SettingsWindow(BaseWindow):
         self.saved_privacy = s.event_privacy
         select(self.event_privacy, s.event_privacy)
         self.start_at_login.setChecked(await off_thread(self.autostart.is_enabled) or s.start_at_login)
+        await self.team_database.refresh()
         self.show_message("")
 
     def values(self) -> dict[str, Any]:
