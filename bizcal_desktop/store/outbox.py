@@ -7,6 +7,13 @@ written in the same statement that decides the jobs are free, so two processes c
 booking whose jobs another process holds is left alone until that lease ends; a process killed
 mid-job leaves a lease that simply expires, and the next drain takes the booking over.
 
+On a team's PostgreSQL several devices drain one outbox, and READ COMMITTED would let two of them
+evaluate "nobody holds this booking" at the same moment. There each claim first locks the *booking's*
+row with ``SELECT … FOR NO KEY UPDATE SKIP LOCKED`` (no key lock, so new jobs can still reference
+the booking): a device that finds the row locked skips the booking, and one that gets the lock after
+another device's claim committed sees that claim and leaves the jobs alone. The lease does the rest,
+as on SQLite, whose single writer needs no lock.
+
 Finishing a booking's jobs clears their claim; a success also closes the booking's earlier *failed*
 jobs, whose failure the successful sync has now made good. A failure that may pass by itself (the
 network, a server's 5xx) does not finish them: they are *deferred* — pending, with a ``not_before``
@@ -21,7 +28,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from bizcal_desktop.store.models import JobStatus, OutboxJob
+from bizcal_desktop.store.models import Booking, JobStatus, OutboxJob
 from bizcal_desktop.store.types import utcnow
 
 
@@ -60,7 +67,10 @@ def claim_bookings(
     )
     if booking_ids is not None:
         candidates = candidates.where(OutboxJob.booking_id.in_(booking_ids))
+    locking = session.get_bind().dialect.name == "postgresql"
     for booking_id in session.scalars(candidates).all():
+        if locking and not _lock_booking(session, booking_id):
+            continue  # another device is claiming it right now
         held_elsewhere = _held_elsewhere(booking_id, owner, now)
         session.execute(
             update(OutboxJob)
@@ -83,6 +93,17 @@ def claim_bookings(
     for job_id, booking_id in session.execute(mine.order_by(OutboxJob.id)):
         grouped.setdefault(booking_id, []).append(job_id)
     return grouped
+
+
+def _lock_booking(session: Session, booking_id: int) -> bool:
+    """PostgreSQL: lock the booking's row until this claim commits; False when another device holds it."""
+    locked = session.scalar(
+        select(Booking.id).where(Booking.id == booking_id).with_for_update(skip_locked=True, key_share=True)
+    )
+    if locked is None:
+        session.rollback()
+        return False
+    return True
 
 
 def claim_holders(session: Session) -> set[str]:

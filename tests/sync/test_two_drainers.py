@@ -2,7 +2,8 @@
 
 Two engines with their own database connections (as two processes have) share one Radicale calendar;
 a counting wrapper around the real providers records every write. Without claims both engines took
-the same jobs and wrote the same version twice.
+the same jobs and wrote the same version twice. It runs on both engines: on a team's PostgreSQL the
+two engines are two devices, claiming with ``FOR UPDATE SKIP LOCKED`` and a lease.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from bizcal_desktop.providers.base import CalendarProvider, EventRef, EventSpec
 from bizcal_desktop.store.database import Database
@@ -18,6 +22,21 @@ from bizcal_desktop.sync.engine import SyncEngine
 from tests.sync.test_engine_caldav import connect, mark  # noqa: F401 - the fixture is used by name
 
 BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture
+def services(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The application's services on SQLite (the data folder's file) or on a fresh PostgreSQL database."""
+    from bizcal_desktop.config import Config
+    from bizcal_desktop.wiring import build_services
+
+    for name, value in (("BACKOFF_BASE", "0.01"), ("BACKOFF_CAP", "0.05"), ("MAX_ATTEMPTS", "3"),
+                        ("REQUEST_TIMEOUT", "5")):
+        monkeypatch.setenv(f"BIZCAL_{name}", value)
+    team_url = database_url if database_url.startswith("postgresql") else None
+    built = build_services(Config.load(tmp_path / "data", team_url))
+    yield built
+    built.close()
 
 
 class CountingProvider:
@@ -50,7 +69,7 @@ async def test_two_engines_never_write_one_version_twice(mark, caldav_calendar) 
     factory = CountingFactory(services.providers)
     backoff = services.engine._backoff
     tray = SyncEngine(services.db, factory, backoff, concurrency=4)
-    cli_db = Database(services.db.path)
+    cli_db = Database(services.db.path, url=services.config.database_url)
     cli = SyncEngine(cli_db, factory, backoff, concurrency=4)
     try:
         bookings = [
