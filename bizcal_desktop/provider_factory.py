@@ -42,6 +42,9 @@ class ProviderFactory:
     def __init__(self, config: Config, secrets: SecretStore) -> None:
         self._config = config
         self._secrets = secrets
+        #: The auth scheme each CalDAV server accepted (by origin and user), so a server reached over
+        #: plain http is challenged once per process, not once per drain (providers/caldav/transport).
+        self._caldav_auth_schemes: dict[str, str] = {}
 
     def secret_name(self, provider: str) -> str | None:
         return SECRET_NAMES.get(provider)
@@ -92,6 +95,7 @@ class ProviderFactory:
             calendar_url=info.calendar_href,
             timezone=info.timezone,
             timeout=self._config.request_timeout,
+            auth_schemes=self._caldav_auth_schemes,
         )
 
     def _google(self, info: ConnectionInfo, token_json: str, keep: Callable[[str], None]) -> CalendarProvider:

@@ -66,12 +66,12 @@ async def test_reads_only_that_staff_members_calendars_incrementally(  # type: i
 
     [work] = report.connections
     assert (work.ok, work.full, work.added, work.reason) == (True, False, 1, "checked before booking")
-    # The new client's auth challenge (401), the sync-collection, one multiget for the changed event.
-    assert work.requests == 3
+    # The sync-collection and one multiget for the changed event (credentials go up front: no 401).
+    assert work.requests == 2
     assert services.booking_check.busy_over("Mark", "Massage", soon(10).astimezone(UTC)) is not None
     assert "(incremental, checked before booking): 1 added" in log_rows(services)[-1]
     nothing_new = await services.booking_check.refresh("Mark")
-    assert (nothing_new.requests, nothing_new.unchecked) == (2, ())  # the challenge + the sync-collection
+    assert (nothing_new.requests, nothing_new.unchecked) == (1, ())  # the sync-collection alone
 
 
 async def test_a_calendar_that_cannot_be_read_is_a_note_with_the_age_of_its_busy_times(  # type: ignore[no-untyped-def]

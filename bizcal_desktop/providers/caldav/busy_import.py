@@ -7,8 +7,8 @@ it was made for (see :mod:`bizcal_desktop.providers.cursor`), and a server that 
 answer 403/409 with DAV:valid-sync-token as RFC 6578 says, some 412, 400 or even 500 - gets a full
 read instead, inside this module: callers only ever see :class:`~bizcal_desktop.providers.base.BusyChanges`.
 
-Request budget (counted in ``BusyChanges.requests``, one per HTTP exchange, including the 401
-challenge a new client meets before it knows the auth scheme):
+Request budget (counted in ``BusyChanges.requests``, one per HTTP exchange, including a 401
+challenge where credentials cannot be sent up front - see :mod:`.transport`):
 
 =================  ==========================================================
 full read          PROPFIND sync-token + calendar-query                    = 2
@@ -175,7 +175,7 @@ class BusyReader:
         try:
             response = await meter.send("REPORT", self._calendar_url, sync_collection_body(token),
                                         {"Depth": "0", "Content-Type": XML_CONTENT_TYPE},
-                                        "reading calendar changes", token_refusal=True)
+                                        "reading calendar changes")
         except AuthError:
             raise
         except PermanentError as exc:

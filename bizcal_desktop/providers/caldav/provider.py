@@ -10,6 +10,8 @@ account's session and the chosen calendar, and hands each call to the part that 
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+
 from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.errors import PermanentError
 from bizcal_desktop.providers.base import (
@@ -40,8 +42,10 @@ class CalDAVProvider(CalendarProvider):
         calendar_url: str | None,
         timezone: str,
         timeout: float = 20.0,
+        auth_schemes: MutableMapping[str, str] | None = None,
     ) -> None:
-        self._session = CalDAVSession(server_url, username, password, timeout)
+        """``auth_schemes``: what each server's login accepted, kept by the caller across providers."""
+        self._session = CalDAVSession(server_url, username, password, timeout, auth_schemes)
         self._calendar_url = self._session.absolute_collection(calendar_url) if calendar_url else None
         self._timezone = timezone
 

@@ -53,6 +53,16 @@ def sync_token_propfind_body() -> str:
     return _serialise(root)
 
 
+def _getetag_propfind_body() -> str:
+    root = etree.Element(_d("propfind"), nsmap=_NSMAP)
+    etree.SubElement(etree.SubElement(root, _d("prop")), _d("getetag"))
+    return _serialise(root)
+
+
+#: PROPFIND (Depth 0) asking one resource or collection for its ``DAV:getetag``.
+PROPFIND_GETETAG_BODY = _getetag_propfind_body()
+
+
 def calendar_query_body(window: TimeRange) -> str:
     """calendar-query for every VEVENT resource overlapping ``window``, with its data.
 
@@ -220,6 +230,19 @@ def read_sync_report(tree: etree._Element | None, collection: str) -> SyncReport
     return report
 
 
+def read_getetag(tree: etree._Element | None) -> str | None:
+    """The ``DAV:getetag`` of a Depth-0 PROPFIND answer (the first delivered one), if any."""
+    if tree is None:
+        return None
+    for propstat in tree.iter(_d("propstat")):
+        if _status_code(propstat.findtext(_d("status"))) not in (None, 200):
+            continue
+        text = propstat.findtext(f"{_d('prop')}/{_d('getetag')}")
+        if text and text.strip():
+            return text.strip()
+    return None
+
+
 def read_sync_token(tree: etree._Element | None) -> str | None:
     """The ``DAV:sync-token`` property from a PROPFIND answer, if the server gave one."""
     if tree is None:
@@ -239,6 +262,7 @@ def names_valid_sync_token(tree: etree._Element | None) -> bool:
 
 
 __all__ = [
+    "PROPFIND_GETETAG_BODY",
     "VALID_SYNC_TOKEN",
     "XML_CONTENT_TYPE",
     "ResourceData",
@@ -249,6 +273,7 @@ __all__ = [
     "own_events_query_body",
     "read_calendar_data",
     "read_etags",
+    "read_getetag",
     "read_sync_report",
     "read_sync_token",
     "sync_collection_body",

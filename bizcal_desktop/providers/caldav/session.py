@@ -1,8 +1,10 @@
-"""One CalDAV account's HTTP: the ``caldav`` library's async client, and every failure translated once.
+"""One CalDAV account's HTTP: every request through one place, and every failure translated once.
 
-Why a session of our own around the library's client: discovery (principal, calendar home) is what
-the library does well, but for single resources and REPORTs we use its raw ``request`` so we see
-every status and header ourselves (an ETag, a 412, a ``Retry-After``). Whatever goes wrong on the
+Why a session of our own: discovery (principal, calendar home) is what the ``caldav`` library does
+well, so it keeps the library's client (imported only when discovery runs); single resources and
+REPORTs - everything the sync does - go through the lean path of :mod:`.transport` (one ``httpx``
+client per session, credentials up front when that is safe), so we see every status and header
+ourselves (an ETag, a 412, a ``Retry-After``) and a request costs one exchange. Whatever goes wrong on the
 way - a refused password, a TLS failure, a timeout, unreadable XML, a 503 - leaves this module as
 one of :mod:`bizcal_desktop.errors`' types with one human sentence, so discovery, writes and the busy
 import never look at a library exception or decide twice what a status means (the shared
@@ -13,9 +15,9 @@ engine with its backoff, the connect flow with a few quick attempts), honouring 
 put on :class:`~bizcal_desktop.errors.TransientError`. So the sentences here say what happened and
 never promise a retry; the caller adds what it will do.
 
-The configured timeout reaches the library as a per-request timeout, but that is not a bound on a
-call: the library answers a failed first (unauthenticated) request by sending a second one to probe
-the auth scheme, and the TLS handshake keeps asyncio's own 60 seconds whatever the timeout says.
+The configured timeout is a per-request timeout, but that is not a bound on a call: the library
+answers a failed first (unauthenticated) request by sending a second one to probe the auth scheme,
+and the TLS handshake keeps asyncio's own 60 seconds whatever the timeout says.
 A caller that needs a hard bound (Test Connection, before anything is saved) passes ``limit`` and
 the call is cancelled when it runs out. Sync reads pass none: a large REPORT may take longer than
 the timeout while bytes keep arriving.
@@ -26,27 +28,36 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from collections.abc import Awaitable, Mapping
-from typing import Any, TypeVar
+import sys
+from collections.abc import Awaitable, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from caldav.async_davclient import AsyncDAVClient
-from caldav.lib import error as dav_error
 from lxml import etree
 
 from bizcal_desktop.errors import AuthError, NotFoundError, PermanentError, ProviderError, TransientError
 from bizcal_desktop.providers.caldav.presets import login_from_url
-from bizcal_desktop.providers.caldav.reports import VALID_SYNC_TOKEN
-from bizcal_desktop.providers.cursor import CursorRefused
+from bizcal_desktop.providers.caldav.reports import PROPFIND_GETETAG_BODY, XML_CONTENT_TYPE
+from bizcal_desktop.providers.caldav.transport import (
+    CalDAVLogin,
+    DAVAnswer,
+    UnreadableXML,
+    answer_of,
+    may_send_first,
+    new_client,
+)
 from bizcal_desktop.providers.http_errors import StatusWords, error_for_status, parse_retry_after
 from bizcal_desktop.redaction import redact
+
+if TYPE_CHECKING:
+    from caldav.async_davclient import AsyncDAVClient
+    from caldav.lib import error as dav_error
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_GETETAG_PROPS = ["{DAV:}getetag"]
 _SERVER_TEXT_LIMIT = 200
 
 
@@ -83,9 +94,10 @@ def _is_timeout(exc: BaseException) -> bool:
 
 
 class CalDAVSession:
-    """The HTTP client of one CalDAV account; every request goes through :meth:`guard`."""
+    """The HTTP of one CalDAV account; every request goes through :meth:`guard`."""
 
-    def __init__(self, server_url: str, username: str, password: str, timeout: float) -> None:
+    def __init__(self, server_url: str, username: str, password: str, timeout: float,
+                 auth_schemes: MutableMapping[str, str] | None = None) -> None:
         # A login in the URL never goes on the wire or into a message (rows saved before it was taken out).
         self.server_url = login_from_url(server_url, "", "").url
         self.username = username
@@ -93,12 +105,15 @@ class CalDAVSession:
         self._timeout = timeout
         self.host = urlsplit(self.server_url).hostname or self.server_url
         self._client: AsyncDAVClient | None = None
-        # The caldav client learns the auth scheme from the first 401 and, seeing a second 401
-        # while it already has an auth object, closes and replaces its HTTP session - failing
-        # every request still in flight on it ("Pool is closed"). So requests go one at a time
-        # until one has completed; after that the scheme is known and they may run concurrently.
-        self._auth_settled = False
-        self._auth_lock = asyncio.Lock()
+        self._http: httpx.AsyncClient | None = None
+        # The scheme each server accepted, by origin and user: the provider factory keeps it across
+        # drains, so a plain-http server's 401 challenge is paid once per process (see .transport).
+        self._schemes: MutableMapping[str, str] = auth_schemes if auth_schemes is not None else {}
+        origin = urlsplit(self.server_url)
+        self._login: CalDAVLogin | None = None
+        if username or password:
+            self._login = CalDAVLogin(username, password, send_first=may_send_first(self.server_url),
+                                      schemes=self._schemes, key=f"{origin.scheme}://{origin.netloc}|{username}")
 
     def __repr__(self) -> str:  # never show the password, not even in a debugger or a traceback
         return f"CalDAVSession(server_url={self.server_url!r}, username={self.username!r})"
@@ -114,11 +129,16 @@ class CalDAVSession:
         return absolute if absolute.endswith("/") else absolute + "/"
 
     def client(self) -> AsyncDAVClient:
+        """The ``caldav`` library's client, for discovery only (imported the first time it is needed)."""
         if self._client is None:
+            from caldav.async_davclient import AsyncDAVClient
+
+            known = self._login.scheme if self._login is not None else None
             self._client = AsyncDAVClient(
                 url=self.server_url,
                 username=self.username,
                 password=self._password,
+                auth_type=known if known in ("basic", "digest") else None,
                 timeout=self._timeout,  # type: ignore[arg-type] - the HTTP layer takes float seconds
                 enable_rfc6764=False,  # the URL is already resolved; discovery would block the loop
                 rate_limit_handle=False,  # our engine does the backoff
@@ -127,26 +147,26 @@ class CalDAVSession:
 
     async def aclose(self) -> None:
         client, self._client = self._client, None
-        self._auth_settled = False
+        http, self._http = self._http, None
         if client is not None:
             await client.close()
+        if http is not None:
+            await http.aclose()
 
     # ---------------------------------------------------------------- requests
 
     async def guard(self, awaitable: Awaitable[T], what: str, limit: float | None = None) -> T:
-        """Await a client call and translate every failure into our error types.
+        """Await a call and translate every failure into our error types.
 
-        With ``limit``, the call (every request the library makes for it, TLS handshakes included)
-        is cancelled after that many seconds and reported as a timeout.
+        With ``limit``, the call (every request it makes, TLS handshakes included) is cancelled
+        after that many seconds and reported as a timeout.
         """
         try:
             async with asyncio.timeout(limit):
-                return await self._settled(awaitable)
+                return await awaitable
         except ProviderError:
             raise
-        except dav_error.DAVError as exc:
-            raise self._dav_error(exc, what) from None
-        except etree.LxmlError:
+        except (etree.LxmlError, UnreadableXML):
             raise PermanentError(
                 f"The server {self.host} sent XML that cannot be read while {what}; check that the "
                 "address is a CalDAV server."
@@ -155,24 +175,44 @@ class CalDAVSession:
             # niquests' exceptions are OSErrors; ConnectionResetError and socket timeouts too.
             log.info("CalDAV %s failed: %s", what, redact(str(exc))[:300])
             raise self._network_error(exc) from None
+        except Exception as exc:
+            dav = sys.modules.get("caldav.lib.error")  # loaded only if discovery ran
+            if dav is not None and isinstance(exc, dav.DAVError):
+                raise self._dav_error(exc, what) from None
+            if isinstance(exc, httpx.HTTPError):  # too many redirects, an undecodable body
+                raise PermanentError(f"The calendar server {self.host} sent an answer BizCal cannot use "
+                                     f"while {what} ({type(exc).__name__}).") from None
+            raise
 
-    async def _settled(self, awaitable: Awaitable[T]) -> T:
-        if self._auth_settled:
-            return await awaitable
-        async with self._auth_lock:
-            result = await awaitable
-            self._auth_settled = True
-            return result
+    async def request(self, method: str, url: str, body: str | bytes = "",
+                      headers: Mapping[str, str] | None = None, what: str = "",
+                      limit: float | None = None) -> DAVAnswer:
+        """One request; the answer (``status``, ``headers``, ``raw``, ``tree``) whatever its status.
 
-    async def request(self, method: str, url: str, body: str = "", headers: Mapping[str, str] | None = None,
-                      what: str = "", limit: float | None = None) -> Any:
-        """One raw request; the response (``status``, ``headers``, ``raw``, ``tree``) whatever its status."""
-        return await self.guard(self.client().request(url, method, body, dict(headers or {})), what or method,
-                                limit)
+        A 429, or a 503 with ``Retry-After``, raises TransientError carrying the wait it asked for.
+        """
+        what = what or method
+        answer = await self.guard(self._send(method, url, body, headers), what, limit)
+        status = answer.status
+        if status == 429 or (status == 503 and "Retry-After" in answer.headers):
+            raise TransientError(f"The calendar server {self.host} asked BizCal to slow down while {what}.",
+                                 retry_after=parse_retry_after(answer.headers.get("Retry-After")))
+        return answer
 
-    async def propfind_etag(self, url: str, what: str) -> Any:
+    async def _send(self, method: str, url: str, body: str | bytes, headers: Mapping[str, str] | None) -> DAVAnswer:
+        if self._http is None:
+            self._http = new_client(self._timeout)
+        content = body.encode("utf-8") if isinstance(body, str) else body
+        response = await self._http.request(method, url, content=content or None, headers=headers,
+                                            auth=self._login or httpx.USE_CLIENT_DEFAULT)
+        answer = answer_of(response)
+        answer.tree  # noqa: B018 - parsed here, so unreadable XML is reported inside guard
+        return answer
+
+    async def propfind_etag(self, url: str, what: str) -> DAVAnswer:
         """PROPFIND (Depth 0) for ``getetag``: a resource's version, or whether a collection exists."""
-        return await self.guard(self.client().propfind(url, props=_GETETAG_PROPS, depth=0), what)
+        return await self.request("PROPFIND", url, PROPFIND_GETETAG_BODY,
+                                  {"Depth": "0", "Content-Type": XML_CONTENT_TYPE}, what)
 
     def raise_for_status(self, response: Any, what: str) -> None:
         """Translate a non-success status that the caller does not handle itself."""
@@ -220,7 +260,8 @@ class CalDAVSession:
         return response.status in (404, 410)  # type: ignore[no-any-return]
 
     def _dav_error(self, exc: dav_error.DAVError, what: str) -> ProviderError:
-        """The error for a status the ``caldav`` library raised instead of returning."""
+        """The error for a status the ``caldav`` library raised instead of returning (discovery)."""
+        from caldav.lib import error as dav_error
         if isinstance(exc, dav_error.RateLimitError):
             return TransientError(
                 f"The calendar server {self.host} asked BizCal to slow down while {what}.",
@@ -258,37 +299,17 @@ class CalDAVSession:
 class RequestMeter:
     """Sends one fetch's requests and counts every HTTP exchange they cost, honestly.
 
-    A new client does not know the auth scheme yet: its first request is answered 401 and sent
-    again with credentials. That challenge is a real round trip, so it is counted too.
+    A 401 challenge (a server over plain http that has not asked yet) is a real round trip, so it
+    is counted too.
     """
 
     def __init__(self, session: CalDAVSession) -> None:
         self._session = session
         self.count = 0
 
-    async def send(self, method: str, url: str, body: str, headers: Mapping[str, str], what: str,
-                   token_refusal: bool = False) -> Any:
-        """One request; with ``token_refusal``, a raised DAV:valid-sync-token refusal is :class:`CursorRefused`."""
-        client = self._session.client()
-        unauthenticated = client.auth is None
+    async def send(self, method: str, url: str, body: str, headers: Mapping[str, str], what: str) -> DAVAnswer:
+        """One request, counted with every exchange it took."""
         self.count += 1
-        try:
-            call = client.request(url, method, body, dict(headers))
-            return await self._session.guard(_refusal_aware(call) if token_refusal else call, what)
-        finally:
-            if unauthenticated and client.auth is not None:
-                self.count += 1
-
-
-async def _refusal_aware(awaitable: Awaitable[T]) -> T:
-    """Await a request, turning a raised DAV:valid-sync-token refusal into :class:`CursorRefused`.
-
-    The caldav client raises 401/403 answers as AuthorizationError before we see them, and RFC 6578
-    lets a server refuse a token with 403; its precondition element is what tells the two apart.
-    """
-    try:
-        return await awaitable
-    except dav_error.DAVError as exc:
-        if VALID_SYNC_TOKEN in (exc.preconditions or []):
-            raise CursorRefused(f"{exc.status} with DAV:valid-sync-token") from None
-        raise
+        answer = await self._session.request(method, url, body, headers, what)
+        self.count += answer.exchanges - 1
+        return answer

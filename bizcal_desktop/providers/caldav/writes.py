@@ -17,6 +17,7 @@ from bizcal_desktop.errors import ConflictError, PermanentError
 from bizcal_desktop.providers.base import EventRef, EventSpec
 from bizcal_desktop.providers.caldav.discovery import ICS_CONTENT_TYPE
 from bizcal_desktop.providers.caldav.ical_event import build_ics, load_zone, read_event_summary
+from bizcal_desktop.providers.caldav.reports import read_getetag
 from bizcal_desktop.providers.caldav.session import CalDAVSession
 
 #: How often a conditional write is retried after losing a race before giving up for now.
@@ -117,13 +118,9 @@ class EventWriter:
     async def _etag_of(self, url: str) -> str | None:
         """The current ETag of a resource, for servers that answer a PUT without one."""
         response = await self._session.propfind_etag(url, "reading an event's version")
-        if response.status != 207 or not response.results:
+        if response.status != 207:
             return None
-        for result in response.results:
-            etag = result.properties.get("{DAV:}getetag")
-            if etag:
-                return str(etag)
-        return None
+        return read_getetag(response.tree)
 
     async def _put(self, url: str, body: str, *, if_match: str | None = None) -> Any:
         headers = {"Content-Type": ICS_CONTENT_TYPE}
