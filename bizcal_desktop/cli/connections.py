@@ -1,5 +1,8 @@
 """``bizcal connections``: list the saved calendar connections, choose the default, disconnect.
 
+Reconnect, pause and resume are verbs of this noun too; they wait on calendars and live in
+:mod:`.connection_repair`.
+
 Why apart from ``connect``: connecting signs in and tests (slow, interactive, per provider), while
 these verbs only read or change saved rows and are the same for every provider. ``--staff`` and
 ``--all`` are accepted both on the bare noun and on ``list``, because a bare noun lists.
@@ -10,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from bizcal_desktop.cli import connection_repair
 from bizcal_desktop.cli.command import Nouns, actor
 from bizcal_desktop.cli.output import Output, table
 from bizcal_desktop.domain.privacy import PrivacyLevel
@@ -32,6 +36,7 @@ def add_parser(nouns: Nouns, common: argparse.ArgumentParser) -> None:
     p.add_argument("level", choices=[*(level.value for level in PrivacyLevel), "default"])
     p = verbs.add_parser("disconnect", parents=[common], help="disconnect and delete its secrets")
     p.add_argument("id", type=int)
+    connection_repair.add_verbs(verbs, common)
     conns.set_defaults(func=cmd_connections)
 
 
@@ -49,6 +54,8 @@ def cmd_connections(args: argparse.Namespace, svc: Services, out: Output) -> int
         view = asyncio.run(svc.connections.disconnect_and_revoke(args.id, actor=actor()))
         out.emit(view, f"Disconnected {view.display_name}; its secrets were deleted from the keychain.")
         return 0
+    if verb in connection_repair.VERBS:
+        return connection_repair.handle(args, svc, out)
     return list_connections(args, svc, out)
 
 
@@ -60,7 +67,7 @@ def list_connections(args: argparse.Namespace, svc: Services, out: Output) -> in
             [
                 (
                     c.id, c.staff_name, c.provider, c.calendar_name or c.calendar_id or "-",
-                    "yes" if c.is_default else "", c.status,
+                    "yes" if c.is_default else "", f"{c.status}, paused" if c.paused else c.status,
                     c.last_success_at.isoformat(timespec="seconds") if c.last_success_at else "never",
                 )
                 for c in rows

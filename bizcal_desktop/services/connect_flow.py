@@ -121,11 +121,11 @@ class PendingConnection:
         )
 
 
-def _never_renewed(_password: str) -> None:
+def never_renewed(_password: str) -> None:
     """A CalDAV app password is never renewed by the provider."""
 
 
-class _Latest:
+class LatestSecret:
     """The newest secret of a connection being set up: a renewal during the flow must not be lost."""
 
     def __init__(self, secret: str) -> None:
@@ -175,7 +175,7 @@ class ConnectFlow:
             calendars=(), secret=login.password, provider_type=provider_type, server_url=server_url,
             display_name=f"{PRESETS[provider_type].label} – {login.username}",
         )
-        async with self._providers.build_unsaved(pending.info(), login.password, _never_renewed) as provider:
+        async with self._providers.build_unsaved(pending.info(), login.password, never_renewed) as provider:
             check = await self._tested(provider, pending)
         if not check.ok:
             await self._log_test_failed(pending, check.message, actor)
@@ -215,7 +215,7 @@ class ConnectFlow:
 
     async def _with_calendars(self, pending: PendingConnection) -> PendingConnection:
         """``pending`` with the account's calendars, and the secret as renewed while listing them."""
-        latest = _Latest(pending.secret)
+        latest = LatestSecret(pending.secret)
         async with self._providers.build_unsaved(pending.info(), pending.secret, latest.keep) as probe:
             calendars = await with_retries(probe.list_calendars, timeout=self._config.request_timeout,
                                            service=pending.service)
@@ -240,7 +240,7 @@ class ConnectFlow:
         """
         chosen = pending.calendar(calendar_id)
         busy_ids = _busy_ids(pending, chosen, busy_calendar_ids or [])
-        latest = _Latest(pending.secret)
+        latest = LatestSecret(pending.secret)
         async with self._providers.build_unsaved(pending.info(chosen), pending.secret, latest.keep) as provider:
             check = await self._tested(provider, pending)
         if not check.ok:

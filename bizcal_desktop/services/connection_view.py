@@ -36,6 +36,13 @@ class ConnectionView:
     last_error: str | None
     #: What its events show of a booking, when it overrides the business's level; None = follows it.
     event_privacy: str | None = None
+    #: Paused by the user: its bookings wait, its busy times are not read again (``store/pauses``).
+    paused: bool = False
+
+    @property
+    def needs_user(self) -> bool:
+        """Only the user can make it work again: Reconnect… (a new sign-in or password, or a calendar)."""
+        return self.status in ("needs_reconnect", "deactivated", "calendar_missing")
 
 
 def connection_view(c: CalendarConnection) -> ConnectionView:
@@ -60,4 +67,5 @@ def connection_view(c: CalendarConnection) -> ConnectionView:
         last_import_at=c.last_import_at,
         last_error=c.last_error,
         event_privacy=c.event_privacy,
+        paused=c.paused,
     )

@@ -1,9 +1,13 @@
-"""Calendar connections once saved: list, look up, choose the default, switch busy import, disconnect.
+"""Calendar connections once saved: list, look up, choose the default, pause, resume, disconnect.
 
-Why :class:`ConnectionService` extends :class:`~bizcal_desktop.services.connect_flow.ConnectFlow`:
-the CLI and the desktop UI know one object for everything about connections
-(``services.connections``), while making a connection — log in, choose the calendar, test, save —
-is a job of its own and lives in its own module.
+Why :class:`ConnectionService` extends :class:`~bizcal_desktop.services.reconnect.ReconnectFlow`
+(itself a :class:`~bizcal_desktop.services.connect_flow.ConnectFlow`): the CLI and the desktop UI
+know one object for everything about connections (``services.connections``), while making a
+connection — log in, choose the calendar, test, save — and mending one in place are jobs of their
+own and live in their own modules.
+
+Pause is per connection (``store/pauses``): the user's choice, so the connection's bookings wait
+for it instead of failing or moving to another calendar, and its busy times are kept as last read.
 """
 
 from __future__ import annotations
@@ -17,9 +21,9 @@ from sqlalchemy.orm import Session
 from bizcal_desktop.domain.privacy import parse_level
 from bizcal_desktop.errors import BizCalError, UserInputError
 from bizcal_desktop.providers.base import ConnectionInfo
-from bizcal_desktop.services.connect_flow import ConnectFlow
 from bizcal_desktop.services.connection_view import ConnectionView, connection_view
-from bizcal_desktop.store import privacy, sync_log
+from bizcal_desktop.services.reconnect import ReconnectFlow
+from bizcal_desktop.store import pauses, privacy, sync_log
 from bizcal_desktop.store.connections import connection_info, switch_off
 from bizcal_desktop.store.directory import staff_row
 from bizcal_desktop.store.models import (
@@ -37,8 +41,8 @@ log = logging.getLogger(__name__)
 __all__ = ["ConnectionService", "ConnectionView"]
 
 
-class ConnectionService(ConnectFlow):
-    """Use cases around a staff member's calendar connections (connecting them: see ConnectFlow)."""
+class ConnectionService(ReconnectFlow):
+    """Use cases around a staff member's calendar connections (connecting, reconnecting: the bases)."""
 
     def list(self, staff: str | int | None = None, include_disconnected: bool = False) -> list[ConnectionView]:
         with self._db.session() as s:
@@ -64,6 +68,7 @@ class ConnectionService(ConnectFlow):
                 raise UserInputError(f"Connection {connection_id} is {row.status}; reconnect it first.")
             for other in s.scalars(select(CalendarConnection).where(CalendarConnection.staff_id == row.staff_id)):
                 other.is_default = other.id == row.id
+                other.default_when_off = False  # the user chose: a reconnect does not take it back
             sync_log.record(
                 s, actor=actor, action=SyncAction.CONNECT, outcome=Outcome.SUCCESS, connection_id=row.id,
                 message=f"{row.display_name} is now the default calendar of {row.staff.name}",
@@ -84,6 +89,17 @@ class ConnectionService(ConnectFlow):
                 raise UserInputError(f"Connection {connection_id} is disconnected; nothing is written there.")
             return privacy.connection_level_changed(s, row, override, business_in(s).event_privacy, actor)
 
+    def set_paused(self, connection_id: int, paused: bool, actor: str = "user") -> ConnectionView:
+        """Pause (its bookings wait, its busy times are not read) or resume (they are synced now)."""
+        with self._db.session() as s:
+            row = self._row(s, connection_id)
+            if row.status == ConnectionStatus.DISCONNECTED:
+                raise UserInputError(f"Connection {connection_id} is disconnected; there is nothing to "
+                                     f"{'pause' if paused else 'resume'}.")
+            pauses.set_paused(s, row, paused, actor)
+            s.flush()
+            return connection_view(row)
+
     def disconnect(self, connection_id: int, actor: str = "user") -> ConnectionView:
         """Delete the connection's secrets at once and keep the row only for the audit trail."""
         with self._db.session() as s:
@@ -93,6 +109,9 @@ class ConnectionService(ConnectFlow):
                 self._secrets.delete(row.secret_key, secret_name)
             switch_off(s, row, ConnectionStatus.DISCONNECTED)
             row.sync_cursor = None
+            if row.paused:  # bookings held for it are planned again (another connection, or a reason)
+                row.paused = False
+                pauses.release_held(s, row.staff_id)
             # Its busy times no longer count: the calendar is no longer ours to read.
             s.execute(delete(BusyBlock).where(BusyBlock.connection_id == row.id))
             sync_log.record(

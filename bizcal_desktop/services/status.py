@@ -59,6 +59,8 @@ class StatusSummary:
     last_log_id: int
     #: Every failed mapping of a connection in use (the calm alerts judge how long each lasts).
     failed_writes: tuple[FailedWrite, ...] = ()
+    #: The names of the connections the user paused (their bookings wait; not a problem).
+    paused: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class StatusService:
                 last_success_at=last_success,
                 last_log_id=int(last_log_id),
                 failed_writes=_failed_writes(s),
+                paused=tuple(c.display_name for c, _ in rows if c.paused),
             )
 
     def mappings(self, connection_id: int, limit: int = 500) -> list[MappingRow]:

@@ -29,6 +29,12 @@ def importing_busy() -> list[ColumnElement[bool]]:
     return [in_use(), CalendarConnection.import_busy.is_(True), not_archived_staff()]
 
 
+def reading_busy() -> list[ColumnElement[bool]]:
+    """The conditions of a connection whose calendars are read for busy times: importing and not
+    paused (a paused connection's busy times still count, as last read, but are not read again)."""
+    return [*importing_busy(), CalendarConnection.paused.is_(False)]
+
+
 def usable_connections(staff_id: int) -> Select[tuple[CalendarConnection]]:
     """A staff member's connections that can take a write now, the default first."""
     return (
@@ -76,10 +82,14 @@ def needs_attention(row: CalendarConnection, status: str, error: str) -> None:
 
 
 def switch_off(session: Session, row: CalendarConnection, status: str) -> None:
-    """Deactivate ``row``; if it was its staff member's default, the next active connection is."""
+    """Deactivate ``row``; if it was its staff member's default, the next active connection is.
+
+    ``default_when_off`` remembers that it was, so a reconnect can make it the default again.
+    """
     was_default = row.is_default
     row.active = False
     row.is_default = False
+    row.default_when_off = was_default
     row.status = status
     if not was_default:
         return
@@ -90,3 +100,19 @@ def switch_off(session: Session, row: CalendarConnection, status: str) -> None:
     )
     if successor is not None:
         successor.is_default = True
+
+
+def switch_on(session: Session, row: CalendarConnection) -> None:
+    """Put ``row`` back in use (reconnected): active, healthy, and the default again if it was the
+    default when it was switched off, or if its staff member has no default in use now."""
+    row.active = True
+    row.status = ConnectionStatus.ACTIVE
+    row.last_error = None
+    others = list(session.scalars(
+        select(CalendarConnection).where(CalendarConnection.staff_id == row.staff_id, CalendarConnection.id != row.id)
+    ))
+    if row.default_when_off or not any(o.is_default and o.active for o in others):
+        for other in others:
+            other.is_default = False
+        row.is_default = True
+    row.default_when_off = False

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bizcal_desktop.store.types import UTCDateTime, utcnow
@@ -155,6 +155,12 @@ class CalendarConnection(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_import_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    #: Paused by the user: its bookings' writes wait (they do not move to another connection) and its
+    #: busy times are kept but not read again until it is resumed.
+    paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: It was its staff member's default when it was switched off (the default went to another
+    #: connection); reconnecting it makes it the default again, unless the user chose one since.
+    default_when_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     staff: Mapped[Staff] = relationship(back_populates="connections")
 

@@ -82,7 +82,7 @@ def collect(s: Session, from_day_utc: datetime, from_day: date) -> list[Calendar
     checks: dict[int, CalendarCheck] = {}
     for mapping, booking in rows:
         connection = mapping.connection
-        if not connection.usable or booking.start_utc < local_midnight_utc(from_day, booking.timezone):
+        if not connection.usable or connection.paused or booking.start_utc < local_midnight_utc(from_day, booking.timezone):
             continue
         span = TimeRange(booking.start_utc, booking.end_utc)
         check = checks.get(connection.id)

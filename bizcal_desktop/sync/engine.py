@@ -22,6 +22,9 @@ Why it is shaped like this
   quick retries *defers* the jobs — pending, with a next-attempt time that grows from minutes to
   hours (:meth:`BackoffPolicy.later`) — so "it will be tried again" is true; only permanent errors and
   connections that need the user leave a job *failed* until the user acts.
+* A booking whose write would go to a connection the user paused is *held*
+  (:mod:`bizcal_desktop.store.pauses`): its jobs stay pending until Resume, and it neither fails
+  nor moves to another connection.
 * Database work runs in worker threads (``asyncio.to_thread``) so the Qt/asyncio loop never blocks.
   Planning lives in :mod:`.planning`, the records each call leaves in :mod:`.outcomes`.
 """
@@ -42,7 +45,7 @@ from sqlalchemy import func, select
 
 from bizcal_desktop.errors import AuthError, BizCalError, ConflictError, NotFoundError, TransientError
 from bizcal_desktop.providers.factory_protocol import ProviderSource
-from bizcal_desktop.store import outbox
+from bizcal_desktop.store import outbox, pauses
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.models import ConnectionStatus, JobStatus, OutboxJob, Outcome, SyncAction
 from bizcal_desktop.store.types import utcnow
@@ -96,6 +99,8 @@ class DrainReport:
     #: The network status said offline: nothing was claimed; ``pending`` changes wait for it.
     offline: bool = False
     pending: int = 0
+    #: Bookings whose calendar connection is paused: their jobs wait for Resume (store/pauses).
+    held: int = 0
 
     def merge(self, other: DrainReport) -> None:
         self.bookings += other.bookings
@@ -103,6 +108,7 @@ class DrainReport:
         self.failed += other.failed
         self.skipped += other.skipped
         self.waiting += other.waiting
+        self.held += other.held
         self.events.extend(other.events)
 
 
@@ -251,6 +257,11 @@ class SyncEngine:
                 await asyncio.to_thread(self._record, outcomes.record_skip, booking_id, plan.skip_reason)
                 report.skipped += 1
                 return None
+            if plan.wait_reason is not None:  # a paused connection: the jobs wait for Resume
+                await asyncio.to_thread(self._record, pauses.record_held, booking_id, plan.wait_reason)
+                run.retry_at, run.deferrals = pauses.HELD_UNTIL, 0
+                report.held += 1
+                return plan.wait_reason
             errors: list[str] = []
             for target in plan.targets:
                 event = await self._execute(target, pool, run, conflicts)

@@ -3,7 +3,8 @@
 Why it is shaped like this
 --------------------------
 * Every active connection with ``import_busy`` on is read, not only the default one: the dentist
-  appointment may live in any of the practitioner's calendars.
+  appointment may live in any of the practitioner's calendars. A paused one is not read; its
+  blocks are kept and still count until it is resumed (``store.connections.reading_busy``).
 * The window is today (local midnight in the staff zone) through the end of the booking window; blocks
   that ended before the window are dropped, so the table never grows without bound.
 * Providers report *sources* (a CalDAV resource, a Google event) with their busy intervals; the
@@ -44,7 +45,7 @@ from bizcal_desktop.errors import BizCalError
 from bizcal_desktop.providers.base import BusyChanges, BusyInterval, ConnectionInfo
 from bizcal_desktop.providers.factory_protocol import ProviderSource
 from bizcal_desktop.store import sync_log
-from bizcal_desktop.store.connections import connection_info, importing_busy
+from bizcal_desktop.store.connections import connection_info, importing_busy, reading_busy
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.directory import staff_row
 from bizcal_desktop.store.models import (
@@ -210,7 +211,7 @@ class AvailabilityImporter:
             query = (
                 select(CalendarConnection)
                 .join(Staff)
-                .where(*importing_busy())
+                .where(*reading_busy())
                 .order_by(CalendarConnection.id)
             )
             if staff is not None:

@@ -5,6 +5,11 @@ after a conflict too, which is how a calendar that changed under us is answered 
 booking rather than the plan we held. Planning also commits the mapping rows (state ``pending``)
 before any provider call: a crash after the write then finds a pending mapping without an ETag, and
 the provider's create-if-absent adopts the event instead of duplicating it.
+
+A booking whose write would go to a *paused* connection waits (``wait_reason``): a pause is the
+user's choice, so the booking neither fails nor moves to another calendar. An event left behind in
+a calendar that stopped working (its mapping *superseded* when the booking moved on) is deleted once
+that connection works again (reconnected), so a booking is never shown in two calendars.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from bizcal_desktop.store.connections import connection_info, usable_connections
 from bizcal_desktop.store.models import (
     Booking,
     BookingStatus,
+    CalendarConnection,
     CalendarEventMapping,
     MappingState,
     SyncAction,
@@ -46,6 +52,8 @@ class BookingPlan:
     booking_id: int
     targets: list[SyncTarget]
     skip_reason: str | None = None
+    #: Nothing is written now: a connection the booking must be written to is paused.
+    wait_reason: str | None = None
 
 
 def build_event_spec(booking: Booking, level: PrivacyLevel) -> EventSpec:
@@ -98,60 +106,83 @@ def _known(mapping: CalendarEventMapping) -> EventRef | None:
     return EventRef(mapping.external_id, mapping.href, mapping.etag) if mapping.external_id else None
 
 
+def _paused(booking: Booking, connections: list[CalendarConnection]) -> BookingPlan | None:
+    """A plan that waits when one of ``connections`` is paused, else None."""
+    paused = next((c for c in connections if c.paused), None)
+    if paused is None:
+        return None
+    return BookingPlan(booking.id, [], wait_reason=f"{paused.display_name} is paused; it is written when resumed")
+
+
+def _target(action: str, booking: Booking, mapping: CalendarEventMapping, spec: EventSpec) -> SyncTarget:
+    connection = mapping.connection
+    return SyncTarget(action, booking.id, mapping.id, connection_info(connection), connection.display_name, spec,
+                      _known(mapping))
+
+
 def _plan_upsert(
     s: Session, booking: Booking, spec: EventSpec, mappings: list[CalendarEventMapping]
 ) -> BookingPlan:
     # Keep the event where it already lives while that connection works; otherwise the staff
     # member's default, or the next active connection when the default is switched off.
-    live = [m for m in mappings if m.connection.usable and not m.deleted]
-    if live:
-        mapping = live[0]
-        connection = mapping.connection
-    else:
-        connection = s.scalars(usable_connections(booking.staff_id)).first()
-        if connection is None:
-            return BookingPlan(
-                booking.id, [],
-                skip_reason=f"{booking.staff.name} has no active calendar connection; "
-                "connect one, then run Resync",
-            )
-        for stale in mappings:
-            if stale.connection_id != connection.id and not stale.connection.usable:
-                stale.state = MappingState.SUPERSEDED
-        mapping = next((m for m in mappings if m.connection_id == connection.id), None)
-        if mapping is None:
-            mapping = CalendarEventMapping(
-                booking_id=booking.id, connection_id=connection.id, state=MappingState.PENDING
-            )
-            s.add(mapping)
-        mapping.deleted = False
+    live = [m for m in mappings if m.connection.usable and not m.deleted and m.state != MappingState.SUPERSEDED]
+    mapping = live[0] if live else None
+    connection = mapping.connection if mapping is not None else s.scalars(usable_connections(booking.staff_id)).first()
+    if connection is None:
+        return BookingPlan(
+            booking.id, [],
+            skip_reason=f"{booking.staff.name} has no active calendar connection; "
+            "connect or reconnect one, then run Resync",
+        )
+    # Events left in a calendar that works again after the booking moved on: removed, not kept twice.
+    left_behind = [m for m in mappings if m.state == MappingState.SUPERSEDED and not m.deleted
+                   and m.connection.usable and m.connection_id != connection.id]
+    waiting = _paused(booking, [connection, *(m.connection for m in left_behind)])
+    if waiting is not None:
+        return waiting
+    if mapping is None:
+        mapping = _mapping_on(s, booking, connection, mappings)
     if mapping.state != MappingState.PENDING:
         mapping.state = MappingState.PENDING
-    s.flush()
+    s.flush()  # a left-behind mapping stays superseded, also if deleting its event fails
     action = SyncAction.UPDATE if mapping.synced_version is not None else SyncAction.CREATE
-    target = SyncTarget(
-        action, booking.id, mapping.id, connection_info(connection), connection.display_name, spec,
-        _known(mapping),
-    )
-    return BookingPlan(booking.id, [target])
+    targets = [_target(action, booking, mapping, spec)]
+    targets += [_target(SyncAction.DELETE, booking, stale, spec) for stale in left_behind]
+    return BookingPlan(booking.id, targets)
+
+
+def _mapping_on(
+    s: Session, booking: Booking, connection: CalendarConnection, mappings: list[CalendarEventMapping]
+) -> CalendarEventMapping:
+    """The booking's mapping on ``connection`` (made if missing); the ones on broken connections superseded."""
+    for stale in mappings:
+        if stale.connection_id != connection.id and not stale.connection.usable:
+            stale.state = MappingState.SUPERSEDED
+    mapping = next((m for m in mappings if m.connection_id == connection.id), None)
+    if mapping is None:
+        mapping = CalendarEventMapping(booking_id=booking.id, connection_id=connection.id, state=MappingState.PENDING)
+        s.add(mapping)
+    elif mapping.deleted or mapping.state == MappingState.SUPERSEDED:
+        # Its event was deleted (or left behind and may be gone): write it anew, never update a ghost.
+        mapping.external_id = mapping.href = mapping.etag = None
+        mapping.synced_version = None
+    mapping.deleted = False
+    return mapping
 
 
 def _plan_delete(booking: Booking, spec: EventSpec, mappings: list[CalendarEventMapping]) -> BookingPlan:
     # A mapping row is committed before any write, so no mapping means no event was ever made.
+    present = [m for m in mappings if not m.deleted and m.connection.usable]
+    waiting = _paused(booking, [m.connection for m in present])
+    if waiting is not None:
+        return waiting
     targets = []
-    for mapping in mappings:
-        if mapping.deleted or not mapping.connection.usable:
-            continue
+    for mapping in present:
         mapping.state = MappingState.PENDING
-        targets.append(
-            SyncTarget(
-                SyncAction.DELETE, booking.id, mapping.id, connection_info(mapping.connection),
-                mapping.connection.display_name, spec, _known(mapping),
-            )
-        )
+        targets.append(_target(SyncAction.DELETE, booking, mapping, spec))
     if not targets:
         if any(not m.deleted for m in mappings):
-            reason = "its calendar connection needs attention; reconnect it, then run Resync"
+            reason = "its calendar connection needs attention; reconnecting it deletes the event"
         else:
             reason = "cancelled before any calendar event was made"
         return BookingPlan(booking.id, [], skip_reason=reason)

@@ -1,7 +1,8 @@
 """Calendar Integrations: each staff member's calendar connections, their health, and what to do.
 
 Connect CalDAV opens the wizard; Connect Google and Connect Microsoft open the browser sign-in.
-Disconnect asks first, because it deletes the keychain secrets.
+Disconnect asks first, because it deletes the keychain secrets. Reconnect… (a connection that needs
+the user) and Pause / Resume act on the selected connection in place (:mod:`.connection_repair`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from bizcal_desktop.ui.caldav_wizard import CalDAVWizard
 from bizcal_desktop.ui.confirm import confirm
 from bizcal_desktop.ui.connection_details import ConnectionDetailsWindow
 from bizcal_desktop.ui.connection_privacy import ConnectionPrivacyDialog
+from bizcal_desktop.ui.connection_repair import ConnectionRepair
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.google_connect import GoogleConnectDialog
 from bizcal_desktop.ui.microsoft_connect import MicrosoftConnectDialog
@@ -59,6 +61,8 @@ class IntegrationsWindow(BaseWindow):
         row.addWidget(self.details_button)
         row.addWidget(self.privacy_button)
         row.addWidget(self.disconnect_button)
+        self.repair = ConnectionRepair(self)  # Reconnect… and Pause / Resume
+        self.repair.add_to(row)
         row.addStretch(1)
         self.layout_.addLayout(row)
         self.finish_layout()
@@ -126,6 +130,7 @@ class IntegrationsWindow(BaseWindow):
         self.default_button.setEnabled(bool(c and c.active and not c.is_default))
         self.details_button.setEnabled(c is not None)
         self.disconnect_button.setEnabled(c is not None)
+        self.repair.selection_changed(c)
         self.privacy_button.setEnabled(c is not None)
 
     # ----- actions ---------------------------------------------------------------------------------

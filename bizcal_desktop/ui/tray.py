@@ -142,8 +142,8 @@ class Tray(QObject):
         if lines:
             if self._controller.paused:
                 lines.append(StatusLine(self.tr("Syncing is paused"), ""))
-            return lines
-        return [StatusLine(self._calm_line(summary), "")]
+            return lines + self._paused_lines(summary)
+        return [StatusLine(self._calm_line(summary), ""), *self._paused_lines(summary)]
 
     def _offline_line(self, summary: StatusSummary | None) -> str:
         waiting = summary.pending_jobs if summary is not None else 0
@@ -202,3 +202,9 @@ class Tray(QObject):
             )
         )
         return "\n".join(lines)
+
+    def _paused_lines(self, summary: StatusSummary | None) -> list[StatusLine]:
+        """One calm line per connection the user paused: its bookings wait, by choice."""
+        names = summary.paused if summary is not None else ()
+        return [StatusLine(self.tr("{name}: Paused (bookings wait; resume in Calendar Integrations)")
+                           .format(name=name), "") for name in names]

@@ -40,8 +40,14 @@ def provider_text(c: ConnectionView) -> str:
 
 
 def status_text(c: ConnectionView) -> str:
+    if c.paused:
+        return _tr("Paused") if c.status == "active" else _tr("{status} (paused)").format(status=_status_word(c))
     if c.status == "active" and c.last_error:
         return _tr("Active — last sync failed")
+    return _status_word(c)
+
+
+def _status_word(c: ConnectionView) -> str:
     return {
         "active": _tr("Active"),
         "needs_reconnect": _tr("Needs reconnect"),
@@ -52,6 +58,8 @@ def status_text(c: ConnectionView) -> str:
 
 
 def status_icon_name(c: ConnectionView) -> str:
+    if c.paused and c.status == "active":
+        return "status-pending"  # waiting by the user's choice: not a failure
     if c.status == "active" and c.last_error:
         return "status-failed"
     return _STATUS_ICON.get(c.status, "status-pending")
