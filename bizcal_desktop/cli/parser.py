@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from bizcal_desktop import __version__
 from bizcal_desktop.cli import (
+    about,
     booking,
     busy_import,
     connect,
@@ -41,6 +42,7 @@ NOUNS: tuple[Callable[[Nouns, argparse.ArgumentParser], None], ...] = (
     slots.add_parser,
     settings.add_parser,
     sync_log.add_parser,
+    about.add_parser,
     db.add_parser,
 )
 
