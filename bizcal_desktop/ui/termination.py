@@ -27,7 +27,9 @@ class TerminationWatcher(QObject):
 
     requested = Signal(str)
 
-    def __init__(self, signals: tuple[signal.Signals, ...] = (signal.SIGTERM,), parent: QObject | None = None):
+    def __init__(
+        self, signals: tuple[signal.Signals, ...] = (signal.SIGTERM,), parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self._signals = signals
         self._reader, self._writer = socket.socketpair()
