@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from bizcal_desktop.config import Config
 from bizcal_desktop.provider_factory import ProviderFactory
 from bizcal_desktop.secrets import SecretStore
+from bizcal_desktop.services.audit import AuditService
 from bizcal_desktop.services.availability import AvailabilityService
 from bizcal_desktop.services.booking_check import BookingCheckService
 from bizcal_desktop.services.bookings import BookingService
@@ -49,6 +50,8 @@ class Services:
     setup: SetupService
     #: Which database this device uses (SQLite or the team's PostgreSQL); Settings changes it.
     team_database: TeamDatabaseService
+    #: Who changed what, when, through which door (read only; the store writes it).
+    audit: AuditService
 
     def close(self) -> None:
         self.db.dispose()
@@ -89,4 +92,5 @@ def build_services(config: Config) -> Services:
         booking_check=BookingCheckService(importer, availability, directory, settings),
         setup=SetupService(db, directory, settings, connections),
         team_database=team_database,
+        audit=AuditService(db),
     )

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from bizcal_desktop.cli.command import Nouns
 from bizcal_desktop.cli.output import Output, local, table
 from bizcal_desktop.errors import UserInputError
+from bizcal_desktop.services.audit import Door
 from bizcal_desktop.services.booking_check import unchecked_note
 from bizcal_desktop.services.bookings import BookingView, parse_day, parse_instant
 from bizcal_desktop.wiring import Services
@@ -62,9 +63,9 @@ def cmd_booking(args: argparse.Namespace, svc: Services, out: Output) -> int:
     if verb == "add":
         booking = add_booking(args, svc)
     elif verb == "move":
-        booking = svc.bookings.move(args.id, args.start)
+        booking = svc.bookings.move(args.id, args.start, door=Door.CLI)
     elif verb == "cancel":
-        booking = svc.bookings.cancel(args.id)
+        booking = svc.bookings.cancel(args.id, door=Door.CLI)
     else:  # pragma: no cover - argparse restricts the choices
         raise UserInputError(f"Unknown booking command {verb!r}.")
     if not args.no_sync:
@@ -86,7 +87,7 @@ def add_booking(args: argparse.Namespace, svc: Services) -> BookingView:
         clash = svc.booking_check.busy_over(staff.id, service.id, start)
         if clash is not None:
             raise UserInputError(f"{clash.sentence()}; use --force to book anyway.")
-    return svc.bookings.add(staff.id, service.id, args.customer, start)
+    return svc.bookings.add(staff.id, service.id, args.customer, start, door=Door.CLI)
 
 
 def list_bookings(args: argparse.Namespace, svc: Services, out: Output) -> int:

@@ -21,6 +21,7 @@ from bizcal_desktop.cli.command import Nouns, actor
 from bizcal_desktop.cli.output import Output
 from bizcal_desktop.errors import UserInputError
 from bizcal_desktop.providers.caldav.presets import login_from_url
+from bizcal_desktop.services.audit import Door
 from bizcal_desktop.services.connection_view import ConnectionView
 from bizcal_desktop.services.connections import ConnectionService
 from bizcal_desktop.wiring import Services
@@ -127,6 +128,7 @@ def connect_caldav(args: argparse.Namespace, svc: Services, out: Output) -> int:
             password=password,
             calendar=args.calendar,
             actor=actor(),
+            door=Door.CLI,
         )
     )
     out.emit(
@@ -149,7 +151,7 @@ def connect_oauth(sign_in: OAuthSignIn, args: argparse.Namespace, svc: Services,
     view = asyncio.run(
         connect(
             staff=args.staff, calendar=args.calendar, busy_calendars=args.busy_calendar,
-            on_url=show_url, timeout=args.timeout, actor=actor(),
+            on_url=show_url, timeout=args.timeout, actor=actor(), door=Door.CLI,
         )
     )
     out.emit(view, f"Connected {view.display_name}; bookings go to “{view.calendar_name}”.{default_note(view)}")

@@ -17,6 +17,7 @@ from bizcal_desktop.cli import connection_repair
 from bizcal_desktop.cli.command import Nouns, actor
 from bizcal_desktop.cli.output import Output, table
 from bizcal_desktop.domain.privacy import PrivacyLevel
+from bizcal_desktop.services.audit import Door
 from bizcal_desktop.wiring import Services
 
 
@@ -43,11 +44,11 @@ def add_parser(nouns: Nouns, common: argparse.ArgumentParser) -> None:
 def cmd_connections(args: argparse.Namespace, svc: Services, out: Output) -> int:
     verb = args.verb or "list"
     if verb == "set-default":
-        view = svc.connections.set_default(args.id, actor=actor())
+        view = svc.connections.set_default(args.id, actor=actor(), door=Door.CLI)
         out.emit(view, f"Connection {view.id} ({view.display_name}) is now the default of {view.staff_name}.")
         return 0
     if verb == "set-privacy":
-        change = svc.connections.set_privacy(args.id, args.level, actor=actor())
+        change = svc.connections.set_privacy(args.id, args.level, actor=actor(), door=Door.CLI)
         out.emit(change, f"{change.message}.")
         return 0
     if verb == "disconnect":

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from bizcal_desktop import __version__
 from bizcal_desktop.cli import (
     about,
+    audit,
     booking,
     busy_import,
     connect,
@@ -42,6 +43,7 @@ NOUNS: tuple[Callable[[Nouns, argparse.ArgumentParser], None], ...] = (
     slots.add_parser,
     settings.add_parser,
     sync_log.add_parser,
+    audit.add_parser,
     about.add_parser,
     db.add_parser,
 )

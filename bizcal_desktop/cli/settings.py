@@ -16,6 +16,7 @@ from bizcal_desktop.cli.command import Nouns
 from bizcal_desktop.cli.output import Output
 from bizcal_desktop.domain.privacy import PrivacyLevel
 from bizcal_desktop.errors import UserInputError
+from bizcal_desktop.services.audit import Door
 from bizcal_desktop.wiring import Services
 
 #: ``set`` flag (its argparse dest) -> the settings field it changes
@@ -47,6 +48,8 @@ def add_parser(nouns: Nouns, common: argparse.ArgumentParser) -> None:
     p.add_argument("--event-privacy", choices=[level.value for level in PrivacyLevel], default=None,
                    help="what calendar events show: full (service and name), initials, service (only), "
                    "busy (nothing else); future events are rewritten")
+    p.add_argument("--audit-retention", default=None, metavar="DAYS|keep",
+                   help="days the audit trail keeps a change (at least 30), or keep (the default: for good)")
     settings.set_defaults(func=cmd_settings, verb=None)
 
 
@@ -55,7 +58,7 @@ def cmd_settings(args: argparse.Namespace, svc: Services, out: Output) -> int:
     if args.verb == "set":
         apply_changes(args, svc)
         if args.event_privacy is not None:
-            note = f"{svc.settings.set_event_privacy(args.event_privacy).message}.\n"
+            note = f"{svc.settings.set_event_privacy(args.event_privacy, door=Door.CLI).message}.\n"
     result: dict[str, Any] = dataclasses.asdict(svc.settings.get())
     result["staff_hours"] = {
         st.name: h for st in svc.directory.list_staff() if (h := svc.settings.staff_hours(st.id))
@@ -70,14 +73,24 @@ def apply_changes(args: argparse.Namespace, svc: Services) -> None:
     }
     if args.keep_busy_titles is not None:
         changes["keep_busy_titles"] = args.keep_busy_titles == "yes"
+    if args.audit_retention is not None:
+        changes["audit_retention_days"] = retention_days(args.audit_retention)
     if args.hours and args.staff:
         staff = svc.directory.find_staff(args.staff)
         base = svc.settings.staff_hours(staff.id) or {}
-        svc.settings.set_staff_hours(staff.id, {**base, **parse_hours(args.hours)})
+        svc.settings.set_staff_hours(staff.id, {**base, **parse_hours(args.hours)}, door=Door.CLI)
     elif args.hours:
         changes["working_hours"] = {**svc.settings.get().working_hours, **parse_hours(args.hours)}
     if changes:
-        svc.settings.update(**changes)
+        svc.settings.update(door=Door.CLI, **changes)
+
+
+def retention_days(value: str) -> int | None:
+    if value.strip().lower() == "keep":
+        return None
+    if not value.strip().isdigit():
+        raise UserInputError(f"Give the audit retention in days, or keep, not {value!r}.")
+    return int(value)
 
 
 def parse_hours(values: list[str]) -> dict[str, list[str]]:

@@ -4,6 +4,8 @@ Every change writes an outbox job in the SAME transaction as the change, so a cr
 calendar sync and a failed sync never loses a booking. The sync engine drains the outbox.
 A new booking, or a new time, is refused for an archived staff member and a new booking for a
 service that is archived or not offered (see ``services/directory.py``); cancelling always works.
+Each change is an audit event too, with the door the caller names (``door``: the CLI says "cli",
+the windows "desktop"; see ``store/audit.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 from bizcal_desktop.errors import UserInputError
 from bizcal_desktop.services.directory import DirectoryService
 from bizcal_desktop.store import booking_changes
+from bizcal_desktop.store.audit import Door
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.directory import (
     require_bookable_staff,
@@ -131,7 +134,9 @@ class BookingService:
         self._db = db
         self._directory = directory
 
-    def add(self, staff: str | int, service: str | int, customer: str, start: str | datetime) -> BookingView:
+    def add(
+        self, staff: str | int, service: str | int, customer: str, start: str | datetime, door: str = Door.UNKNOWN
+    ) -> BookingView:
         customer = customer.strip()
         if not customer:
             raise UserInputError("A booking needs the customer's name.")
@@ -141,26 +146,26 @@ class BookingService:
             start_utc = (
                 parse_instant(start, staff_member.timezone) if isinstance(start, str) else _as_utc(start)
             )
-            booking = booking_changes.create_booking(s, staff_member, offered, customer, start_utc)
+            booking = booking_changes.create_booking(s, staff_member, offered, customer, start_utc, door)
             return booking_view(s, booking)
 
-    def move(self, booking_id: int, start: str | datetime) -> BookingView:
+    def move(self, booking_id: int, start: str | datetime, door: str = Door.UNKNOWN) -> BookingView:
         with self._db.session() as s:
             booking = self._row(s, booking_id)
             if booking.status != BookingStatus.CONFIRMED:
                 raise UserInputError(f"Booking {booking_id} is cancelled; make a new booking instead.")
             require_bookable_staff(booking.staff)
             start_utc = parse_instant(start, booking.timezone) if isinstance(start, str) else _as_utc(start)
-            booking_changes.reschedule(s, booking, start_utc)
+            booking_changes.reschedule(s, booking, start_utc, door)
             s.flush()
             return booking_view(s, booking)
 
-    def cancel(self, booking_id: int) -> BookingView:
+    def cancel(self, booking_id: int, door: str = Door.UNKNOWN) -> BookingView:
         with self._db.session() as s:
             booking = self._row(s, booking_id)
             if booking.status == BookingStatus.CANCELLED:
                 return booking_view(s, booking)
-            booking_changes.cancel(s, booking)
+            booking_changes.cancel(s, booking, door)
             s.flush()
             return booking_view(s, booking)
 

@@ -33,7 +33,8 @@ from bizcal_desktop.secrets import SecretStore
 from bizcal_desktop.services.connect_retry import test_with_retries, with_retries
 from bizcal_desktop.services.connection_view import ConnectionView, connection_view
 from bizcal_desktop.services.directory import DirectoryService
-from bizcal_desktop.store import sync_log
+from bizcal_desktop.store import audit, sync_log
+from bizcal_desktop.store.audit import Door
 from bizcal_desktop.store.connections import in_use
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.directory import staff_row
@@ -232,8 +233,9 @@ class ConnectFlow:
         calendar_id: str,
         busy_calendar_ids: list[str] | None = None,
         actor: str = "user",
+        door: str = Door.UNKNOWN,
     ) -> ConnectionView:
-        """Test writing into the chosen calendar, then save row + secret.
+        """Test writing into the chosen calendar, then save row + secret (audited as coming through ``door``).
 
         ``busy_calendar_ids`` are further calendars of the account whose events count as busy (Google
         and Microsoft); the calendar bookings are written into always counts, so it is stored first.
@@ -260,6 +262,7 @@ class ConnectFlow:
             busy_calendar_ids=busy_ids if len(busy_ids) > 1 else None,
             secret=latest.secret,
             actor=actor,
+            door=door,
         )
 
     async def abandon(self, pending: PendingConnection) -> None:
@@ -280,11 +283,11 @@ class ConnectFlow:
     # ----- one-shot wrappers (the CLI's flags name the calendars) -----------------------------------
     async def connect_caldav(
         self, staff: str | int, provider_type: str, url: str | None, username: str, password: str,
-        calendar: str | None = None, actor: str = "user",
+        calendar: str | None = None, actor: str = "user", door: str = Door.UNKNOWN,
     ) -> ConnectionView:
         """Log in, pick the calendar by name (default: the primary one), test writing into it, save."""
         pending = await self.begin_caldav(staff, provider_type, url, username, password, actor=actor)
-        return await self._finish_by_names(pending, calendar, None, actor)
+        return await self._finish_by_names(pending, calendar, None, actor, door)
 
     async def connect_google(
         self,
@@ -294,6 +297,7 @@ class ConnectFlow:
         on_url: Callable[[str], None] | None = None,
         timeout: float = 300.0,
         actor: str = "user",
+        door: str = Door.UNKNOWN,
     ) -> ConnectionView:
         """Sign in, pick the calendars by name, test and save in one go.
 
@@ -301,7 +305,7 @@ class ConnectFlow:
         calendar bookings are written into always counts).
         """
         pending = await self.begin_google(staff, on_url=on_url, timeout=timeout)
-        return await self._finish_by_names(pending, calendar, busy_calendars, actor)
+        return await self._finish_by_names(pending, calendar, busy_calendars, actor, door)
 
     async def connect_microsoft(
         self,
@@ -311,18 +315,20 @@ class ConnectFlow:
         on_url: Callable[[str], None] | None = None,
         timeout: float = 300.0,
         actor: str = "user",
+        door: str = Door.UNKNOWN,
     ) -> ConnectionView:
         """Sign in, pick the calendars by name (default: the account's default one), test and save."""
         pending = await self.begin_microsoft(staff, on_url=on_url, timeout=timeout)
-        return await self._finish_by_names(pending, calendar, busy_calendars, actor)
+        return await self._finish_by_names(pending, calendar, busy_calendars, actor, door)
 
     async def _finish_by_names(
-        self, pending: PendingConnection, calendar: str | None, busy_calendars: list[str] | None, actor: str
+        self, pending: PendingConnection, calendar: str | None, busy_calendars: list[str] | None, actor: str,
+        door: str,
     ) -> ConnectionView:
         calendars = list(pending.calendars)
         chosen = pick_calendar(calendars, calendar)
         busy_ids = [pick_calendar(calendars, wanted).calendar_id for wanted in busy_calendars or []]
-        return await self.finish_connection(pending, chosen.calendar_id, busy_ids, actor=actor)
+        return await self.finish_connection(pending, chosen.calendar_id, busy_ids, actor=actor, door=door)
 
     # ----- the store (worker threads) ---------------------------------------------------------------
     def _save_connection(
@@ -340,6 +346,7 @@ class ConnectFlow:
         calendar_name: str | None = None,
         busy_calendar_ids: list[str] | None = None,
         actor: str = "user",
+        door: str = Door.UNKNOWN,
     ) -> ConnectionView:
         """Save a tested connection and its secret; the first one of a staff member is the default."""
         secret_name = self._providers.secret_name(provider)
@@ -371,14 +378,10 @@ class ConnectFlow:
             )
             s.add(row)
             s.flush()
-            sync_log.record(
-                s,
-                actor=actor,
-                action=SyncAction.CONNECT,
-                outcome=Outcome.SUCCESS,
-                connection_id=row.id,
-                message=f"Connected {display_name} ({calendar_name or calendar_id}) for {staff_member.name}",
-            )
+            message = f"Connected {display_name} ({calendar_name or calendar_id}) for {staff_member.name}"
+            event = audit.connection_changed(s, door, "connect", row, None, message)
+            sync_log.record(s, actor=actor, action=SyncAction.CONNECT, outcome=Outcome.SUCCESS, connection_id=row.id,
+                            message=message, audit_event_id=event.id)
             # Inside the transaction: if the keychain refuses, the row is rolled back with it.
             self._secrets.set(row.secret_key, secret_name, secret)
             return connection_view(row)

@@ -23,7 +23,8 @@ from bizcal_desktop.errors import BizCalError, UserInputError
 from bizcal_desktop.providers.base import ConnectionInfo
 from bizcal_desktop.services.connection_view import ConnectionView, connection_view
 from bizcal_desktop.services.reconnect import ReconnectFlow
-from bizcal_desktop.store import pauses, privacy, sync_log
+from bizcal_desktop.store import audit, pauses, privacy, sync_log
+from bizcal_desktop.store.audit import Door
 from bizcal_desktop.store.connections import connection_info, switch_off
 from bizcal_desktop.store.directory import staff_row
 from bizcal_desktop.store.models import (
@@ -61,22 +62,27 @@ class ConnectionService(ReconnectFlow):
         with self._db.session() as s:
             return connection_info(self._row(s, connection_id))
 
-    def set_default(self, connection_id: int, actor: str = "user") -> ConnectionView:
+    def set_default(self, connection_id: int, actor: str = "user", door: str = Door.UNKNOWN) -> ConnectionView:
         with self._db.session() as s:
             row = self._row(s, connection_id)
             if not row.active:
                 raise UserInputError(f"Connection {connection_id} is {row.status}; reconnect it first.")
+            before = audit.connection_snapshot(row)
             for other in s.scalars(select(CalendarConnection).where(CalendarConnection.staff_id == row.staff_id)):
                 other.is_default = other.id == row.id
                 other.default_when_off = False  # the user chose: a reconnect does not take it back
+            message = f"{row.display_name} is now the default calendar of {row.staff.name}"
+            event = audit.connection_changed(s, door, "set_default", row, before, message)
             sync_log.record(
                 s, actor=actor, action=SyncAction.CONNECT, outcome=Outcome.SUCCESS, connection_id=row.id,
-                message=f"{row.display_name} is now the default calendar of {row.staff.name}",
+                message=message, audit_event_id=event.id,
             )
             s.flush()
             return connection_view(row)
 
-    def set_privacy(self, connection_id: int, level: str | None, actor: str = "user") -> privacy.PrivacyChange:
+    def set_privacy(
+        self, connection_id: int, level: str | None, actor: str = "user", door: str = Door.UNKNOWN
+    ) -> privacy.PrivacyChange:
         """What this calendar's events show (``level``), or None / "default" to follow the business's.
 
         Its future events are queued to be rewritten when what they show changes; the count is in
@@ -87,7 +93,7 @@ class ConnectionService(ReconnectFlow):
             row = self._row(s, connection_id)
             if row.status == ConnectionStatus.DISCONNECTED:
                 raise UserInputError(f"Connection {connection_id} is disconnected; nothing is written there.")
-            return privacy.connection_level_changed(s, row, override, business_in(s).event_privacy, actor)
+            return privacy.connection_level_changed(s, row, override, business_in(s).event_privacy, actor, door)
 
     def set_paused(self, connection_id: int, paused: bool, actor: str = "user") -> ConnectionView:
         """Pause (its bookings wait, its busy times are not read) or resume (they are synced now)."""

@@ -1,7 +1,8 @@
 """Reading the sync log (the audit trail) for the CLI and the Sync Log window.
 
 Rows are written by :mod:`bizcal_desktop.store.sync_log`, in the transaction of the change they
-describe; this side only reads, newest first, with the filters the views offer.
+describe; this side only reads, newest first, with the filters the views offer. A row that follows a
+person's change names it (``caused_by``: who, through which door, what), read from the audit trail.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bizcal_desktop.store.database import Database
-from bizcal_desktop.store.models import CalendarSyncLog, Outcome
+from bizcal_desktop.store.models import AuditEvent, CalendarSyncLog, Outcome
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,9 @@ class LogEntry:
     booking_id: int | None
     connection_id: int | None
     mapping_id: int | None
+    audit_event_id: int | None = None
+    #: The person's change this row follows: "audit #7: booking move by alice@laptop (desktop)".
+    caused_by: str | None = None
 
 
 class SyncLogService:
@@ -52,10 +57,21 @@ class SyncLogService:
         if booking_id is not None:
             query = query.where(CalendarSyncLog.booking_id == booking_id)
         with self._db.session() as s:
+            rows = list(s.scalars(query))
+            causes = _causes(s, {r.audit_event_id for r in rows if r.audit_event_id is not None})
             return [
                 LogEntry(
                     r.id, r.at, r.actor, r.action, r.outcome, r.message,
-                    r.booking_id, r.connection_id, r.mapping_id,
+                    r.booking_id, r.connection_id, r.mapping_id, r.audit_event_id, causes.get(r.audit_event_id),
                 )
-                for r in s.scalars(query)
+                for r in rows
             ]
+
+
+def _causes(s: Session, ids: set[int]) -> dict[int | None, str]:
+    if not ids:
+        return {}
+    return {
+        e.id: f"audit #{e.id}: {e.kind} {e.action} by {e.os_user}@{e.device} ({e.door})"
+        for e in s.scalars(select(AuditEvent).where(AuditEvent.id.in_(ids)))
+    }

@@ -11,15 +11,23 @@ or the engine would take the second move for one it already wrote.
 
 A change that came *from* a calendar queues no job for that calendar: the event already sits where the
 booking now is. Its mapping is marked as holding the new version instead.
+
+Every change is also an audit event (:mod:`.audit`): who, before and after, and the door it came
+through — said by the caller (desktop, CLI), or the calendar itself for a move that flowed back. The
+outbox job carries the audit event's id, so the engine's log rows name the change they follow.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bizcal_desktop.store import audit
+from bizcal_desktop.store.audit import Door, Kind, booking_snapshot
 from bizcal_desktop.store.models import (
+    AuditEvent,
     Booking,
     BookingStatus,
     CalendarEventMapping,
@@ -29,11 +37,20 @@ from bizcal_desktop.store.models import (
 )
 
 
-def enqueue(session: Session, booking_id: int, reason: str) -> OutboxJob:
-    """Add an outbox job for ``booking_id`` to the caller's transaction."""
-    job = OutboxJob(booking_id=booking_id, reason=reason)
+def enqueue(session: Session, booking_id: int, reason: str, audit_event_id: int | None = None) -> OutboxJob:
+    """Add an outbox job for ``booking_id`` to the caller's transaction (following that audited change)."""
+    job = OutboxJob(booking_id=booking_id, reason=reason, audit_event_id=audit_event_id)
     session.add(job)
     return job
+
+
+def _audited(
+    session: Session, booking: Booking, door: str, action: str, before: dict[str, object] | None, summary: str
+) -> AuditEvent:
+    return audit.record(
+        session, door=door, kind=Kind.BOOKING, action=action, subject=f"booking {booking.id}",
+        summary=summary, before=before, after=booking_snapshot(booking), booking_id=booking.id,
+    )
 
 
 def _bump_version(session: Session, booking: Booking) -> None:
@@ -41,10 +58,15 @@ def _bump_version(session: Session, booking: Booking) -> None:
     session.flush()  # the attribute is reloaded from the row on its next read
 
 
+def _local(booking: Booking) -> str:
+    return f"{booking.start_utc.astimezone(ZoneInfo(booking.timezone)):%Y-%m-%d %H:%M} ({booking.timezone})"
+
+
 def create_booking(
-    session: Session, staff: Staff, service: Service, customer: str, start_utc: datetime
+    session: Session, staff: Staff, service: Service, customer: str, start_utc: datetime,
+    door: str = Door.UNKNOWN,
 ) -> Booking:
-    """A confirmed booking of ``service`` with ``staff`` and the job that writes its event."""
+    """A confirmed booking of ``service`` with ``staff``, its audit event and the job that writes its event."""
     booking = Booking(
         customer_name=customer,
         service_id=service.id,
@@ -57,24 +79,30 @@ def create_booking(
     )
     session.add(booking)
     session.flush()
-    enqueue(session, booking.id, "created")
+    made = _audited(session, booking, door, "create", None,
+                    f"Booking {booking.id} made: {service.name} with {staff.name} for {customer}")
+    enqueue(session, booking.id, "created", made.id)
     return booking
 
 
-def reschedule(session: Session, booking: Booking, start_utc: datetime) -> None:
+def reschedule(session: Session, booking: Booking, start_utc: datetime, door: str = Door.UNKNOWN) -> None:
     """Move ``booking`` to ``start_utc`` (same duration) and queue the calendar update."""
+    before = booking_snapshot(booking)
     duration = booking.end_utc - booking.start_utc
     booking.start_utc = start_utc
     booking.end_utc = start_utc + duration
     _bump_version(session, booking)
-    enqueue(session, booking.id, "moved")
+    moved = _audited(session, booking, door, "move", before, f"Booking {booking.id} moved to {_local(booking)}")
+    enqueue(session, booking.id, "moved", moved.id)
 
 
-def cancel(session: Session, booking: Booking) -> None:
+def cancel(session: Session, booking: Booking, door: str = Door.UNKNOWN) -> None:
     """Cancel ``booking`` and queue the removal of its events."""
+    before = booking_snapshot(booking)
     booking.status = BookingStatus.CANCELLED
     _bump_version(session, booking)
-    enqueue(session, booking.id, "cancelled")
+    cancelled = _audited(session, booking, door, "cancel", before, f"Booking {booking.id} cancelled")
+    enqueue(session, booking.id, "cancelled", cancelled.id)
 
 
 def follow_calendar_move(
@@ -90,8 +118,12 @@ def follow_calendar_move(
     the synced version. The event's ETag is now the calendar's, not one we wrote, so it is forgotten:
     resync would otherwise take the move for a hand edit to undo, and the next write re-reads first.
     """
+    before = booking_snapshot(booking)
     booking.start_utc, booking.end_utc = start_utc, end_utc
     _bump_version(session, booking)
+    _audited(session, booking, Door.CALENDAR, "move", before,
+             f"Booking {booking.id} moved to {_local(booking)} in {mapping.connection.display_name}; "
+             "the booking followed")
     mapping.synced_start_utc, mapping.synced_end_utc = start_utc, end_utc
     mapping.synced_version = booking.version
     mapping.etag = None

@@ -221,6 +221,9 @@ class OutboxJob(Base):
     #: from this time on, not before; None = due now. ``deferrals`` counts such waits, each longer.
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     deferrals: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The person's change this job follows (``AuditEvent``); None for jobs no one asked for (a
+    #: retry, a resync). The engine's log rows copy it, so each write says what caused it.
+    audit_event_id: Mapped[int | None] = mapped_column(ForeignKey("audit_event.id"), default=None)
 
 
 class CalendarSyncLog(Base):
@@ -238,6 +241,35 @@ class CalendarSyncLog(Base):
     mapping_id: Mapped[int | None] = mapped_column(ForeignKey("calendar_event_mapping.id"), default=None)
     outcome: Mapped[str] = mapped_column(String(16))
     message: Mapped[str] = mapped_column(Text, default="")
+    #: The person's change this row follows from (``AuditEvent``), when there is one.
+    audit_event_id: Mapped[int | None] = mapped_column(ForeignKey("audit_event.id"), default=None)
+
+
+class AuditEvent(Base):
+    """Who changed a booking, a connection or a setting, what, when and through which door.
+
+    Append-only (``store/audit.py``): the database refuses an UPDATE, and a DELETE of a row younger
+    than the retention setting (triggers of migration 0009). Before and after are JSON without secrets.
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    os_user: Mapped[str] = mapped_column(String(128))
+    device: Mapped[str] = mapped_column(String(255))
+    #: The staff member signed in, in a team mode still to come; None until then.
+    staff_member_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    door: Mapped[str] = mapped_column(String(16))  #: "desktop", "cli", "calendar"
+    kind: Mapped[str] = mapped_column(String(16))  #: "booking", "connection", "setting"
+    action: Mapped[str] = mapped_column(String(32))  #: "create", "move", "cancel", "connect", ...
+    subject: Mapped[str] = mapped_column(String(64))  #: "booking 12", "connection 3", "business settings"
+    summary: Mapped[str] = mapped_column(Text, default="")
+    before_json: Mapped[str | None] = mapped_column(Text, default=None)
+    after_json: Mapped[str | None] = mapped_column(Text, default=None)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"), default=None)
+    connection_id: Mapped[int | None] = mapped_column(ForeignKey("calendar_connection.id"), default=None)
 
 
 class BusyBlock(Base):

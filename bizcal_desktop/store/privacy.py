@@ -22,7 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bizcal_desktop.domain.privacy import DEFAULT_PRIVACY, LEVEL_LABELS, PrivacyLevel
-from bizcal_desktop.store import sync_log
+from bizcal_desktop.store import audit, sync_log
+from bizcal_desktop.store.audit import Door, Kind
 from bizcal_desktop.store.booking_changes import enqueue
 from bizcal_desktop.store.models import (
     Booking,
@@ -74,11 +75,14 @@ def future_written_bookings(
     return list(session.scalars(query))
 
 
-def queue_rewrites(session: Session, connection_ids: Iterable[int]) -> int:
-    """One outbox job per future booking written into ``connection_ids``; how many were queued."""
+def queue_rewrites(session: Session, connection_ids: Iterable[int], audit_event_id: int | None = None) -> int:
+    """One outbox job per future booking written into ``connection_ids``; how many were queued.
+
+    Each job carries the audit event of the change, so the engine's rows name it as their cause.
+    """
     booking_ids = future_written_bookings(session, connection_ids)
     for booking_id in booking_ids:
-        enqueue(session, booking_id, REWRITE_REASON)
+        enqueue(session, booking_id, REWRITE_REASON, audit_event_id)
     return len(booking_ids)
 
 
@@ -109,26 +113,34 @@ class PrivacyChange:
         return f"Privacy{whose} changed to {LEVEL_LABELS[self.level]}: {what}"
 
 
-def business_level_changed(session: Session, old: str, new: str, actor: str) -> PrivacyChange:
+def business_level_changed(
+    session: Session, old: str, new: str, actor: str, audit_event_id: int | None = None
+) -> PrivacyChange:
     """The business's level went from ``old`` to ``new``: rewrite what follows it; log the count."""
     level = PrivacyLevel(new)
     if old == new:
         return PrivacyChange(level, 0)
-    change = PrivacyChange(level, queue_rewrites(session, following_business(session)))
+    change = PrivacyChange(level, queue_rewrites(session, following_business(session), audit_event_id))
     sync_log.record(session, actor=actor, action=SyncAction.PRIVACY, outcome=Outcome.SUCCESS,
-                    message=change.message)
+                    message=change.message, audit_event_id=audit_event_id)
     return change
 
 
 def connection_level_changed(
-    session: Session, row: CalendarConnection, override: str | None, business_level: str | None, actor: str
+    session: Session, row: CalendarConnection, override: str | None, business_level: str | None, actor: str,
+    door: str = Door.UNKNOWN,
 ) -> PrivacyChange:
     """Set ``row``'s override (None = follow the business); rewrite its events if what they show changes."""
-    before = level_for(row, business_level)
+    before, was = level_for(row, business_level), row.event_privacy
     row.event_privacy = override
     after = level_for(row, business_level)
-    rewrites = queue_rewrites(session, [row.id]) if after != before and row.active else 0
+    event = audit.record(
+        session, door=door, kind=Kind.CONNECTION, action="set_privacy", subject=f"connection {row.id}",
+        summary=f"Event privacy of {row.display_name}: {override or 'as the business'}",
+        before={"event_privacy": was}, after={"event_privacy": override}, connection_id=row.id,
+    )
+    rewrites = queue_rewrites(session, [row.id], event.id) if after != before and row.active else 0
     change = PrivacyChange(after, rewrites, calendar=row.display_name)
     sync_log.record(session, actor=actor, action=SyncAction.PRIVACY, outcome=Outcome.SUCCESS,
-                    connection_id=row.id, message=change.message)
+                    connection_id=row.id, message=change.message, audit_event_id=event.id)
     return change

@@ -20,9 +20,10 @@ from bizcal_desktop.domain.privacy import DEFAULT_PRIVACY, parse_level
 from bizcal_desktop.domain.working_hours import WorkingHours
 from bizcal_desktop.domain.zones import validate_zone
 from bizcal_desktop.errors import UserInputError
-from bizcal_desktop.store import privacy
+from bizcal_desktop.store import audit, privacy
+from bizcal_desktop.store.audit import Door, Kind
 from bizcal_desktop.store.database import Database
-from bizcal_desktop.store.models import Setting
+from bizcal_desktop.store.models import AuditEvent, Setting
 
 DEFAULT_HOURS: dict[str, list[str]] = {
     day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")
@@ -53,9 +54,13 @@ class BusinessSettings:
     #: What calendar events show of a booking: "full", "initials", "service" or "busy"; a
     #: connection may override it. New installs: service only (``domain/privacy.py`` says why).
     event_privacy: str = DEFAULT_PRIVACY.value
+    #: Days the audit trail keeps a change (``store/audit.py``); None keeps everything (the default).
+    audit_retention_days: int | None = None
 
     def validate(self) -> BusinessSettings:
         validate_zone(self.timezone)
+        if self.audit_retention_days is not None and not 30 <= self.audit_retention_days <= 36500:
+            raise UserInputError("The audit trail is kept for at least 30 days, or for good.")
         try:
             parse_level(self.event_privacy)
         except ValueError as exc:
@@ -86,15 +91,16 @@ class SettingsStore:
         with self._db.session() as s:
             return business_in(s)
 
-    def update(self, **changes: Any) -> BusinessSettings:
-        """Change some settings (validated together); a new event privacy queues its rewrites."""
-        return self._update(changes)[0]
+    def update(self, *, door: str = Door.UNKNOWN, **changes: Any) -> BusinessSettings:
+        """Change some settings (validated together, audited as coming through ``door``); a new
+        event privacy queues its rewrites."""
+        return self._update(changes, door)[0]
 
-    def set_event_privacy(self, level: str) -> privacy.PrivacyChange:
+    def set_event_privacy(self, level: str, door: str = Door.UNKNOWN) -> privacy.PrivacyChange:
         """The business's privacy level; says how many future events will be rewritten."""
-        return self._update({"event_privacy": level})[1]
+        return self._update({"event_privacy": level}, door)[1]
 
-    def _update(self, changes: dict[str, Any]) -> tuple[BusinessSettings, privacy.PrivacyChange]:
+    def _update(self, changes: dict[str, Any], door: str) -> tuple[BusinessSettings, privacy.PrivacyChange]:
         unknown = set(changes) - {f.name for f in dataclasses.fields(BusinessSettings)}
         if unknown:
             raise UserInputError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
@@ -108,7 +114,9 @@ class SettingsStore:
                     settings, working_hours=WorkingHours.from_dict(settings.working_hours).to_dict()
                 )
             _put_in(s, _KEY, dataclasses.asdict(settings))
-            change = privacy.business_level_changed(s, before.event_privacy, settings.event_privacy, "user")
+            event = _audit_change(s, door, "business settings", _comparable(before), _comparable(settings))
+            change = privacy.business_level_changed(s, before.event_privacy, settings.event_privacy, "user",
+                                                    event.id if event is not None else None)
         return settings, change
 
     def staff_hours(self, staff_id: int) -> dict[str, list[str]] | None:
@@ -116,20 +124,26 @@ class SettingsStore:
             row = s.get(Setting, _STAFF_HOURS_KEY.format(staff_id))
             return json.loads(row.value_json) if row else None
 
-    def set_staff_hours(self, staff_id: int, hours: dict[str, list[str]] | None) -> None:
+    def set_staff_hours(
+        self, staff_id: int, hours: dict[str, list[str]] | None, door: str = Door.UNKNOWN
+    ) -> None:
         """Override the business hours for one staff member (``None`` goes back to the business's)."""
         key = _STAFF_HOURS_KEY.format(staff_id)
-        if hours is None:
-            with self._db.session() as s:
-                row = s.get(Setting, key)
-                if row is not None:
-                    s.delete(row)
-            return
-        try:
-            normalised = WorkingHours.from_dict(hours).to_dict()
-        except ValueError as exc:
-            raise UserInputError(f"Working hours: {exc}") from None
-        self._put(key, normalised)
+        normalised = None
+        if hours is not None:
+            try:
+                normalised = WorkingHours.from_dict(hours).to_dict()
+            except ValueError as exc:
+                raise UserInputError(f"Working hours: {exc}") from None
+        with self._db.session() as s:
+            row = s.get(Setting, key)
+            before = json.loads(row.value_json) if row is not None else None
+            if normalised is not None:
+                _put_in(s, key, normalised)
+            elif row is not None:
+                s.delete(row)
+            _audit_change(s, door, f"working hours of staff {staff_id}", {"working_hours": before},
+                          {"working_hours": normalised})
 
     def hours_for(self, staff_id: int) -> WorkingHours:
         return WorkingHours.from_dict(self.staff_hours(staff_id) or self.get().working_hours)
@@ -186,6 +200,29 @@ class SettingsStore:
 
     def mark_setup_finished(self) -> None:
         self._put(self.SETUP_KEY, {"finished_at": datetime.now(UTC).isoformat()})
+
+
+def _comparable(settings: BusinessSettings) -> dict[str, Any]:
+    """The settings as a dict whose working hours are spelled one way (a Save that changed nothing
+    must not look like a change to the audit trail)."""
+    values = dataclasses.asdict(settings)
+    try:
+        values["working_hours"] = WorkingHours.from_dict(settings.working_hours).to_dict()
+    except ValueError:
+        pass  # stored before validation existed: compared as it is
+    return values
+
+
+def _audit_change(
+    session: Session, door: str, subject: str, before: dict[str, Any], after: dict[str, Any]
+) -> AuditEvent | None:
+    """An audit event of the fields that changed; None when nothing did (a Save without edits)."""
+    old, new = audit.changed_fields(before, after)
+    if not new:
+        return None
+    return audit.record(session, door=door, kind=Kind.SETTING, action="update", subject=subject,
+                        summary=f"Changed {', '.join(k.replace('_', ' ') for k in new)} ({subject})",
+                        before=old, after=new)
 
 
 def business_in(session: Session) -> BusinessSettings:

@@ -23,8 +23,12 @@ def record(
     booking_id: int | None = None,
     connection_id: int | None = None,
     mapping_id: int | None = None,
+    audit_event_id: int | None = None,
 ) -> CalendarSyncLog:
-    """Add one log row to ``session`` (committed with the change it describes)."""
+    """Add one log row to ``session`` (committed with the change it describes).
+
+    ``audit_event_id`` names the person's change the row follows from (``store/audit.py``).
+    """
     row = CalendarSyncLog(
         actor=actor,
         action=str(action),
@@ -33,6 +37,7 @@ def record(
         booking_id=booking_id,
         connection_id=connection_id,
         mapping_id=mapping_id,
+        audit_event_id=audit_event_id,
     )
     session.add(row)
     return row

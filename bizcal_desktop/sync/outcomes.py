@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bizcal_desktop.providers.base import EventRef
 from bizcal_desktop.store import sync_log
+from bizcal_desktop.store.audit import cause_of
 from bizcal_desktop.store.connections import needs_attention
 from bizcal_desktop.store.models import (
     Booking,
@@ -50,6 +51,7 @@ def record_success(s: Session, actor: str, target: SyncTarget, ref: EventRef | N
     sync_log.record(
         s, actor=actor, action=target.action, outcome=Outcome.SUCCESS, message=message,
         booking_id=mapping.booking_id, connection_id=connection.id, mapping_id=mapping.id,
+        audit_event_id=target.caused_by,
     )
     return message
 
@@ -80,6 +82,7 @@ def record_failure(
     sync_log.record(
         s, actor=actor, action=target.action, outcome=Outcome.FAILURE, message=message,
         booking_id=mapping.booking_id, connection_id=mapping.connection_id, mapping_id=mapping.id,
+        audit_event_id=target.caused_by,
     )
     return message
 
@@ -114,7 +117,7 @@ def record_skip(s: Session, actor: str, booking_id: int, reason: str) -> None:
     sync_log.record(
         s, actor=actor, action=SyncAction.CREATE, outcome=Outcome.SKIPPED,
         message=f"Booking {booking_id}: nothing to sync ({reason})",
-        booking_id=booking_id if exists else None,
+        booking_id=booking_id if exists else None, audit_event_id=cause_of(s, booking_id) if exists else None,
     )
 
 

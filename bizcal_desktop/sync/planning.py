@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from bizcal_desktop.domain.privacy import BookingFacts, PrivacyLevel, event_description, event_title
 from bizcal_desktop.providers.base import ConnectionInfo, EventRef, EventSpec
+from bizcal_desktop.store.audit import cause_of
 from bizcal_desktop.store.connections import connection_info, usable_connections
 from bizcal_desktop.store.models import (
     Booking,
@@ -45,6 +46,8 @@ class SyncTarget:
     connection_name: str
     spec: EventSpec
     known: EventRef | None
+    #: The person's change this write follows (an ``AuditEvent`` id): copied to its log row.
+    caused_by: int | None = None
 
 
 @dataclass(frozen=True)
@@ -93,12 +96,14 @@ def plan_booking(s: Session, booking_id: int) -> BookingPlan:
 
 
 def _at_privacy_levels(s: Session, booking: Booking, plan: BookingPlan, business_level: str) -> BookingPlan:
-    """Each target's event says what its own calendar's level allows (its override, or the business's)."""
+    """Each target's event says what its own calendar's level allows (its override, or the business's),
+    and names the newest audited change among the booking's waiting jobs as its cause."""
+    cause = cause_of(s, booking.id)
     targets = []
     for target in plan.targets:
         mapping = s.get(CalendarEventMapping, target.mapping_id)
         level = level_for(mapping.connection if mapping is not None else None, business_level)
-        targets.append(replace(target, spec=build_event_spec(booking, level)))
+        targets.append(replace(target, spec=build_event_spec(booking, level), caused_by=cause))
     return replace(plan, targets=targets)
 
 

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from bizcal_desktop.domain.time_range import TimeRange
+from bizcal_desktop.services.audit import Door
 from bizcal_desktop.services.bookings import BookingView
 from bizcal_desktop.ui.base_window import error_text
 from bizcal_desktop.ui.busy_notice import BusyNotice
@@ -322,11 +323,12 @@ class BookingDialog(QDialog):
                     self.service.currentData(),
                     self.customer.text(),
                     start,
+                    Door.DESKTOP,
                 )
                 b = self.result_booking
                 await off_thread(self.services.settings.remember_booking_choice, b.staff_id, b.service_id)
             else:
-                self.result_booking = await off_thread(self.services.bookings.move, self.booking.id, start)
+                self.result_booking = await off_thread(self.services.bookings.move, self.booking.id, start, Door.DESKTOP)
         finally:
             self._update_ok()
         self.controller.data_changed.emit()

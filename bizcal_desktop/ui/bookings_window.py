@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from bizcal_desktop.domain.local_time import local_midnight_utc
+from bizcal_desktop.services.audit import Door
 from bizcal_desktop.services.bookings import BookingView
 from bizcal_desktop.ui.base_window import BaseWindow
 from bizcal_desktop.ui.booking_details import BookingDetailsWindow
@@ -271,7 +272,7 @@ class BookingsWindow(BaseWindow):
         return self.confirm_box
 
     async def cancel_booking(self, booking_id: int) -> None:
-        await off_thread(self.services.bookings.cancel, booking_id)
+        await off_thread(self.services.bookings.cancel, booking_id, Door.DESKTOP)
         self.controller.request_drain()
         await self.refresh()
         self.show_message(

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from bizcal_desktop.errors import BizCalError, UserInputError
 from bizcal_desktop.providers.caldav.presets import PRESETS, login_from_url
+from bizcal_desktop.services.audit import Door
 from bizcal_desktop.services.connect_flow import ConnectionTestFailed, PendingConnection
 from bizcal_desktop.services.connections import ConnectionView
 from bizcal_desktop.ui.base_window import error_text
@@ -241,7 +242,9 @@ class CalDAVWizard(QDialog):
             return None
         self.save_button.setEnabled(False)
         try:
-            self.saved = await self.services.connections.finish_connection(self.pending, self.calendar.currentData())
+            self.saved = await self.services.connections.finish_connection(
+                self.pending, self.calendar.currentData(), door=Door.DESKTOP
+            )
         except ConnectionTestFailed as exc:
             self._fail(str(exc))
             return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QMessageBox, QPushButton, QTreeView, QWidget
 
+from bizcal_desktop.services.audit import Door
 from bizcal_desktop.services.connections import ConnectionView
 from bizcal_desktop.ui.base_window import BaseWindow
 from bizcal_desktop.ui.caldav_wizard import CalDAVWizard
@@ -156,7 +157,7 @@ class IntegrationsWindow(BaseWindow):
         c = self.selected_connection()
         if c is None:
             return
-        await off_thread(self.services.connections.set_default, c.id)
+        await off_thread(lambda: self.services.connections.set_default(c.id, door=Door.DESKTOP))
         await self.refresh()
         self.show_message(
             self.tr("New bookings of {staff} go to {name}.").format(staff=c.staff_name, name=c.display_name)
@@ -187,7 +188,9 @@ class IntegrationsWindow(BaseWindow):
         return self.privacy_dialog
 
     async def set_privacy(self, connection_id: int, level: str) -> None:
-        change = await off_thread(self.services.connections.set_privacy, connection_id, level)
+        change = await off_thread(
+            lambda: self.services.connections.set_privacy(connection_id, level, door=Door.DESKTOP)
+        )
         self.controller.data_changed.emit()  # this window refreshes too; the message comes after it
         if self.last_refresh is not None:
             await self.last_refresh

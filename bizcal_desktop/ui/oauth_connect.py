@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bizcal_desktop.services.audit import Door
 from bizcal_desktop.services.connect_flow import ConnectionTestFailed, PendingConnection
 from bizcal_desktop.services.connections import ConnectionView
 from bizcal_desktop.ui.base_window import error_text
@@ -145,7 +146,9 @@ class OAuthConnectDialog(QDialog):
         )
 
     async def _finish(self, pending: PendingConnection, calendar_id: str, busy_ids: list[str]) -> None:
-        self.saved = await self.services.connections.finish_connection(pending, calendar_id, busy_ids)
+        self.saved = await self.services.connections.finish_connection(
+            pending, calendar_id, busy_ids, door=Door.DESKTOP
+        )
         self.controller.data_changed.emit()
         self.controller.request_drain()
         self.accept()

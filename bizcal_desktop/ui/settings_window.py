@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bizcal_desktop.services.audit import Door
 from bizcal_desktop.ui.autostart import Autostart, command_text, launch_command
 from bizcal_desktop.ui.base_window import BaseWindow
 from bizcal_desktop.ui.controller import DesktopController
@@ -162,13 +163,13 @@ class SettingsWindow(BaseWindow):
 
     async def save(self) -> None:
         values = self.values()
-        await off_thread(lambda: self.services.settings.update(**values))
+        await off_thread(lambda: self.services.settings.update(door=Door.DESKTOP, **values))
         await off_thread(self.autostart.set_enabled, values["start_at_login"])
         await self.controller.apply_import_interval()
         level = self.event_privacy.currentData()
         note = ""
         if level != self.saved_privacy:  # its future events are queued to be rewritten, counted
-            change = await off_thread(self.services.settings.set_event_privacy, level)
+            change = await off_thread(self.services.settings.set_event_privacy, level, Door.DESKTOP)
             self.saved_privacy = level
             note = f" {change.message}."
         self.controller.data_changed.emit()

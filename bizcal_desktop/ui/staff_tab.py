@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bizcal_desktop.services.audit import Door
 from bizcal_desktop.services.directory import ArchiveImpact, StaffView
 from bizcal_desktop.ui.base_window import BaseWindow
 from bizcal_desktop.ui.confirm import confirm
@@ -234,7 +235,7 @@ class StaffTab(QWidget):
         if s is None:
             return
         own = self.hours.hours() if self.use_own.isChecked() else None
-        await off_thread(self.services.settings.set_staff_hours, s.id, own)
+        await off_thread(self.services.settings.set_staff_hours, s.id, own, Door.DESKTOP)
         self.window_.controller.data_changed.emit()
         self.window_.show_message(
             self.tr("Saved the working hours of {name}.").format(name=s.name) if own is not None

@@ -89,6 +89,7 @@ class Tray(QObject):
             lambda: self.open_requested.emit("integrations"),
         )
         self._add("sync_log", self.tr("Sync Log…"), lambda: self.open_requested.emit("sync_log"))
+        self._add("audit", self.tr("Audit…"), lambda: self.open_requested.emit("audit"))
         self._add(
             "staff_services", self.tr("Staff && Services…"), lambda: self.open_requested.emit("staff_services")
         )

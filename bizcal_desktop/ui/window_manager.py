@@ -34,6 +34,10 @@ class WindowManager(QObject):
             from bizcal_desktop.ui.sync_log_window import SyncLogWindow
 
             return lambda: SyncLogWindow(c)
+        if name == "audit":
+            from bizcal_desktop.ui.audit_window import AuditWindow
+
+            return lambda: AuditWindow(c)
         if name == "resync":
             from bizcal_desktop.ui.resync_dialog import ResyncDialog
 

@@ -50,7 +50,7 @@ def save(widget, name: str) -> None:  # type: ignore[no-untyped-def]
 def sample(services):  # type: ignore[no-untyped-def]
     """Two staff members, their calendars, and a few bookings in the coming days."""
     berlin = ZoneInfo("Europe/Berlin")
-    services.settings.update(timezone="Europe/Berlin")
+    services.settings.update(timezone="Europe/Berlin", door="desktop")
     alice = services.directory.add_staff("Alice Baker", "Europe/Berlin")
     bob = services.directory.add_staff("Bob Carter", "Europe/Berlin")
     services.directory.add_service("Physiotherapy", 45)
@@ -59,13 +59,14 @@ def sample(services):  # type: ignore[no-untyped-def]
                            display_name="Nextcloud – alice", server_url="https://cloud.example.org/",
                            username="alice", calendar_id="https://cloud.example.org/alice/work/",
                            calendar_href="https://cloud.example.org/alice/work/", calendar_name="Work",
-                           secret="unused")
+                           secret="unused", door="desktop")
     seed_connection(services, staff=bob.id, provider="google", display_name="Google – bob@example.org",
                     username="bob@example.org", calendar_id="primary", calendar_name="bob@example.org",
-                    secret="{}")
-    day = datetime.now(berlin) + timedelta(days=2)
+                    secret="{}", door="desktop")
+    day = (datetime.now(berlin) + timedelta(days=2)).replace(second=0, microsecond=0)
     for hour, customer in ((9, "Emma Schmidt"), (11, "Otto Meyer"), (14, "Lea Roth")):
-        booking = services.bookings.add(alice.id, "Physiotherapy", customer, day.replace(hour=hour, minute=0))
+        booking = services.bookings.add(alice.id, "Physiotherapy", customer, day.replace(hour=hour, minute=0),
+                                        door="desktop")
         written(services, booking.id, work.id)
     return work
 
@@ -117,8 +118,30 @@ async def scenario(base: Path) -> None:
         save(dialog, "connection-privacy")
         dialog.reject()
         integrations.close()
+        await audit_shot(controller, services)
     finally:
         services.close()
+
+
+async def audit_shot(controller, services) -> None:  # type: ignore[no-untyped-def]
+    """A few changes through the CLI's and the desktop's doors, then the Audit window on one of them."""
+    from bizcal_desktop.services.audit import Door
+    from bizcal_desktop.ui.audit_window import AuditWindow
+
+    emma = next(b for b in services.bookings.list() if b.customer_name == "Emma Schmidt")
+    services.bookings.move(emma.id, emma.start + timedelta(hours=5), door=Door.DESKTOP)
+    services.settings.update(door=Door.CLI, min_notice_minutes=240)
+    otto = next(b for b in services.bookings.list() if b.customer_name == "Otto Meyer")
+    services.bookings.cancel(otto.id, door=Door.CLI)
+    window = AuditWindow(controller)
+    window.resize(1100, 620)
+    window.show()
+    await settle(window)
+    moved = next(i for i, e in enumerate(window.model.rows()) if e.action == "move")
+    window.table.selectRow(moved)
+    await asyncio.sleep(0.2)
+    save(window, "audit")
+    window.close()
 
 
 def main() -> int:

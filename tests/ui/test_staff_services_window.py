@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 from bizcal_desktop.ui.bookings_window import BookingsWindow
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.staff_services_window import StaffServicesWindow
+from bizcal_desktop.ui.tasks import running_tasks
 from tests.ui.conftest import connect_broken, run_async
 
 
@@ -139,6 +140,7 @@ def test_own_working_hours(window, qtbot, services) -> None:  # type: ignore[no-
         "fri": [], "sat": ["10:00-14:00"], "sun": [],
     }
     qtbot.waitUntil(lambda: settled(window))
+    qtbot.waitUntil(lambda: all(t.done() for t in running_tasks()))  # the reselected row's hours are shown
     assert tab.model.index(0, 2).data() == "Own hours"
     tab.use_business.setChecked(True)
     run_async(qtbot, tab.save_hours())

@@ -11,7 +11,7 @@ from tests.ui.conftest import connect_radicale, run_async
 
 MENU = [
     "Sync now", "Resync…", "Import availability now", "Bookings…", "Availability…", "Calendar Integrations…",
-    "Sync Log…", "Staff && Services…", "Pause syncing", "Settings…", "About BizCal Desktop…", "Quit",
+    "Sync Log…", "Audit…", "Staff && Services…", "Pause syncing", "Settings…", "About BizCal Desktop…", "Quit",
 ]
 
 

@@ -35,6 +35,8 @@ def describe_entry(e: LogEntry) -> str:
         lines.append(f"{_tr('Connection')}: {e.connection_id}")
     if e.mapping_id is not None:
         lines.append(f"{_tr('Event mapping')}: {e.mapping_id}")
+    if e.caused_by is not None:
+        lines.append(f"{_tr('Caused by')}: {e.caused_by}")
     lines.append(f"{_tr('Message')}: {e.message}")
     return "\n".join(lines)
 
