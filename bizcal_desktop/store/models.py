@@ -161,6 +161,11 @@ class CalendarConnection(Base):
     #: It was its staff member's default when it was switched off (the default went to another
     #: connection); reconnecting it makes it the default again, unless the user chose one since.
     default_when_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The device whose keychain holds this connection's secret (its ``device.json`` id), and its name
+    #: for people. Only that device writes to and reads from the calendar (``store/ownership.py``);
+    #: None until the device that connected it, from before devices were recorded, claims it at start.
+    owner_device: Mapped[str | None] = mapped_column(String(36), default=None)
+    owner_device_name: Mapped[str | None] = mapped_column(String(200), default=None)
 
     staff: Mapped[Staff] = relationship(back_populates="connections")
 
@@ -221,6 +226,9 @@ class OutboxJob(Base):
     #: from this time on, not before; None = due now. ``deferrals`` counts such waits, each longer.
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     deferrals: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Handed to this device (a ``device.json`` id): the booking's calendar is one only it can write.
+    #: None = whichever device plans it first (``store/ownership.py``).
+    for_device: Mapped[str | None] = mapped_column(String(36), default=None)
     #: The person's change this job follows (``AuditEvent``); None for jobs no one asked for (a
     #: retry, a resync). The engine's log rows copy it, so each write says what caused it.
     audit_event_id: Mapped[int | None] = mapped_column(ForeignKey("audit_event.id"), default=None)
