@@ -18,13 +18,13 @@ from __future__ import annotations
 import logging
 import os
 import sys
-
-import keyring
-import keyring.backend
-import keyring.errors
-from keyring.backends.chainer import ChainerBackend
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from bizcal_desktop.errors import BizCalError
+
+if TYPE_CHECKING:
+    import keyring.backend
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +47,22 @@ _INSECURE = {"keyring.backends.null.Keyring"}
 _INSECURE_PACKAGES = ("keyrings.alt.",)
 
 
+def _keyring() -> ModuleType:
+    """``keyring``, imported the first time a secret is used: a command that needs none starts faster."""
+    import keyring
+    import keyring.errors
+
+    return keyring
+
+
 def _name(backend: keyring.backend.KeyringBackend) -> str:
     return f"{type(backend).__module__}.{type(backend).__qualname__}"
 
 
 def _write_target(backend: keyring.backend.KeyringBackend) -> keyring.backend.KeyringBackend | None:
     """The backend that would receive a new secret: a chainer writes to its first backend."""
+    from keyring.backends.chainer import ChainerBackend
+
     if isinstance(backend, ChainerBackend):
         chained = list(backend.backends)
         return chained[0] if chained else None
@@ -102,7 +112,7 @@ class SecretStore:
     def _backend(self) -> keyring.backend.KeyringBackend:
         """The current backend, refused when insecure (checked on every use: it is cheap, and tests
         and ``keyring.set_keyring`` may swap the backend at any time)."""
-        backend = keyring.get_keyring()
+        backend = _keyring().get_keyring()
         if check_backend(backend) and _name(backend) not in self._warned:
             self._warned.add(_name(backend))
             log.warning("secrets are kept by the insecure keyring backend %s (%s=1)", _name(backend),
@@ -113,6 +123,7 @@ class SecretStore:
         return f"{secret_key}:{name}"
 
     def set(self, secret_key: str, name: str, value: str) -> None:
+        keyring = _keyring()
         try:
             self._backend().set_password(self._service, self._account(secret_key, name), value)
         except keyring.errors.KeyringError as exc:
@@ -123,6 +134,7 @@ class SecretStore:
             ) from exc
 
     def get(self, secret_key: str, name: str) -> str | None:
+        keyring = _keyring()
         try:
             return self._backend().get_password(self._service, self._account(secret_key, name))
         except keyring.errors.KeyringError as exc:
@@ -138,6 +150,7 @@ class SecretStore:
         An insecure backend may still delete (removing a secret never exposes one, and a disconnect
         must not fail because of it); only a backend that cannot work at all is refused.
         """
+        keyring = _keyring()
         try:
             backend = keyring.get_keyring()
             check_backend(backend, allow_insecure=True)

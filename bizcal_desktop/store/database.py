@@ -23,17 +23,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bizcal_desktop.errors import StorageError
 from bizcal_desktop.store import postgres
+from bizcal_desktop.store.schema_head import current_if_at_head
+
+if TYPE_CHECKING:  # alembic is imported only when a migration or a full schema check runs
+    from alembic.script import ScriptDirectory
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,9 @@ def storage_error(exc: DatabaseError, path: Path) -> StorageError:
 
 
 def _scripts() -> ScriptDirectory:
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return ScriptDirectory.from_config(cfg)
@@ -124,6 +128,8 @@ class SchemaState:
 
 
 def read_schema(connection: Connection) -> SchemaState:
+    from alembic.migration import MigrationContext
+
     scripts = _scripts()
     known = {script.revision for script in scripts.walk_revisions()}
     current = tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
@@ -198,7 +204,14 @@ class Database:
 
         Refuses a schema a newer BizCal wrote. On PostgreSQL the upgrade holds an advisory lock, so a
         second device starting at the same moment waits and then finds nothing left to do.
+        A database already at the newest revision is recognised with one SELECT (:mod:`.schema_head`).
         """
+        current = current_if_at_head(self.engine)
+        if current is not None:
+            return SchemaState(current, current, ())
+        from alembic import command
+        from alembic.config import Config as AlembicConfig
+
         cfg = AlembicConfig()
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
         try:

@@ -1,0 +1,64 @@
+"""How long ``bizcal staff list`` takes from the shell (no network), beside what any Python process pays.
+
+What is measured, and why this way
+----------------------------------
+* A new process runs ``python -m bizcal_desktop.cli staff list`` on a data folder that already has a
+  staff member and an up-to-date schema: what a user or a script pays for every command.
+* Baselines run in the same loop, interleaved: ``python -c pass`` (the interpreter alone) and
+  ``python -c "import sqlalchemy.orm"`` (the one library every command needs): the CLI cannot be
+  faster than the latter, so "CLI / SQLAlchemy import" is how much the app adds of its own.
+* Medians of the repetitions; ``python -X importtime`` says where a regression comes from.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPEATS = int(os.environ.get("BIZCAL_BENCH_CLI_REPEATS", "7"))
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _seconds(args: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed: {done.stderr.strip()[-500:]}")
+    return seconds
+
+
+def run() -> list[tuple[str, float, str]]:
+    with tempfile.TemporaryDirectory(prefix="bizcal-bench-cli-") as tmp:
+        env = {**os.environ, "BIZCAL_HOME": tmp, "PYTHONPATH": str(ROOT)}
+        env.pop("BIZCAL_DATABASE_URL", None)
+        _seconds(["-m", "bizcal_desktop.cli", "staff", "add", "Mark", "--timezone", "Europe/Berlin"], env)
+        commands = {
+            "python -c pass": ["-c", "pass"],
+            "python -c 'import sqlalchemy.orm'": ["-c", "import sqlalchemy.orm"],
+            "bizcal staff list": ["-m", "bizcal_desktop.cli", "staff", "list"],
+        }
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(REPEATS):
+            for name, args in commands.items():
+                times[name].append(_seconds(args, env))
+    median = {name: statistics.median(values) for name, values in times.items()}
+    cli, bare, sqla = median["bizcal staff list"], median["python -c pass"], median["python -c 'import sqlalchemy.orm'"]
+    label = f"CLI start-up (median of {REPEATS}, interleaved)"
+    return [
+        (f"{label}: python -c pass", bare, "s"),
+        (f"{label}: python -c 'import sqlalchemy.orm'", sqla, "s"),
+        (f"{label}: bizcal staff list", cli, "s"),
+        (f"{label}: bizcal staff list / python -c pass", cli / bare, "x"),
+        (f"{label}: bizcal staff list / import sqlalchemy.orm", cli / sqla, "x"),
+    ]
+
+
+if __name__ == "__main__":
+    for name, value, unit in run():
+        print(f"{name}: {value:.4g} {unit}")
