@@ -42,8 +42,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bizcal_desktop.errors import AuthError, BizCalError, ConflictError, NotFoundError, TransientError
+from bizcal_desktop.providers.base import EventRef
 from bizcal_desktop.providers.factory_protocol import ProviderSource
 from bizcal_desktop.store import outbox, pauses
 from bizcal_desktop.store.database import Database
@@ -120,6 +122,9 @@ class _BookingRun:
     job_ids: list[int]
     retry_at: datetime | None = None
     deferrals: int = 0
+    #: Successful writes (target, ref, attempts) recorded in the booking's next transaction: one fewer
+    #: per booking; a crash before it is healed like any crash after a write (adoption).
+    written: list[tuple[SyncTarget, EventRef | None, int]] = field(default_factory=list)
 
 
 class _WentOffline(Exception):
@@ -248,17 +253,17 @@ class SyncEngine:
         conflicts = 0
         while True:
             try:
-                plan: BookingPlan = await asyncio.to_thread(self._plan, booking_id)
+                plan: BookingPlan = await asyncio.to_thread(self._plan, run)
             except Exception as exc:  # noqa: BLE001 - a broken row must not stop other bookings
                 log.exception("planning booking %s failed", booking_id)
                 report.failed += 1
                 return f"Could not plan the sync: {exc}"
             if plan.skip_reason is not None:
-                await asyncio.to_thread(self._record, outcomes.record_skip, booking_id, plan.skip_reason)
+                await asyncio.to_thread(self._record, run, outcomes.record_skip, booking_id, plan.skip_reason)
                 report.skipped += 1
                 return None
             if plan.wait_reason is not None:  # a paused connection: the jobs wait for Resume
-                await asyncio.to_thread(self._record, pauses.record_held, booking_id, plan.wait_reason)
+                await asyncio.to_thread(self._record, run, pauses.record_held, booking_id, plan.wait_reason)
                 run.retry_at, run.deferrals = pauses.HELD_UNTIL, 0
                 report.held += 1
                 return plan.wait_reason
@@ -299,8 +304,8 @@ class SyncEngine:
                     ref = await provider.upsert_event(target.spec, target.known)
                 if self.after_write_hook is not None:
                     self.after_write_hook(target.mapping_id)
-                message = await asyncio.to_thread(self._record, outcomes.record_success, target, ref, attempt)
-                return self._event(target, Outcome.SUCCESS, message)
+                run.written.append((target, ref, attempt))  # recorded with the booking's next transaction
+                return self._event(target, Outcome.SUCCESS, outcomes.describe(target))
             except (TransientError, ConflictError) as exc:
                 if isinstance(exc, TransientError) and await self._went_offline():
                     raise _WentOffline(target, str(exc)) from exc
@@ -309,7 +314,7 @@ class SyncEngine:
                 if self._backoff.gives_up(tries, retry_after):
                     retry_at = await asyncio.to_thread(self._defer, run, retry_after)
                     error = f"{exc} {outcomes.retry_phrase(tries, retry_at, self._clock())}"
-                    message = await asyncio.to_thread(self._record, outcomes.record_failure, target, attempt, error)
+                    message = await asyncio.to_thread(self._record, run, outcomes.record_failure, target, attempt, error)
                     return self._event(target, Outcome.FAILURE, message, FailureKind.TRANSIENT)
                 delay = self._backoff.delay(tries, retry_after)
                 log.info("booking %s: %s; retrying in %.1fs", target.spec.booking_public_id, exc, delay)
@@ -324,16 +329,16 @@ class SyncEngine:
                 attention = (ConnectionStatus.NEEDS_RECONNECT if isinstance(exc, AuthError)
                              else ConnectionStatus.CALENDAR_MISSING)
                 message = await asyncio.to_thread(
-                    self._record, outcomes.record_failure, target, attempt, str(exc), attention
+                    self._record, run, outcomes.record_failure, target, attempt, str(exc), attention
                 )
                 return self._event(target, Outcome.FAILURE, message, FailureKind.NEEDS_USER)
             except BizCalError as exc:
-                message = await asyncio.to_thread(self._record, outcomes.record_failure, target, attempt, str(exc))
+                message = await asyncio.to_thread(self._record, run, outcomes.record_failure, target, attempt, str(exc))
                 return self._event(target, Outcome.FAILURE, message, FailureKind.PERMANENT)
             except Exception as exc:  # noqa: BLE001 - an unexpected bug fails this job only
                 log.exception("unexpected error syncing booking %s", target.spec.booking_public_id)
                 error = f"Unexpected error: {exc.__class__.__name__}: {exc}"
-                message = await asyncio.to_thread(self._record, outcomes.record_failure, target, attempt, error)
+                message = await asyncio.to_thread(self._record, run, outcomes.record_failure, target, attempt, error)
                 return self._event(target, Outcome.FAILURE, message, FailureKind.PERMANENT)
 
     async def _went_offline(self) -> bool:
@@ -356,16 +361,21 @@ class SyncEngine:
                     outbox.release_claims_of(s, holder)
             return outbox.claim_bookings(s, self.owner, LEASE, booking_ids, now=self._clock())
 
-    def _plan(self, booking_id: int) -> BookingPlan:
+    def _plan(self, run: _BookingRun) -> BookingPlan:
         with self._db.session() as s:
-            return plan_booking(s, booking_id)
+            self._record_written(s, run)  # planning again must see what was already written
+            return plan_booking(s, run.booking_id)
 
-    def _record(self, step: Callable[..., str | None], *args: object) -> str:
-        """Run one of :mod:`.outcomes`' record steps in its own transaction, as this engine's actor."""
+    def _record_written(self, s: Session, run: _BookingRun) -> None:
+        """Record the booking's successful writes not recorded yet, in ``s`` (in the order they were made)."""
+        written, run.written = run.written, []
+        for target, ref, attempts in written:
+            outcomes.record_success(s, self._actor, target, ref, attempts)
+
+    def _record(self, run: _BookingRun, step: Callable[..., str | None], *args: object) -> str:
+        """Run one of :mod:`.outcomes`' record steps in one transaction with the writes not recorded yet."""
         with self._db.session() as s:
-            if step is outcomes.record_attempt:
-                step(s, *args)
-                return ""
+            self._record_written(s, run)
             return step(s, self._actor, *args) or ""
 
     def _note_attempt(
@@ -386,6 +396,7 @@ class SyncEngine:
 
     def _finish_jobs(self, run: _BookingRun, error: str | None) -> None:
         with self._db.session() as s:
+            self._record_written(s, run)
             if run.retry_at is not None:
                 outbox.defer_jobs(s, run.job_ids, error or "", run.retry_at, run.deferrals)
             else:
@@ -393,5 +404,6 @@ class SyncEngine:
 
     def _give_back(self, run: _BookingRun, gone: _WentOffline) -> None:
         with self._db.session() as s:
+            self._record_written(s, run)
             note = outcomes.record_waiting(s, self._actor, run.booking_id, gone.target, str(gone))
             outbox.release_jobs(s, run.job_ids, note)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -82,3 +83,21 @@ def test_bad_input_is_permanent() -> None:
         read_event_summary("BEGIN:VCALENDAR\nVERSION:2.0\nEND:VCALENDAR\n")
     with pytest.raises(PermanentError):
         read_event_summary("this is not iCalendar")
+
+
+@pytest.mark.parametrize("zone, start", [
+    ("Europe/Berlin", datetime(2026, 9, 1, 9, tzinfo=UTC)),
+    ("UTC", datetime(2026, 9, 1, 9, tzinfo=UTC)),
+    ("Europe/Berlin", datetime(2027, 10, 31, 0, 30, tzinfo=UTC)),  # the repeated hour: written in UTC
+    ("America/New_York", datetime(2026, 12, 31, 23, tzinfo=UTC)),  # crosses a year: the zone's span
+])
+def test_the_put_text_is_byte_for_byte_the_built_calendar(zone: str, start: datetime) -> None:
+    """build_ics splices cached parts for speed; what goes on the wire must not change by a byte."""
+    from bizcal_desktop.providers.caldav.ical_event import build_calendar
+
+    spec = EventSpec(booking_public_id=uuid.uuid4().hex, summary="Massage, Emma; back\n" + "x" * 90,
+                     description="a;b,c\\d " + "é" * 80, start=start, end=start + timedelta(hours=1),
+                     timezone=zone, sequence=2, location="Room 1")
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert build_ics(spec, now) == build_calendar(spec, now).to_ical().decode("utf-8")
+    assert build_ics(spec, now) == build_ics(spec, now)  # the cache hands out the same text again

@@ -88,9 +88,7 @@ def build_event(spec: EventSpec, now: datetime | None = None) -> icalendar.Event
 def build_calendar(spec: EventSpec, now: datetime | None = None) -> icalendar.Calendar:
     """The VCALENDAR resource for a booking: one VEVENT plus the VTIMEZONE its TZID names."""
     event = build_event(spec, now)  # validates the zone and the times first
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
+    calendar = _calendar_shell()
     if written_in_zone(spec):
         start, end = ensure_aware_utc(spec.start), ensure_aware_utc(spec.end)
         # a copy: the cached component must never end up shared between two calendars
@@ -99,9 +97,35 @@ def build_calendar(spec: EventSpec, now: datetime | None = None) -> icalendar.Ca
     return calendar
 
 
+def _calendar_shell() -> icalendar.Calendar:
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    return calendar
+
+
+@lru_cache(maxsize=64)
+def _vtimezone_text(zone_name: str, first_year: int, last_year: int) -> bytes:
+    """The VTIMEZONE as icalendar writes it, cached: serialising it costs more than the whole event."""
+    return _vtimezone(zone_name, first_year, last_year).to_ical()
+
+
+_SHELL = _calendar_shell().to_ical()
+_END = b"END:VCALENDAR\r\n"
+
+
 def build_ics(spec: EventSpec, now: datetime | None = None) -> str:
-    """The iCalendar text of a booking's event, ready to PUT."""
-    return build_calendar(spec, now).to_ical().decode("utf-8")
+    """The iCalendar text of a booking's event, ready to PUT; byte for byte :func:`build_calendar`'s.
+
+    Every part is written by ``icalendar`` (so escaping and folding are its own); only the finished
+    parts are put together: the calendar's properties, the cached VTIMEZONE, the VEVENT.
+    """
+    event = build_event(spec, now).to_ical()
+    zone = b""
+    if written_in_zone(spec):
+        start, end = ensure_aware_utc(spec.start), ensure_aware_utc(spec.end)
+        zone = _vtimezone_text(spec.timezone, start.year - 1, end.year + 2)
+    return (_SHELL[: -len(_END)] + zone + event + _END).decode("utf-8")
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import ssl
 from collections.abc import Generator, MutableMapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from urllib.parse import urlsplit
 
 import httpx
@@ -168,9 +169,17 @@ def answer_of(response: httpx.Response) -> DAVAnswer:
     return DAVAnswer(response.status_code, response.headers, response.content, 1 + len(response.history))
 
 
+@cache
+def _tls_context() -> ssl.SSLContext:
+    """The TLS settings every session shares: loading the CA bundle costs ~0.1 s, so it is done once."""
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 def new_client(timeout: float) -> httpx.AsyncClient:
     """The account's HTTP client: one per session, kept warm across a drain's requests."""
-    return httpx.AsyncClient(timeout=timeout, follow_redirects=True,
+    return httpx.AsyncClient(timeout=timeout, follow_redirects=True, verify=_tls_context(),
                              headers={"User-Agent": "BizCal-Desktop"})
 
 
