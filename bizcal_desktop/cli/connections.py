@@ -11,9 +11,8 @@ these verbs only read or change saved rows and are the same for every provider. 
 from __future__ import annotations
 
 import argparse
-import asyncio
 
-from bizcal_desktop.cli import connection_repair
+from bizcal_desktop.cli import connection_repair, disconnect
 from bizcal_desktop.cli.command import Nouns, actor
 from bizcal_desktop.cli.output import Output, table
 from bizcal_desktop.domain.privacy import PrivacyLevel
@@ -35,8 +34,9 @@ def add_parser(nouns: Nouns, common: argparse.ArgumentParser) -> None:
                          help="what this calendar's events show; 'default' follows the business's level")
     p.add_argument("id", type=int)
     p.add_argument("level", choices=[*(level.value for level in PrivacyLevel), "default"])
-    p = verbs.add_parser("disconnect", parents=[common], help="disconnect and delete its secrets")
-    p.add_argument("id", type=int)
+    p = verbs.add_parser("disconnect", parents=[common],
+                         help="disconnect and delete its secrets; BizCal's events stay unless --remove-events")
+    disconnect.add_arguments(p)
     connection_repair.add_verbs(verbs, common)
     conns.set_defaults(func=cmd_connections)
 
@@ -52,9 +52,7 @@ def cmd_connections(args: argparse.Namespace, svc: Services, out: Output) -> int
         out.emit(change, f"{change.message}.")
         return 0
     if verb == "disconnect":
-        view = asyncio.run(svc.connections.disconnect_and_revoke(args.id, actor=actor()))
-        out.emit(view, f"Disconnected {view.display_name}; its secrets were deleted from the keychain.")
-        return 0
+        return disconnect.cmd_disconnect(args, svc, out)
     if verb in connection_repair.VERBS:
         return connection_repair.handle(args, svc, out)
     return list_connections(args, svc, out)

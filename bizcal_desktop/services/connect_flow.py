@@ -33,7 +33,7 @@ from bizcal_desktop.secrets import SecretStore
 from bizcal_desktop.services.connect_retry import test_with_retries, with_retries
 from bizcal_desktop.services.connection_view import ConnectionView, connection_view
 from bizcal_desktop.services.directory import DirectoryService
-from bizcal_desktop.store import audit, sync_log
+from bizcal_desktop.store import audit, disconnects, sync_log
 from bizcal_desktop.store.audit import Door
 from bizcal_desktop.store.connections import in_use
 from bizcal_desktop.store.database import Database
@@ -379,6 +379,9 @@ class ConnectFlow:
             s.add(row)
             s.flush()
             message = f"Connected {display_name} ({calendar_name or calendar_id}) for {staff_member.name}"
+            taken = disconnects.reattach_left_events(s, row)  # this calendar was connected before
+            if taken:
+                message += f"; {taken} event(s) BizCal left in it are taken over, not written again"
             event = audit.connection_changed(s, door, "connect", row, None, message)
             sync_log.record(s, actor=actor, action=SyncAction.CONNECT, outcome=Outcome.SUCCESS, connection_id=row.id,
                             message=message, audit_event_id=event.id)

@@ -1,10 +1,11 @@
 """Calendar connections once saved: list, look up, choose the default, pause, resume, disconnect.
 
-Why :class:`ConnectionService` extends :class:`~bizcal_desktop.services.reconnect.ReconnectFlow`
-(itself a :class:`~bizcal_desktop.services.connect_flow.ConnectFlow`): the CLI and the desktop UI
-know one object for everything about connections (``services.connections``), while making a
-connection — log in, choose the calendar, test, save — and mending one in place are jobs of their
-own and live in their own modules.
+Why :class:`ConnectionService` extends :class:`~bizcal_desktop.services.disconnect.DisconnectFlow`
+(a :class:`~bizcal_desktop.services.reconnect.ReconnectFlow`, itself a
+:class:`~bizcal_desktop.services.connect_flow.ConnectFlow`): the CLI and the desktop UI know one
+object for everything about connections (``services.connections``), while making a connection — log
+in, choose the calendar, test, save —, mending one in place and disconnecting one safely are jobs of
+their own and live in their own modules.
 
 Pause is per connection (``store/pauses``): the user's choice, so the connection's bookings wait
 for it instead of failing or moving to another calendar, and its busy times are kept as last read.
@@ -12,23 +13,21 @@ for it instead of failing or moving to another calendar, and its busy times are 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bizcal_desktop.domain.privacy import parse_level
-from bizcal_desktop.errors import BizCalError, UserInputError
+from bizcal_desktop.errors import UserInputError
 from bizcal_desktop.providers.base import ConnectionInfo
 from bizcal_desktop.services.connection_view import ConnectionView, connection_view
-from bizcal_desktop.services.reconnect import ReconnectFlow
+from bizcal_desktop.services.disconnect import Disconnected, DisconnectFlow, RemovalPreview
 from bizcal_desktop.store import audit, pauses, privacy, sync_log
 from bizcal_desktop.store.audit import Door
-from bizcal_desktop.store.connections import connection_info, switch_off
+from bizcal_desktop.store.connections import connection_info
 from bizcal_desktop.store.directory import staff_row
 from bizcal_desktop.store.models import (
-    BusyBlock,
     CalendarConnection,
     ConnectionStatus,
     Outcome,
@@ -39,11 +38,12 @@ from bizcal_desktop.store.settings import business_in
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ConnectionService", "ConnectionView"]
+__all__ = ["ConnectionService", "ConnectionView", "Disconnected", "RemovalPreview"]
 
 
-class ConnectionService(ReconnectFlow):
-    """Use cases around a staff member's calendar connections (connecting, reconnecting: the bases)."""
+class ConnectionService(DisconnectFlow):
+    """Use cases around a staff member's calendar connections (connecting, reconnecting, disconnecting:
+    the bases)."""
 
     def list(self, staff: str | int | None = None, include_disconnected: bool = False) -> list[ConnectionView]:
         with self._db.session() as s:
@@ -105,54 +105,6 @@ class ConnectionService(ReconnectFlow):
             pauses.set_paused(s, row, paused, actor)
             s.flush()
             return connection_view(row)
-
-    def disconnect(self, connection_id: int, actor: str = "user") -> ConnectionView:
-        """Delete the connection's secrets at once and keep the row only for the audit trail."""
-        with self._db.session() as s:
-            row = self._row(s, connection_id)
-            secret_name = self._providers.secret_name(row.provider)
-            if secret_name is not None:
-                self._secrets.delete(row.secret_key, secret_name)
-            switch_off(s, row, ConnectionStatus.DISCONNECTED)
-            row.sync_cursor = None
-            if row.paused:  # bookings held for it are planned again (another connection, or a reason)
-                row.paused = False
-                pauses.release_held(s, row.staff_id)
-            # Its busy times no longer count: the calendar is no longer ours to read.
-            s.execute(delete(BusyBlock).where(BusyBlock.connection_id == row.id))
-            sync_log.record(
-                s, actor=actor, action=SyncAction.DISCONNECT, outcome=Outcome.SUCCESS, connection_id=row.id,
-                message=f"Disconnected {row.display_name}; its secrets were deleted from the keychain",
-            )
-            s.flush()
-            return connection_view(row)
-
-    async def disconnect_and_revoke(self, connection_id: int, actor: str = "user") -> ConnectionView:
-        """Disconnect (secrets deleted at once), then tell the provider to revoke the OAuth grant.
-
-        Revocation is best effort: the local secret is already gone, which is what protects the user
-        if the laptop is lost; a failed revoke is logged so the user can remove the app in their
-        account settings.
-        """
-        info = await asyncio.to_thread(self.info, connection_id)
-        token = None
-        secret_name = self._providers.secret_name(info.provider)
-        if info.provider == "google" and secret_name is not None:
-            token = await asyncio.to_thread(self._secrets.get, info.secret_key, secret_name)
-        view = await asyncio.to_thread(self.disconnect, connection_id, actor)
-        if token:
-            from bizcal_desktop.providers.google import revoke
-
-            try:
-                await revoke(token, self._config.google)
-            except BizCalError as exc:
-                log.warning("revoking the Google grant of connection %s failed: %s", connection_id, exc)
-                await asyncio.to_thread(
-                    self._log_failed_connect,
-                    f"Google did not confirm revoking access ({exc}); remove BizCal under "
-                    "myaccount.google.com → Security → Third-party access", actor,
-                )
-        return view
 
     @staticmethod
     def _row(session: Session, connection_id: int) -> CalendarConnection:

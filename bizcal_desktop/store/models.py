@@ -40,6 +40,9 @@ class MappingState(StrEnum):
     FAILED = "failed"
     #: The booking's event moved to another connection because this one stopped working.
     SUPERSEDED = "superseded"
+    #: Its connection was disconnected and the event was left in that calendar; connecting the same
+    #: calendar again takes the mapping over (``store/disconnects.py``), so nothing is written twice.
+    LEFT = "left"
 
 
 class JobStatus(StrEnum):

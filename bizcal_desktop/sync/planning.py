@@ -161,7 +161,8 @@ def _mapping_on(
 ) -> CalendarEventMapping:
     """The booking's mapping on ``connection`` (made if missing); the ones on broken connections superseded."""
     for stale in mappings:
-        if stale.connection_id != connection.id and not stale.connection.usable:
+        # An event left in a disconnected calendar stays "left": connecting that calendar again takes it over.
+        if stale.connection_id != connection.id and not stale.connection.usable and stale.state != MappingState.LEFT:
             stale.state = MappingState.SUPERSEDED
     mapping = next((m for m in mappings if m.connection_id == connection.id), None)
     if mapping is None:

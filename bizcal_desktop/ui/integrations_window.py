@@ -1,8 +1,10 @@
 """Calendar Integrations: each staff member's calendar connections, their health, and what to do.
 
 Connect CalDAV opens the wizard; Connect Google and Connect Microsoft open the browser sign-in.
-Disconnect asks first, because it deletes the keychain secrets. Reconnect… (a connection that needs
-the user) and Pause / Resume act on the selected connection in place (:mod:`.connection_repair`).
+Disconnect asks first, because it deletes the keychain secrets; it offers to remove BizCal's events
+from that calendar too, counted before anything happens (:mod:`.disconnect_box`). Reconnect… (a
+connection that needs the user) and Pause / Resume act on the selected connection in place
+(:mod:`.connection_repair`).
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from bizcal_desktop.services.audit import Door
 from bizcal_desktop.services.connections import ConnectionView
 from bizcal_desktop.ui.base_window import BaseWindow
 from bizcal_desktop.ui.caldav_wizard import CalDAVWizard
-from bizcal_desktop.ui.confirm import confirm
 from bizcal_desktop.ui.connection_details import ConnectionDetailsWindow
 from bizcal_desktop.ui.connection_privacy import ConnectionPrivacyDialog
 from bizcal_desktop.ui.connection_repair import ConnectionRepair
 from bizcal_desktop.ui.controller import DesktopController
+from bizcal_desktop.ui.disconnect_box import DisconnectBox
 from bizcal_desktop.ui.google_connect import GoogleConnectDialog
 from bizcal_desktop.ui.microsoft_connect import MicrosoftConnectDialog
 from bizcal_desktop.ui.models.connections import CONNECTION_ROLE, STAFF_ROLE, connections_model
@@ -200,20 +202,25 @@ class IntegrationsWindow(BaseWindow):
         c = self.selected_connection()
         if c is None:
             return None
-        self.confirm_box = confirm(
-            self,
-            self.tr("Disconnect calendar"),
-            self.tr(
-                "Disconnect {name} from {staff}? Its password or token is deleted from the keychain; "
-                "events already written stay in the calendar."
-            ).format(name=c.display_name, staff=c.staff_name),
-            self.tr("Disconnect"),
-            lambda: self.run(self.disconnect(c.id)),
+        self.confirm_box = DisconnectBox(
+            self, c, lambda: self.services.connections.removal_preview(c.id),
+            lambda remove: self.run(self.disconnect(c.id, remove)),
         )
+        self.confirm_box.open()
         return self.confirm_box
 
-    async def disconnect(self, connection_id: int) -> None:
-        await self.services.connections.disconnect_and_revoke(connection_id)
-        self.controller.data_changed.emit()
-        await self.refresh()
-        self.show_message(self.tr("Disconnected."))
+    async def disconnect(self, connection_id: int, remove_events: bool = False) -> None:
+        """Disconnect in the background; removing BizCal's events shows its progress on the status line."""
+        name = self._connections[connection_id].display_name if connection_id in self._connections else ""
+
+        def progress(done: int, total: int) -> None:
+            self.show_message(self.tr("Removing BizCal's events from {name}: {done} of {total}…").format(
+                name=name, done=done, total=total))
+
+        result = await self.services.connections.disconnect_and_revoke(
+            connection_id, door=Door.DESKTOP, remove_events=remove_events, on_progress=progress,
+        )
+        self.controller.data_changed.emit()  # this window refreshes too; the message comes after it
+        if self.last_refresh is not None:
+            await self.last_refresh
+        self.show_message(result.message, error=bool(result.not_removed or result.removal_error))

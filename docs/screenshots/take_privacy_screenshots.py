@@ -119,6 +119,7 @@ async def scenario(base: Path) -> None:
         dialog.reject()
         integrations.close()
         await audit_shot(controller, services)
+        await disconnect_shot(controller, services, base)
     finally:
         services.close()
 
@@ -142,6 +143,44 @@ async def audit_shot(controller, services) -> None:  # type: ignore[no-untyped-d
     await asyncio.sleep(0.2)
     save(window, "audit")
     window.close()
+
+
+async def disconnect_shot(controller, services, base: Path) -> None:  # type: ignore[no-untyped-def]
+    """A real calendar (Radicale) holding a dozen of Chloe's bookings, and Disconnect asking about them."""
+    from tests.fixtures.radicale import RadicaleServer
+    from bizcal_desktop.ui.integrations_window import IntegrationsWindow
+
+    server = RadicaleServer(base / "radicale")
+    server.start()
+    try:
+        chloe = services.directory.add_staff("Chloe Diaz", "Europe/Berlin")
+        url = server.make_calendar("chloe", "Chloe – Practice")
+        conn = seed_connection(services, staff=chloe.id, provider="caldav", provider_type="generic",
+                               display_name="Practice calendar – chloe", server_url=server.url,
+                               username=server.username, calendar_id=url, calendar_href=url,
+                               calendar_name="Chloe – Practice", secret=server.password, door="desktop")
+        start = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(days=1)).replace(hour=9, minute=0, second=0,
+                                                                                       microsecond=0)
+        for i in range(12):
+            services.bookings.add(chloe.id, "Massage", f"Client {i + 1}", start + timedelta(days=i // 3, hours=2 * (i % 3)),
+                                  door="desktop")
+        await services.engine.drain()
+        window = IntegrationsWindow(controller)
+        window.resize(1100, 420)
+        window.show()
+        await settle(window)
+        window.select_connection(conn.id)
+        box = window.ask_disconnect()
+        assert box is not None
+        box.remove.setChecked(True)
+        while box.counting is None or not box.counting.done():
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)
+        save(box, "disconnect")
+        box.reject()
+        window.close()
+    finally:
+        server.stop()
 
 
 def main() -> int:
