@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from bizcal_desktop.cli.command import actor
 from bizcal_desktop.cli.output import Output
 from bizcal_desktop.errors import UserInputError
+from bizcal_desktop.services.audit import Door
 from bizcal_desktop.wiring import Services
 
 if TYPE_CHECKING:
@@ -45,12 +46,12 @@ def add_verbs(verbs: argparse._SubParsersAction, common: argparse.ArgumentParser
 
 def handle(args: argparse.Namespace, svc: Services, out: Output) -> int:
     if args.verb == "pause":
-        view = svc.connections.set_paused(args.id, True, actor=actor())
+        view = svc.connections.set_paused(args.id, True, actor=actor(), door=Door.CLI)
         out.emit(view, f"Paused {view.display_name}: bookings of {view.staff_name} wait for it, and its busy "
                        f"times are kept but not read again until `bizcal connections resume {view.id}`.")
         return 0
     if args.verb == "resume":
-        view = svc.connections.set_paused(args.id, False, actor=actor())
+        view = svc.connections.set_paused(args.id, False, actor=actor(), door=Door.CLI)
         report = asyncio.run(svc.engine.drain())
         out.emit({"connection": view, "report": report}, f"Resumed {view.display_name}. {_report_text(report)}")
         return 1 if report.failed else 0

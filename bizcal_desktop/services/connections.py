@@ -95,14 +95,19 @@ class ConnectionService(DisconnectFlow):
                 raise UserInputError(f"Connection {connection_id} is disconnected; nothing is written there.")
             return privacy.connection_level_changed(s, row, override, business_in(s).event_privacy, actor, door)
 
-    def set_paused(self, connection_id: int, paused: bool, actor: str = "user") -> ConnectionView:
+    def set_paused(
+        self, connection_id: int, paused: bool, actor: str = "user", door: str = Door.UNKNOWN
+    ) -> ConnectionView:
         """Pause (its bookings wait, its busy times are not read) or resume (they are synced now)."""
         with self._db.session() as s:
             row = self._row(s, connection_id)
             if row.status == ConnectionStatus.DISCONNECTED:
                 raise UserInputError(f"Connection {connection_id} is disconnected; there is nothing to "
                                      f"{'pause' if paused else 'resume'}.")
+            before = audit.connection_snapshot(row)
             pauses.set_paused(s, row, paused, actor)
+            audit.connection_changed(s, door, "pause" if paused else "resume", row, before,
+                                     f"{'Paused' if paused else 'Resumed'} {row.display_name}")
             s.flush()
             return connection_view(row)
 

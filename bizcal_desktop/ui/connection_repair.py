@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QHBoxLayout, QPushButton
 
+from bizcal_desktop.services.audit import Door
 from bizcal_desktop.services.connection_view import ConnectionView
 from bizcal_desktop.ui.reconnect_dialog import ReconnectDialog
 from bizcal_desktop.ui.tasks import off_thread
@@ -75,7 +76,8 @@ class ConnectionRepair(QObject):
         c = self.window.selected_connection()
         if c is None:
             return
-        view = await off_thread(self.window.services.connections.set_paused, c.id, not c.paused)
+        connections = self.window.services.connections
+        view = await off_thread(lambda: connections.set_paused(c.id, not c.paused, door=Door.DESKTOP))
         self.window.controller.data_changed.emit()
         if not view.paused:
             self.window.controller.request_drain()

@@ -33,22 +33,23 @@ def changes(bizcal: Run) -> Run:
     bizcal.json("booking", "cancel", str(booking["id"]), "--no-sync")
     bizcal.json("settings", "set", "--step", "30")
     bizcal.json("connections", "set-default", str(cid))
+    bizcal.json("connections", "pause", str(cid))
     return bizcal
 
 
 def test_json_lists_every_change_newest_first_with_the_cli_door(changes: Run) -> None:
     rows = changes.json("audit")
     assert [(r["kind"], r["action"], r["door"]) for r in rows] == [
-        ("connection", "set_default", "cli"), ("setting", "update", "cli"), ("booking", "cancel", "cli"),
+        ("connection", "pause", "cli"), ("connection", "set_default", "cli"), ("setting", "update", "cli"), ("booking", "cancel", "cli"),
         ("booking", "move", "cli"), ("booking", "create", "cli"), ("connection", "connect", "unknown"),
     ]
-    assert rows[1]["before"] == {"slot_step_minutes": 15} and rows[1]["after"] == {"slot_step_minutes": 30}
+    assert rows[2]["before"] == {"slot_step_minutes": 15} and rows[2]["after"] == {"slot_step_minutes": 30}
     assert {(r["os_user"], r["device"]) for r in rows} == {(getpass.getuser(), socket.gethostname())}
     assert changes.json("audit", "--text", "emma")[0]["action"] == "cancel"
     assert len(changes.json("audit", "--text", "emma")) == 3
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
     assert changes.json("audit", "--since", tomorrow) == []
-    assert len(changes.json("audit", "--since", datetime.now(UTC).date().isoformat())) == 6
+    assert len(changes.json("audit", "--since", datetime.now(UTC).date().isoformat())) == 7
 
 
 def test_csv_has_the_export_columns_and_one_row_per_change(changes: Run) -> None:
@@ -57,7 +58,7 @@ def test_csv_has_the_export_columns_and_one_row_per_change(changes: Run) -> None
     rows = list(csv.reader(io.StringIO(out)))
     assert tuple(rows[0]) == CSV_COLUMNS
     body = [dict(zip(CSV_COLUMNS, r, strict=True)) for r in rows[1:]]
-    assert len(body) == 6
+    assert len(body) == 7
     created = next(r for r in body if r["action"] == "create")
     assert created["door"] == "cli" and created["kind"] == "booking" and '"customer": "Emma Schmidt"' in created["after"]
     assert created["before"] == "" and created["staff_member_id"] == ""

@@ -99,8 +99,10 @@ def test_connection_changes(shop: Shop) -> None:
                              calendar_id="home", calendar_href="home", calendar_name="Home", door="desktop").id
     shop.services.connections.set_default(second, door="desktop")
     shop.services.connections.set_privacy(shop.work, "busy", door="cli")
+    shop.services.connections.set_paused(shop.work, True, door="desktop")
+    shop.services.connections.set_paused(shop.work, False, door="cli")
 
-    connect, connect_home, default, privacy = [e for e in shop.audit() if e.kind == "connection"]
+    connect, connect_home, default, privacy, paused, resumed = [e for e in shop.audit() if e.kind == "connection"]
     assert (connect.action, connect.door, connect.connection_id) == ("connect", "cli", shop.work)
     assert connect.before is None and connect.after is not None
     assert connect.after["calendar_name"] == "Work" and connect.after["staff"] == "Mark"
@@ -110,6 +112,9 @@ def test_connection_changes(shop: Shop) -> None:
         "set_default", "desktop", {"is_default": False}, {"is_default": True})
     assert (privacy.action, privacy.door, privacy.before, privacy.after) == (
         "set_privacy", "cli", {"event_privacy": None}, {"event_privacy": "busy"})
+    assert (paused.action, paused.door, paused.before, paused.after) == (
+        "pause", "desktop", {"paused": False}, {"paused": True})
+    assert (resumed.action, resumed.door, resumed.after) == ("resume", "cli", {"paused": False})
 
 
 def test_setting_changes_record_only_what_changed(shop: Shop) -> None:

@@ -43,12 +43,14 @@ def test_window_changes_come_through_the_desktop_door(controller, qtbot, service
     integrations = shown(IntegrationsWindow(controller), qtbot)
     integrations.select_connection(second.id)
     run_async(qtbot, integrations.set_default())
+    run_async(qtbot, integrations.repair.toggle_pause())
     bookings = BookingsWindow(controller)
     run_async(qtbot, bookings.cancel_booking(booking.id))
     qtbot.addWidget(bookings)
 
-    newest = services.audit.entries(limit=2)
+    newest = services.audit.entries(limit=3)
     assert [(e.kind, e.action, e.door) for e in newest] == [("booking", "cancel", "desktop"),
+                                                            ("connection", "pause", "desktop"),
                                                             ("connection", "set_default", "desktop")]
     assert first.id != second.id and newest[1].connection_id == second.id
 
