@@ -8,6 +8,8 @@ the services and the hours are written in one transaction (all or nothing). Runn
 after a cancel or a crash reads :meth:`SetupService.status` and picks up what is there: the saved
 answers come back filled in, and saving again updates them instead of adding duplicates.
 
+The hours are audited as a setting change through the desktop door: the wizard is the only caller.
+
 *Finished* means the person reached the wizard's last page (a calendar connected, or "later"), or
 the folder already has a staff member, a service and a calendar (set up with the CLI).
 """
@@ -22,6 +24,7 @@ from sqlalchemy.orm import Session
 from bizcal_desktop.domain.working_hours import WorkingHours
 from bizcal_desktop.domain.zones import validate_zone
 from bizcal_desktop.errors import UserInputError
+from bizcal_desktop.services.audit import Door
 from bizcal_desktop.services.connections import ConnectionService
 from bizcal_desktop.services.directory import DirectoryService, ServiceView, StaffView
 from bizcal_desktop.store.database import Database
@@ -119,9 +122,9 @@ class SetupService:
                 _save_service(s, service)
             s.flush()
             if own_hours:
-                self._settings.put_hours_in(s, draft.hours, staff_id=staff.id)
+                self._settings.put_hours_in(s, draft.hours, staff_id=staff.id, door=Door.DESKTOP)
             else:
-                self._settings.put_hours_in(s, draft.hours, timezone=draft.timezone)
+                self._settings.put_hours_in(s, draft.hours, timezone=draft.timezone, door=Door.DESKTOP)
         return self.status()
 
     def mark_finished(self) -> SetupStatus:

@@ -173,26 +173,33 @@ class SettingsStore:
 
     def put_hours_in(
         self, session: Session, hours: dict[str, list[str]], staff_id: int | None = None,
-        timezone: str | None = None,
+        timezone: str | None = None, door: str = Door.UNKNOWN,
     ) -> None:
         """Working hours written in the caller's transaction: a staff member's own, or the business's
         (with the business's time zone when ``timezone`` is given).
 
         The set-up wizard saves them in the one transaction that also creates the staff member and
-        the services, so a failure leaves none of the three behind.
+        the services, so a failure leaves none of the three behind. Audited like any setting change.
         """
         try:
             normalised = WorkingHours.from_dict(hours).to_dict()
         except ValueError as exc:
             raise UserInputError(f"Working hours: {exc}") from None
         if staff_id is not None:
-            _put_in(session, _STAFF_HOURS_KEY.format(staff_id), normalised)
+            key = _STAFF_HOURS_KEY.format(staff_id)
+            row = session.get(Setting, key)
+            _put_in(session, key, normalised)
+            _audit_change(session, door, f"working hours of staff {staff_id}",
+                          {"working_hours": json.loads(row.value_json) if row is not None else None},
+                          {"working_hours": normalised})
             return
         changes: dict[str, Any] = {"working_hours": normalised}
         if timezone:
             changes["timezone"] = timezone
-        business = dataclasses.replace(self.get(), **changes).validate()
+        before = business_in(session)
+        business = dataclasses.replace(before, **changes).validate()
         _put_in(session, _KEY, dataclasses.asdict(business))
+        _audit_change(session, door, "business settings", _comparable(before), _comparable(business))
 
     def setup_finished(self) -> bool:
         with self._db.session() as s:

@@ -184,3 +184,16 @@ def test_a_save_that_spells_the_same_hours_differently_is_no_change(shop: Shop) 
     week = {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")} | {"sat": [], "sun": []}
     shop.services.settings.update(door="desktop", working_hours=week)  # the window sends every day
     assert [e for e in shop.audit() if e.kind == "setting"] == []
+
+
+def test_the_set_up_wizards_hours_are_audited_through_the_desktop_door(services: Services) -> None:
+    from bizcal_desktop.services.setup import ServiceDraft, SetupDraft
+
+    services.setup.save_basics(SetupDraft("Anna", "Europe/Berlin", (ServiceDraft("Physio", 45),),
+                                          {"mon": ["08:00-12:00"]}))
+    [hours] = [e for e in services.audit.entries() if e.kind == "setting"]
+    assert (hours.door, hours.subject) == ("desktop", "business settings")
+    assert hours.before is not None and hours.after is not None
+    assert hours.before["working_hours"]["mon"] == ["09:00-17:00"]
+    assert hours.after["working_hours"]["mon"] == ["08:00-12:00"]
+    assert (hours.before["timezone"], hours.after["timezone"]) == ("UTC", "Europe/Berlin")
