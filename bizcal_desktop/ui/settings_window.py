@@ -112,6 +112,12 @@ class SettingsWindow(BaseWindow):
         self.saved_privacy: str | None = None
         sform.addRow(self.tr("Read calendars every:"), self.import_interval)
         sform.addRow(self.tr("Calendar events show:"), self.event_privacy)
+        self.audit_retention = QComboBox()
+        for label, days in ((self.tr("For good"), None), (self.tr("1 year"), 366), (self.tr("2 years"), 731),
+                            (self.tr("5 years"), 1827), (self.tr("10 years"), 3653)):
+            self.audit_retention.addItem(label, days)
+        self.audit_retention.setToolTip(self.tr("How long the audit trail (who changed what) keeps a change"))
+        sform.addRow(self.tr("Keep the audit trail:"), self.audit_retention)
         sform.addRow("", self.keep_titles)
         sform.addRow("", self.start_at_login)
         return sync
@@ -140,6 +146,10 @@ class SettingsWindow(BaseWindow):
         self.booking_window.setValue(s.booking_window_days)
         self.import_interval.setValue(s.import_interval_minutes)
         self.keep_titles.setChecked(s.keep_busy_titles)
+        if self.audit_retention.findData(s.audit_retention_days) < 0:  # a number of days set with the CLI
+            days = s.audit_retention_days
+            self.audit_retention.addItem(self.tr("{n} days").format(n=days), days)
+        self.audit_retention.setCurrentIndex(self.audit_retention.findData(s.audit_retention_days))
         self.saved_privacy = s.event_privacy
         select(self.event_privacy, s.event_privacy)
         self.start_at_login.setChecked(await off_thread(self.autostart.is_enabled) or s.start_at_login)
@@ -159,6 +169,7 @@ class SettingsWindow(BaseWindow):
             "import_interval_minutes": self.import_interval.value(),
             "keep_busy_titles": self.keep_titles.isChecked(),
             "start_at_login": self.start_at_login.isChecked(),
+            "audit_retention_days": self.audit_retention.currentData(),
         }
 
     async def save(self) -> None:

@@ -77,3 +77,17 @@ def test_integrations_sets_one_calendars_own_level(controller, qtbot, services, 
     qtbot.waitUntil(lambda: "Busy" in window.status_label.text())
     assert window.status_label.text() == "Privacy of Work changed to Busy: 1 future event will be rewritten."
     assert rewrite_jobs(services) == 1
+
+
+def test_settings_keeps_the_audit_trail_for_good_unless_told(controller, qtbot, services, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    services.settings.update(audit_retention_days=90)  # set with the CLI: shown as it is
+    window = SettingsWindow(controller, autostart=Autostart(platform="linux", home=tmp_path,
+                                                            xdg_config_home=tmp_path / "cfg"))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.last_refresh is not None and window.last_refresh.done())
+    assert window.audit_retention.currentText() == "90 days"
+    window.audit_retention.setCurrentIndex(window.audit_retention.findData(None))
+    run_async(qtbot, window.save())
+    assert services.settings.get().audit_retention_days is None
+    assert window.audit_retention.itemText(0) == "For good"
