@@ -128,6 +128,7 @@ def test_own_working_hours(window, qtbot, services) -> None:  # type: ignore[no-
     qtbot.waitUntil(lambda: names(window.staff_tab) == ["Anna"])
     tab = window.staff_tab
     tab.table.selectRow(0)
+    qtbot.waitUntil(lambda: all(t.done() for t in running_tasks()))  # Anna's hours are loaded, not loading
     qtbot.waitUntil(lambda: tab.use_business.isChecked())
     assert tab.hours.day_hours["mon"].text() == "09:00-17:00" and not tab.hours.day_open["mon"].isEnabled()
     tab.use_own.setChecked(True)
