@@ -14,9 +14,12 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import platformdirs
+
+from bizcal_desktop.device import Device, load_device
 
 APP_NAME = "BizCalDesktop"
 APP_AUTHOR = "BizCal"
@@ -121,6 +124,11 @@ class Config:
     @property
     def log_path(self) -> Path:
         return self.data_dir / "logs" / "bizcal.log"
+
+    @cached_property
+    def device(self) -> Device:
+        """This installation on a shared database: its id (``device.json``, made on first use) and name."""
+        return load_device(self.data_dir)
 
     @classmethod
     def load(cls, data_dir: str | Path | None = None, database_url: str | None = None) -> Config:

@@ -1,6 +1,10 @@
 """Builds every service once, from one configuration (no module-level singletons).
 
-The CLI and the desktop app both call :func:`build_services`, so they behave the same.
+The CLI and the desktop app both call :func:`build_services`, so they behave the same. The engine,
+the importer, the token guardian and resync are given this installation's device id
+(``Config.device``): on a team's shared database each uses only the connections whose secret this
+device's keychain holds. Connections from before devices were recorded are given to this device here,
+at start (``DeviceService.adopt_unowned``), as a migration cannot know which computer it runs on.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from bizcal_desktop.services.availability import AvailabilityService
 from bizcal_desktop.services.booking_check import BookingCheckService
 from bizcal_desktop.services.bookings import BookingService
 from bizcal_desktop.services.connections import ConnectionService
+from bizcal_desktop.services.devices import DeviceService
 from bizcal_desktop.services.directory import DirectoryService
 from bizcal_desktop.services.setup import SetupService
 from bizcal_desktop.services.sync_log import SyncLogService
@@ -52,6 +57,8 @@ class Services:
     team_database: TeamDatabaseService
     #: Who changed what, when, through which door (read only; the store writes it).
     audit: AuditService
+    #: This computer on a shared database: its id and name, and the connections it holds.
+    devices: DeviceService
 
     def close(self) -> None:
         self.db.dispose()
@@ -69,11 +76,14 @@ def build_services(config: Config) -> Services:
         providers,
         BackoffPolicy(base=config.backoff_base, cap=config.backoff_cap, max_attempts=config.max_attempts),
         concurrency=config.sync_concurrency,
+        device=config.device.id,
     )
     connections = ConnectionService(db, secrets, directory, config, providers)
     availability = AvailabilityService(db, directory, settings)
     importer = AvailabilityImporter(db, providers, settings, concurrency=config.sync_concurrency,
-                                    request_timeout=config.request_timeout)
+                                    request_timeout=config.request_timeout, device=config.device.id)
+    devices = DeviceService(db, config, secrets, providers)
+    devices.adopt_unowned()
     return Services(
         config=config,
         db=db,
@@ -84,13 +94,14 @@ def build_services(config: Config) -> Services:
         connections=connections,
         sync_log=SyncLogService(db),
         engine=engine,
-        recovery=RecoveryService(db, providers),
+        recovery=RecoveryService(db, providers, device=config.device.id),
         settings=settings,
         availability=availability,
         importer=importer,
-        guardian=TokenGuardian(db, providers),
+        guardian=TokenGuardian(db, providers, device=config.device.id),
         booking_check=BookingCheckService(importer, availability, directory, settings),
         setup=SetupService(db, directory, settings, connections),
         team_database=team_database,
         audit=AuditService(db),
+        devices=devices,
     )

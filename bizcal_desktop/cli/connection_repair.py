@@ -8,6 +8,10 @@ is 1 when any of them failed — so a script knows the connection really works a
 CalDAV takes the new app-specific password from stdin (``--password-stdin``) or a prompt, never from
 a flag; with neither (no terminal), the saved password is tried, which is enough when only the
 calendar is gone. Google and Microsoft sign in through the browser, as ``bizcal connect`` does.
+
+On a team's shared database a connection is written only by the computer whose keychain holds its
+secret; ``reconnect --take-over`` moves it to this computer (a new password or sign-in saved here), and
+without the flag another computer's connection is refused with a sentence that names it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from bizcal_desktop.cli.command import actor
 from bizcal_desktop.cli.output import Output
 from bizcal_desktop.errors import UserInputError
 from bizcal_desktop.services.audit import Door
+from bizcal_desktop.services.reconnect import UsedElsewhere
 from bizcal_desktop.wiring import Services
 
 if TYPE_CHECKING:
@@ -38,6 +43,8 @@ def add_verbs(verbs: argparse._SubParsersAction, common: argparse.ArgumentParser
     p.add_argument("--password-stdin", action="store_true", help="CalDAV: read the new app-specific password from stdin")
     p.add_argument("--calendar", default=None, help="the calendar to write into when the connection's own is gone")
     p.add_argument("--timeout", type=float, default=300.0, help="Google/Microsoft: seconds to wait for the sign-in")
+    p.add_argument("--take-over", action="store_true",
+                   help="use this calendar on this computer instead of the one that holds it now")
     p = verbs.add_parser("pause", parents=[common], help="hold this connection: its bookings wait, nothing moves")
     p.add_argument("id", type=int)
     p = verbs.add_parser("resume", parents=[common], help="resume a paused connection and sync what waited")
@@ -60,6 +67,10 @@ def handle(args: argparse.Namespace, svc: Services, out: Output) -> int:
 
 def reconnect(args: argparse.Namespace, svc: Services, out: Output) -> int:
     view = svc.connections.get(args.id)
+    here = svc.config.device.id
+    if not args.take_over and view.owner_device not in (None, here) and view.status != "disconnected":
+        # Refused before a password is asked for or a browser opened.
+        raise UsedElsewhere(view.id, view.owner_device_name or "another computer")
     password = _read_password(args) if view.provider == "caldav" else None
     if view.provider != "caldav":
         if args.password_stdin:
@@ -71,12 +82,14 @@ def reconnect(args: argparse.Namespace, svc: Services, out: Output) -> int:
 
     async def reconnect_and_drain():  # type: ignore[no-untyped-def]
         done = await svc.connections.reconnect(args.id, password, calendar=args.calendar, on_url=show_url,
-                                               timeout=args.timeout, actor=actor())
+                                               timeout=args.timeout, actor=actor(), take_over=args.take_over)
         return done, await svc.engine.drain()
 
     done, report = asyncio.run(reconnect_and_drain())
     c = done.connection
     anew = " (its events are written anew there)" if done.calendar_changed else ""
+    if view.owner_device not in (None, here):
+        anew += f"; it is used on this computer now, no longer on {view.owner_device_name or 'the other one'}"
     out.emit({"connection": c, "queued": done.queued, "calendar_changed": done.calendar_changed, "report": report},
              f"Reconnected {c.display_name}; bookings go to “{c.calendar_name}”{anew}. "
              f"{done.queued} booking(s) that waited were queued. {_report_text(report)}")

@@ -20,6 +20,7 @@ from bizcal_desktop.cli import (
     connect,
     connections,
     db,
+    device,
     service,
     settings,
     slots,
@@ -46,6 +47,7 @@ NOUNS: tuple[Callable[[Nouns, argparse.ArgumentParser], None], ...] = (
     audit.add_parser,
     about.add_parser,
     db.add_parser,
+    device.add_parser,
 )
 
 

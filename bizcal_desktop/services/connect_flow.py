@@ -375,6 +375,9 @@ class ConnectFlow:
                 is_default=has_default is None,
                 active=True,
                 status=ConnectionStatus.ACTIVE,
+                # Its secret goes to this device's keychain: only this device writes to it (store/ownership).
+                owner_device=self._config.device.id,
+                owner_device_name=self._config.device.name,
             )
             s.add(row)
             s.flush()

@@ -38,6 +38,14 @@ class ConnectionView:
     event_privacy: str | None = None
     #: Paused by the user: its bookings wait, its busy times are not read again (``store/pauses``).
     paused: bool = False
+    #: The device whose keychain holds its secret (``device.json`` id) and that device's name;
+    #: None: connected before devices were recorded, not claimed yet (``store/ownership``).
+    owner_device: str | None = None
+    owner_device_name: str | None = None
+
+    def used_here(self, device: str) -> bool:
+        """Whether ``device`` (this installation's id) writes to and reads from this calendar."""
+        return self.owner_device == device
 
     @property
     def needs_user(self) -> bool:
@@ -68,4 +76,6 @@ def connection_view(c: CalendarConnection) -> ConnectionView:
         last_error=c.last_error,
         event_privacy=c.event_privacy,
         paused=c.paused,
+        owner_device=c.owner_device,
+        owner_device_name=c.owner_device_name,
     )

@@ -16,6 +16,13 @@ connection's own account: signing in as someone else is refused with a sentence 
 Google grant handed back), because their calendar is not the one the mappings point into. A
 connection whose calendar is gone needs a calendar chosen; if the choice is another calendar, the
 events of the gone one are forgotten and written anew there.
+
+*Use on this computer* (a team's shared database): a connection belongs to the device whose keychain
+holds its secret, and only that device writes to it (``store/ownership``). Reconnecting it on another
+device moves it there — deliberately, so only with ``take_over`` (the UI asks first: "This calendar
+is used by Sarah's laptop. Use it on this computer instead?"); a working connection of another device
+may be reconnected for that alone. The new secret goes to this device's keychain, the connection
+names this device, and the changes that waited for the other one are planned again here.
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ from bizcal_desktop.services.connect_flow import (
     pick_calendar,
 )
 from bizcal_desktop.services.connection_view import ConnectionView, connection_view
-from bizcal_desktop.store import reconnects, sync_log
+from bizcal_desktop.store import ownership, reconnects, sync_log
 from bizcal_desktop.store.connections import switch_on
 from bizcal_desktop.store.models import CalendarConnection, ConnectionStatus, Outcome, SyncAction
 from bizcal_desktop.store.types import utcnow
@@ -53,6 +60,8 @@ class PendingReconnect:
 
     connection: ConnectionView
     login: PendingConnection
+    #: The connection is another device's and moves to this one when saved (the user agreed).
+    take_over: bool = False
 
     @property
     def current_calendar(self) -> CalendarInfo | None:
@@ -81,20 +90,26 @@ class ReconnectFlow(ConnectFlow):
     async def begin_reconnect(
         self, connection_id: int, password: str | None = None,
         on_url: Callable[[str], None] | None = None, timeout: float = 300.0, actor: str = "user",
+        take_over: bool = False,
     ) -> PendingReconnect:
-        """CalDAV: log in with ``password`` (None: the saved one); OAuth: sign in again in the browser."""
-        view, secret_key = await asyncio.to_thread(self._reconnectable, connection_id)
+        """CalDAV: log in with ``password`` (None: the saved one); OAuth: sign in again in the browser.
+
+        Another device's connection is refused (:class:`UsedElsewhere`) unless ``take_over``.
+        """
+        view, secret_key = await asyncio.to_thread(self._reconnectable, connection_id, take_over)
+        moving = not view.used_here(self._config.device.id)
         if view.provider == "caldav":
-            if not password:  # calendar missing: the saved password may still be good
+            if not password and not moving:  # calendar missing: the saved password may still be good
                 password = await asyncio.to_thread(self._secrets.get, secret_key, "password")
-            return await self._begin_caldav_again(view, password, actor)
+            pending = await self._begin_caldav_again(view, password, actor)
+            return dataclasses.replace(pending, take_over=moving)
         if password is not None:
             raise UserInputError(f"{view.display_name} signs in through the browser; it takes no password.")
         begin = {"google": self.begin_google, "microsoft": self.begin_microsoft}.get(view.provider)
         if begin is None:
             raise UserInputError(f"Provider {view.provider!r} cannot be reconnected by this version.")
         login = await begin(view.staff_id, on_url=on_url, timeout=timeout)
-        pending = PendingReconnect(view, login)
+        pending = PendingReconnect(view, login, take_over=moving)
         refusal = _other_account(pending)
         if refusal:
             await self.abandon(login)
@@ -118,49 +133,56 @@ class ReconnectFlow(ConnectFlow):
             await self._log_test_failed(login, check.message, actor)
             raise ConnectionTestFailed(check.message)
         login = dataclasses.replace(login, secret=latest.secret)
-        return await asyncio.to_thread(self._save_reconnect, pending.connection.id, login, chosen, actor)
+        return await asyncio.to_thread(self._save_reconnect, pending, login, chosen, actor)
 
     # ----- one-shot wrappers (the CLI) ---------------------------------------------------------------
     async def reconnect(
         self, connection_id: int, password: str | None = None, calendar: str | None = None,
         on_url: Callable[[str], None] | None = None, timeout: float = 300.0, actor: str = "user",
+        take_over: bool = False,
     ) -> Reconnected:
         """Begin and finish in one go; ``calendar`` names one (needed when the connection's is gone)."""
-        pending = await self.begin_reconnect(connection_id, password, on_url=on_url, timeout=timeout, actor=actor)
+        pending = await self.begin_reconnect(connection_id, password, on_url=on_url, timeout=timeout,
+                                             actor=actor, take_over=take_over)
         chosen = pick_calendar(list(pending.login.calendars), calendar).calendar_id if calendar else None
         return await self.finish_reconnect(pending, chosen, actor=actor)
 
     # ----- the store (worker threads) ------------------------------------------------------------------
-    def _reconnectable(self, connection_id: int) -> tuple[ConnectionView, str]:
-        """The connection (if it needs the user) and its keychain key."""
+    def _reconnectable(self, connection_id: int, take_over: bool) -> tuple[ConnectionView, str]:
+        """The connection (if it needs the user, or moves here) and its keychain key."""
         with self._db.session() as s:
-            row = self._needing_user(s, connection_id)
+            row = self._needing_user(s, connection_id, take_over)
             return connection_view(row), row.secret_key
 
-    @staticmethod
-    def _needing_user(s: Session, connection_id: int) -> CalendarConnection:
+    def _needing_user(self, s: Session, connection_id: int, take_over: bool) -> CalendarConnection:
         row = s.get(CalendarConnection, int(connection_id))
         if row is None:
             raise UserInputError(f"No connection {connection_id}; see `bizcal connections`.")
-        if row.status not in RECONNECTABLE:
+        elsewhere = row.owner_device not in (None, self._config.device.id)
+        if elsewhere and not take_over and row.status != ConnectionStatus.DISCONNECTED:
+            raise UsedElsewhere(row.id, ownership.holder_of(row).name)
+        if row.status not in RECONNECTABLE and not (elsewhere and row.status == ConnectionStatus.ACTIVE):
             raise UserInputError(_not_needed(row))
         return row
 
     def _save_reconnect(
-        self, connection_id: int, login: PendingConnection, chosen: CalendarInfo, actor: str
+        self, pending: PendingReconnect, login: PendingConnection, chosen: CalendarInfo, actor: str
     ) -> Reconnected:
         """The row back in use with the chosen calendar, the break's bookings queued, the new secret saved."""
+        device = self._config.device
         with self._db.session() as s:
-            row = self._needing_user(s, connection_id)
+            row = self._needing_user(s, pending.connection.id, pending.take_over)
             changed = reconnects.choose_calendar(s, row, chosen.calendar_id, login.calendar_href(chosen), chosen.name)
             row.username = login.account or row.username
             switch_on(s, row)
+            before = ownership.take(s, row, device.id, device.name)
             queued = reconnects.queue_left_behind(s, row, utcnow())
             anew = "; its events are written anew into this calendar" if changed else ""
+            moved = f", moved from {before.name} to {device.name}" if before is not None else ""
             sync_log.record(
                 s, actor=actor, action=SyncAction.CONNECT, outcome=Outcome.SUCCESS, connection_id=row.id,
-                message=(f"Reconnected {row.display_name} ({chosen.name}) in place: {len(queued)} booking(s) "
-                         f"queued to sync{anew}"),
+                message=(f"Reconnected {row.display_name} ({chosen.name}) in place{moved}: {len(queued)} "
+                         f"booking(s) queued to sync{anew}"),
             )
             # Inside the transaction: if the keychain refuses, the row stays as it was.
             self._secrets.set(row.secret_key, self._providers.secret_name(row.provider) or "", login.secret)
@@ -184,6 +206,18 @@ class ReconnectFlow(ConnectFlow):
             await self._log_test_failed(login, check.message, actor)
             raise ConnectionTestFailed(check.message)
         return PendingReconnect(view, dataclasses.replace(login, calendars=tuple(check.calendars)))
+
+
+class UsedElsewhere(UserInputError):
+    """The connection is another device's: reconnecting it here moves it, which the user must choose."""
+
+    def __init__(self, connection_id: int, device_name: str) -> None:
+        super().__init__(
+            f"This calendar is used by {device_name}. Use it on this computer instead? Reconnect it with "
+            f"--take-over (bizcal connections reconnect {connection_id} --take-over), or Calendar Integrations → "
+            f"Use on this computer…; it then stops being written from {device_name}."
+        )
+        self.device_name = device_name
 
 
 def _not_needed(row: CalendarConnection) -> str:

@@ -3,6 +3,11 @@
 Why a service of its own: the tray asks "how many failed, how many pending, which connections are
 not active, anything new in the log" after every drain. Asking through the booking list would
 load every booking; these are a few indexed COUNT/SELECT queries, and the UI keeps no SQL.
+
+On a team's shared database the status is this device's: the changes it has to sync, and — apart —
+the changes that wait for the device holding their calendar's secret ("3 changes wait for Sarah's
+laptop", ``store/ownership``); problems and failed writes are those of its own connections, which
+only it can mend (another device's are told on that device).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bizcal_desktop.store import ownership
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.models import (
     Booking,
@@ -20,11 +26,10 @@ from bizcal_desktop.store.models import (
     CalendarEventMapping,
     CalendarSyncLog,
     ConnectionStatus,
-    JobStatus,
     MappingState,
-    OutboxJob,
     Staff,
 )
+from bizcal_desktop.store.ownership import Waiting, is_here
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ class StatusSummary:
     failed_writes: tuple[FailedWrite, ...] = ()
     #: The names of the connections the user paused (their bookings wait; not a problem).
     paused: tuple[str, ...] = ()
+    #: Changes that wait for other devices (they hold the calendars' secrets), per device.
+    waiting_elsewhere: tuple[Waiting, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,17 +92,19 @@ class MappingRow:
 class StatusService:
     """Counts and lists for the tray, the notifications and the mapping details."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, device: str | None = None) -> None:
         self._db = db
+        self._device = device  #: this installation's id (None: every connection counts as its own)
 
     def summary(self) -> StatusSummary:
         with self._db.session() as s:
-            pending = s.scalar(select(func.count(OutboxJob.id)).where(OutboxJob.status == JobStatus.PENDING))
+            pending = ownership.pending_here(s, self._device)
             states = dict(
                 s.execute(
                     select(CalendarEventMapping.state, func.count(CalendarEventMapping.id))
                     .join(CalendarConnection, CalendarConnection.id == CalendarEventMapping.connection_id)
-                    .where(CalendarConnection.status != ConnectionStatus.DISCONNECTED)
+                    .where(CalendarConnection.status != ConnectionStatus.DISCONNECTED,
+                           *ownership.owned_by(self._device))
                     .group_by(CalendarEventMapping.state)
                 ).all()
             )
@@ -107,7 +116,7 @@ class StatusService:
             problems = [
                 ConnectionProblem(c.id, c.display_name, staff_name, c.status, c.last_error)
                 for c, staff_name in rows
-                if c.status != ConnectionStatus.ACTIVE
+                if c.status != ConnectionStatus.ACTIVE and is_here(c, self._device)
             ]
             last_success = max((c.last_success_at for c, _ in rows if c.last_success_at), default=None)
             last_log_id = s.scalar(select(func.max(CalendarSyncLog.id))) or 0
@@ -119,8 +128,9 @@ class StatusService:
                 problems=problems,
                 last_success_at=last_success,
                 last_log_id=int(last_log_id),
-                failed_writes=_failed_writes(s),
+                failed_writes=_failed_writes(s, self._device),
                 paused=tuple(c.display_name for c, _ in rows if c.paused),
+                waiting_elsewhere=tuple(ownership.waiting_elsewhere(s, self._device)),
             )
 
     def mappings(self, connection_id: int, limit: int = 500) -> list[MappingRow]:
@@ -153,7 +163,14 @@ class StatusService:
             ]
 
 
-def _failed_writes(s: Session) -> tuple[FailedWrite, ...]:
+def waiting_text(waiting: Waiting) -> str:
+    """"3 changes wait for Sarah's laptop"."""
+    if waiting.changes == 1:
+        return f"1 change waits for {waiting.name}"
+    return f"{waiting.changes} changes wait for {waiting.name}"
+
+
+def _failed_writes(s: Session, device: str | None) -> tuple[FailedWrite, ...]:
     query = (
         select(
             CalendarEventMapping.id,
@@ -165,6 +182,7 @@ def _failed_writes(s: Session) -> tuple[FailedWrite, ...]:
         .where(
             CalendarEventMapping.state == MappingState.FAILED,
             CalendarConnection.status != ConnectionStatus.DISCONNECTED,
+            *ownership.owned_by(device),
         )
         .order_by(CalendarEventMapping.id)
     )

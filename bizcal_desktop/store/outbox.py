@@ -18,7 +18,8 @@ Finishing a booking's jobs clears their claim; a success also closes the booking
 jobs, whose failure the successful sync has now made good. A failure that may pass by itself (the
 network, a server's 5xx) does not finish them: they are *deferred* — pending, with a ``not_before``
 time the claim respects — and a drain after that time tries them again. Jobs met by the network going
-away are only *released*: pending, due at once, nothing counted against them.
+away are only *released*: pending, due at once, nothing counted against them. Jobs whose calendar only
+another device can write are *handed* to it (:mod:`.ownership`), and this device claims them no more.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bizcal_desktop.store.models import Booking, JobStatus, OutboxJob
+from bizcal_desktop.store.ownership import claimable_by
 from bizcal_desktop.store.types import utcnow
 
 
@@ -54,16 +56,19 @@ def _due(now: datetime):  # type: ignore[no-untyped-def]
 
 def claim_bookings(
     session: Session, owner: str, lease: timedelta, booking_ids: set[int] | None = None,
-    now: datetime | None = None,
+    now: datetime | None = None, device: str | None = None,
 ) -> dict[int, list[int]]:
     """Claim the pending jobs of every booking no other process holds; booking id -> its job ids.
 
     A booking is a candidate when one of its pending jobs is due (no ``not_before``, or one that has
-    passed); then all its pending jobs are claimed, a deferred one with a new change alike.
+    passed); then all its pending jobs are claimed, a deferred one with a new change alike. With a
+    ``device``, jobs handed to another device that can still write them are left to it
+    (:func:`~bizcal_desktop.store.ownership.claimable_by`).
     """
     now = now or utcnow()
+    for_here = claimable_by(device)
     candidates = (
-        select(OutboxJob.booking_id).where(OutboxJob.status == JobStatus.PENDING, _due(now)).distinct()
+        select(OutboxJob.booking_id).where(OutboxJob.status == JobStatus.PENDING, _due(now), for_here).distinct()
     )
     if booking_ids is not None:
         candidates = candidates.where(OutboxJob.booking_id.in_(booking_ids))
@@ -79,6 +84,7 @@ def claim_bookings(
                 OutboxJob.status == JobStatus.PENDING,
                 _free_or_mine(owner, now),
                 ~held_elsewhere,
+                for_here,
             )
             .values(claimed_by=owner, lease_until=now + lease)
             .execution_options(synchronize_session=False)

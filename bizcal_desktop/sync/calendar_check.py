@@ -8,7 +8,9 @@ allows) and compares: an event that is absent is *missing* (its mapping is reset
 create-if-absent writes it again), an event whose ETag is not the one we wrote was *changed* (queued;
 the engine's conditional write re-reads it and the booking wins). A calendar that is gone takes its
 connection out of use (*calendar missing*), so its bookings move to the staff member's next usable
-connection, exactly as for a refused credential.
+connection, exactly as for a refused credential. On a team's shared database only this device's
+connections are asked (``device``): another device's calendar cannot be read without its secret, and
+the missing secret would wrongly take that connection out of use.
 
 Three steps, so no database work happens on the event loop: :func:`collect` (worker thread),
 :func:`compare` (network, on the loop), :func:`apply` (worker thread, in resync's transaction).
@@ -38,6 +40,7 @@ from bizcal_desktop.store.models import (
     ConnectionStatus,
     MappingState,
 )
+from bizcal_desktop.store.ownership import is_here
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +66,9 @@ class CheckResult:
     error: Exception | None = None
 
 
-def collect(s: Session, from_day_utc: datetime, from_day: date) -> list[CalendarCheck]:
+def collect(
+    s: Session, from_day_utc: datetime, from_day: date, device: str | None = None
+) -> list[CalendarCheck]:
     """The synced mappings of usable connections whose confirmed booking starts on ``from_day`` or later.
 
     ``from_day_utc`` is the earliest instant any zone's midnight of that day can be; each booking is
@@ -82,7 +87,9 @@ def collect(s: Session, from_day_utc: datetime, from_day: date) -> list[Calendar
     checks: dict[int, CalendarCheck] = {}
     for mapping, booking in rows:
         connection = mapping.connection
-        if not connection.usable or connection.paused or booking.start_utc < local_midnight_utc(from_day, booking.timezone):
+        if not connection.usable or connection.paused or not is_here(connection, device):
+            continue
+        if booking.start_utc < local_midnight_utc(from_day, booking.timezone):
             continue
         span = TimeRange(booking.start_utc, booking.end_utc)
         check = checks.get(connection.id)

@@ -25,6 +25,9 @@ Why it is shaped like this
 * A booking whose write would go to a connection the user paused is *held*
   (:mod:`bizcal_desktop.store.pauses`): its jobs stay pending until Resume, and it neither fails
   nor moves to another connection.
+* On a team's shared database a device writes only to connections whose secret its keychain holds
+  (``device``): a booking whose calendar another device holds is *handed* to that device — its jobs
+  pending, nothing counted — and this device claims them no more (:mod:`bizcal_desktop.store.ownership`).
 * Database work runs in worker threads (``asyncio.to_thread``) so the Qt/asyncio loop never blocks.
   Planning lives in :mod:`.planning`, the records each call leaves in :mod:`.outcomes`.
 """
@@ -33,29 +36,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bizcal_desktop.errors import AuthError, BizCalError, ConflictError, NotFoundError, TransientError
 from bizcal_desktop.providers.base import EventRef
 from bizcal_desktop.providers.factory_protocol import ProviderSource
-from bizcal_desktop.store import outbox, pauses
+from bizcal_desktop.store import outbox, ownership, pauses
 from bizcal_desktop.store.database import Database
-from bizcal_desktop.store.models import ConnectionStatus, JobStatus, OutboxJob, Outcome, SyncAction
+from bizcal_desktop.store.models import ConnectionStatus, Outcome, SyncAction
 from bizcal_desktop.store.types import utcnow
 from bizcal_desktop.sync import outcomes
 from bizcal_desktop.sync.backoff import BackoffPolicy
+from bizcal_desktop.sync.claimants import engine_owner, is_dead_local_owner
 from bizcal_desktop.sync.listeners import Listeners
 from bizcal_desktop.sync.network import NetworkState, NetworkStatus, NullNetworkStatus
-from bizcal_desktop.sync.planning import BookingPlan, SyncTarget, plan_booking
+from bizcal_desktop.sync.planning import BookingPlan, Handover, SyncTarget, plan_booking
 from bizcal_desktop.sync.provider_pool import ProviderPool
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,10 @@ class DrainReport:
     pending: int = 0
     #: Bookings whose calendar connection is paused: their jobs wait for Resume (store/pauses).
     held: int = 0
+    #: Bookings handed to the device that holds their calendar's secret (store/ownership).
+    handed: int = 0
+    #: After the drain: the changes that wait for other devices, per device.
+    elsewhere: list[ownership.Waiting] = field(default_factory=list)
 
     def merge(self, other: DrainReport) -> None:
         self.bookings += other.bookings
@@ -111,6 +115,7 @@ class DrainReport:
         self.skipped += other.skipped
         self.waiting += other.waiting
         self.held += other.held
+        self.handed += other.handed
         self.events.extend(other.events)
 
 
@@ -122,6 +127,8 @@ class _BookingRun:
     job_ids: list[int]
     retry_at: datetime | None = None
     deferrals: int = 0
+    #: The device the jobs go to once this device's calls are done (another one holds a calendar).
+    hand_to: Handover | None = None
     #: Successful writes (target, ref, attempts) recorded in the booking's next transaction: one fewer
     #: per booking; a crash before it is healed like any crash after a write (adoption).
     written: list[tuple[SyncTarget, EventRef | None, int]] = field(default_factory=list)
@@ -133,28 +140,6 @@ class _WentOffline(Exception):
     def __init__(self, target: SyncTarget | None, error: str) -> None:
         super().__init__(error)
         self.target = target  #: the write that met it (None: the booking's turn had not come)
-
-
-def engine_owner() -> str:
-    """A claim holder's name: this machine, this process, and a nonce for engines in one process."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def is_dead_local_owner(owner: str) -> bool:
-    """True when ``owner`` names a process on this machine that has ended (a crash, a kill -9).
-
-    Its lease would run out by itself; a restart on the same laptop need not wait for that.
-    """
-    host, pid, _nonce = (owner.rsplit(":", 2) + ["", ""])[:3]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # exists but is not ours to signal: alive
-        return False
-    return False
 
 
 class SyncEngine:
@@ -170,6 +155,7 @@ class SyncEngine:
         owner: str | None = None,
         network: NetworkStatus | None = None,
         clock: Callable[[], datetime] = utcnow,
+        device: str | None = None,
     ) -> None:
         self._db = db
         self._factory = factory
@@ -181,6 +167,8 @@ class SyncEngine:
         self._actor = actor
         #: Who holds a claim: unique per engine, readable in the database (host and process).
         self.owner = owner or engine_owner()
+        #: This installation's device id: only its own connections are written (None: every one).
+        self.device = device
         self._drain_lock = asyncio.Lock()
         self.listeners: Listeners[SyncEvent] = Listeners("sync")
         #: Set by tests and the crash-simulation tool: called after a provider write succeeded and
@@ -218,6 +206,7 @@ class SyncEngine:
                         report.merge(part)
             finally:
                 await pool.aclose()
+            report.elsewhere = await asyncio.to_thread(self.waiting_elsewhere)
         return report
 
     def bring_forward(self) -> int:
@@ -226,9 +215,13 @@ class SyncEngine:
             return outbox.bring_forward(s)
 
     def pending_count(self) -> int:
+        """Changes this device has to sync (not those handed to other devices)."""
         with self._db.session() as s:
-            query = select(func.count()).select_from(OutboxJob).where(OutboxJob.status == JobStatus.PENDING)
-            return int(s.scalar(query) or 0)
+            return ownership.pending_here(s, self.device)
+
+    def waiting_elsewhere(self) -> list[ownership.Waiting]:
+        with self._db.session() as s:
+            return ownership.waiting_elsewhere(s, self.device)
 
     # ----- one booking -----------------------------------------------------------------------
     async def _run_booking(self, run: _BookingRun, pool: ProviderPool, semaphore: asyncio.Semaphore) -> DrainReport:
@@ -267,6 +260,13 @@ class SyncEngine:
                 run.retry_at, run.deferrals = pauses.HELD_UNTIL, 0
                 report.held += 1
                 return plan.wait_reason
+            if plan.hand_to is not None and not plan.targets:  # another device holds the calendar
+                hand_to = plan.hand_to
+                await asyncio.to_thread(self._record, run, ownership.record_handed, booking_id, hand_to.holder,
+                                        hand_to.connection_name)
+                run.hand_to = hand_to
+                report.handed += 1
+                return None
             errors: list[str] = []
             for target in plan.targets:
                 event = await self._execute(target, pool, run, conflicts)
@@ -280,6 +280,7 @@ class SyncEngine:
                     report.failed += 1
                     errors.append(event.message)
             else:
+                run.hand_to = None if errors else plan.hand_to  # the rest is another device's
                 return "; ".join(errors) or None
 
     async def _execute(
@@ -359,12 +360,12 @@ class SyncEngine:
                 if holder != self.owner and is_dead_local_owner(holder):
                     log.info("taking over the outbox jobs of %s, which is no longer running", holder)
                     outbox.release_claims_of(s, holder)
-            return outbox.claim_bookings(s, self.owner, LEASE, booking_ids, now=self._clock())
+            return outbox.claim_bookings(s, self.owner, LEASE, booking_ids, now=self._clock(), device=self.device)
 
     def _plan(self, run: _BookingRun) -> BookingPlan:
         with self._db.session() as s:
             self._record_written(s, run)  # planning again must see what was already written
-            return plan_booking(s, run.booking_id)
+            return plan_booking(s, run.booking_id, self.device)
 
     def _record_written(self, s: Session, run: _BookingRun) -> None:
         """Record the booking's successful writes not recorded yet, in ``s`` (in the order they were made)."""
@@ -397,7 +398,11 @@ class SyncEngine:
     def _finish_jobs(self, run: _BookingRun, error: str | None) -> None:
         with self._db.session() as s:
             self._record_written(s, run)
-            if run.retry_at is not None:
+            if run.hand_to is not None and run.retry_at is None:
+                holder = run.hand_to.holder
+                ownership.hand_over(s, run.job_ids, holder, f"waits for {holder.name}, which holds the "
+                                    f"secret of {run.hand_to.connection_name}")
+            elif run.retry_at is not None:
                 outbox.defer_jobs(s, run.job_ids, error or "", run.retry_at, run.deferrals)
             else:
                 outbox.finish_jobs(s, run.job_ids, error)

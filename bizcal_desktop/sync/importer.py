@@ -4,7 +4,9 @@ Why it is shaped like this
 --------------------------
 * Every active connection with ``import_busy`` on is read, not only the default one: the dentist
   appointment may live in any of the practitioner's calendars. A paused one is not read; its
-  blocks are kept and still count until it is resumed (``store.connections.reading_busy``).
+  blocks are kept and still count until it is resumed (``store.connections.reading_busy``). On a
+  team's shared database a device reads only the connections whose secret it holds (``device``);
+  the others' busy times come from their own devices, through the same table.
 * The window is today (local midnight in the staff zone) through the end of the booking window; blocks
   that ended before the window are dropped, so the table never grows without bound.
 * Providers report *sources* (a CalDAV resource, a Google event) with their busy intervals; the
@@ -57,6 +59,7 @@ from bizcal_desktop.store.models import (
     Staff,
     SyncAction,
 )
+from bizcal_desktop.store.ownership import owned_by
 from bizcal_desktop.store.settings import SettingsStore
 from bizcal_desktop.store.types import utcnow
 from bizcal_desktop.sync.import_log import import_message, not_reached_message
@@ -126,7 +129,7 @@ class AvailabilityImporter:
 
     def __init__(
         self, db: Database, factory: ProviderSource, settings: SettingsStore, concurrency: int = 4,
-        actor: str = "importer", request_timeout: float = 20.0,
+        actor: str = "importer", request_timeout: float = 20.0, device: str | None = None,
     ) -> None:
         self._db = db
         self._factory = factory
@@ -134,6 +137,7 @@ class AvailabilityImporter:
         self._concurrency = max(1, concurrency)
         self._actor = actor
         self._request_timeout = request_timeout
+        self._device = device  #: only this device's connections are read (None: every one)
         self._lock = asyncio.Lock()
         self.listeners: Listeners[ConflictEvent] = Listeners("conflict")
 
@@ -211,7 +215,7 @@ class AvailabilityImporter:
             query = (
                 select(CalendarConnection)
                 .join(Staff)
-                .where(*reading_busy())
+                .where(*reading_busy(), *owned_by(self._device))
                 .order_by(CalendarConnection.id)
             )
             if staff is not None:

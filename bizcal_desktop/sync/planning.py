@@ -10,6 +10,13 @@ A booking whose write would go to a *paused* connection waits (``wait_reason``):
 user's choice, so the booking neither fails nor moves to another calendar. An event left behind in
 a calendar that stopped working (its mapping *superseded* when the booking moved on) is deleted once
 that connection works again (reconnected), so a booking is never shown in two calendars.
+
+On a team's shared database a device runs only the calls to connections whose secret it holds: the
+plan is made from the shared rows as on any device, then the calls to other devices' connections are
+taken out and the plan names the device of the first of them (``hand_to``); the engine hands the
+booking's jobs to it once this device's calls are done (``store/ownership.py``). Only the write
+(create or update) persists from plan to plan — deletes are done once — so a booking whose calls
+span two devices goes from one to the other at most once and back.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from bizcal_desktop.store.models import (
     MappingState,
     SyncAction,
 )
+from bizcal_desktop.store.ownership import Holder, holder_of, is_here
 from bizcal_desktop.store.privacy import level_for
 from bizcal_desktop.store.settings import business_in
 
@@ -51,12 +59,22 @@ class SyncTarget:
 
 
 @dataclass(frozen=True)
+class Handover:
+    """The device the booking's jobs go to after this device's calls, and the calendar it holds."""
+
+    holder: Holder
+    connection_name: str
+
+
+@dataclass(frozen=True)
 class BookingPlan:
     booking_id: int
     targets: list[SyncTarget]
     skip_reason: str | None = None
     #: Nothing is written now: a connection the booking must be written to is paused.
     wait_reason: str | None = None
+    #: Calls left for another device (``targets`` are this device's only); None: nothing left.
+    hand_to: Handover | None = None
 
 
 def build_event_spec(booking: Booking, level: PrivacyLevel) -> EventSpec:
@@ -80,15 +98,41 @@ def build_event_spec(booking: Booking, level: PrivacyLevel) -> EventSpec:
     )
 
 
-def plan_booking(s: Session, booking_id: int) -> BookingPlan:
-    """Decide the provider calls for a booking and make sure their mapping rows exist."""
+def plan_booking(s: Session, booking_id: int, device: str | None = None) -> BookingPlan:
+    """Decide the provider calls for a booking and make sure their mapping rows exist.
+
+    With a ``device``, only the calls to its own connections are in the plan (see the module docstring).
+    """
+    return _on_device(s, _plan(s, booking_id), device)
+
+
+def _on_device(s: Session, plan: BookingPlan, device: str | None) -> BookingPlan:
+    """``plan`` with only ``device``'s calls, and the device of the first call left to another one."""
+    if device is None or not plan.targets:
+        return plan
+    mine: list[SyncTarget] = []
+    theirs: list[tuple[SyncTarget, CalendarConnection]] = []
+    for target in plan.targets:
+        row = s.get(CalendarConnection, target.connection.id)
+        if row is None or is_here(row, device):
+            mine.append(target)
+        else:
+            theirs.append((target, row))
+    if not theirs:
+        return plan
+    first, row = theirs[0]
+    return replace(plan, targets=mine, hand_to=Handover(holder_of(row), first.connection_name))
+
+
+def _plan(s: Session, booking_id: int) -> BookingPlan:
     booking = s.get(Booking, booking_id)
     if booking is None:
         return BookingPlan(booking_id, [], skip_reason="the booking no longer exists")
     business_level = business_in(s).event_privacy
     spec = build_event_spec(booking, level_for(None, business_level))
     mappings = list(
-        s.scalars(select(CalendarEventMapping).where(CalendarEventMapping.booking_id == booking_id)).all()
+        s.scalars(select(CalendarEventMapping).where(CalendarEventMapping.booking_id == booking_id)
+                  .order_by(CalendarEventMapping.id)).all()
     )
     if booking.status == BookingStatus.CANCELLED:
         return _at_privacy_levels(s, booking, _plan_delete(booking, spec, mappings), business_level)

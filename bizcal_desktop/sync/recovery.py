@@ -38,9 +38,10 @@ def _earliest(from_day: date) -> datetime:
 
 
 class RecoveryService:
-    def __init__(self, db: Database, factory: ProviderSource) -> None:
+    def __init__(self, db: Database, factory: ProviderSource, device: str | None = None) -> None:
         self._db = db
         self._factory = factory
+        self._device = device  #: only this device's calendars are asked (None: every one)
 
     def retry_mapping(self, mapping_id: int, actor: str = "user") -> int:
         """Re-enqueue exactly the booking of this mapping; returns the booking id."""
@@ -89,7 +90,7 @@ class RecoveryService:
 
     def _calendar_checks(self, from_day: date) -> list[calendar_check.CalendarCheck]:
         with self._db.session() as s:
-            return calendar_check.collect(s, _earliest(from_day), from_day)
+            return calendar_check.collect(s, _earliest(from_day), from_day, self._device)
 
     def _queue_resync(self, from_day: date, results: list[CheckResult], actor: str) -> list[int]:
         with self._db.session() as s:

@@ -15,6 +15,9 @@ listeners (the tray) are told, so the user is alerted once instead of discoverin
 Everything else (no network, a timeout, a 5xx or 429 from the token endpoint, a keychain that would
 not open) is logged as *skipped* — transient, not counted — and the next check simply tries again: a
 laptop twenty minutes off the network must not lose a working connection (issue 15).
+
+Only this device's connections are checked (``device``): another device's token is in that device's
+keychain, and asking for it here would find nothing and count as a refusal.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from bizcal_desktop.store.models import (
     Outcome,
     SyncAction,
 )
+from bizcal_desktop.store.ownership import owned_by
 from bizcal_desktop.sync.listeners import Listeners
 
 log = logging.getLogger(__name__)
@@ -77,6 +81,7 @@ class TokenGuardian:
         max_failures: int = 3,
         failure_period: timedelta = timedelta(hours=24),
         actor: str = "token-guardian",
+        device: str | None = None,
     ) -> None:
         self._db = db
         self._factory = factory
@@ -84,6 +89,7 @@ class TokenGuardian:
         self._max_failures = max_failures
         self._period = failure_period
         self._actor = actor
+        self._device = device  #: only this device's connections are renewed (None: every one)
         self._lock = asyncio.Lock()
         self.listeners: Listeners[DeactivationEvent] = Listeners("deactivation")
 
@@ -129,6 +135,7 @@ class TokenGuardian:
                 select(CalendarConnection).where(
                     in_use(),
                     CalendarConnection.provider.in_(OAUTH_PROVIDERS),
+                    *owned_by(self._device),
                 )
             ).all()
             return [(connection_info(c), c.display_name) for c in rows]

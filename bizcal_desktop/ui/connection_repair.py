@@ -6,6 +6,11 @@ the user (needs reconnect, switched off, calendar gone) and opens :class:`Reconn
 the user's choice to hold a connection (its bookings wait, see ``store/pauses``), and Resume syncs
 what waited at once. After either, the tray's status is read again so its lines say "Paused" or stop
 saying that the calendar needs you.
+
+On a team's shared database a calendar another computer writes (its secret is in that computer's
+keychain) offers *Use on this computer…* instead: it asks first ("This calendar is used by Sarah's
+laptop. Use it on this computer instead?") and then reconnects it here, which moves it
+(``services/reconnect``).
 """
 
 from __future__ import annotations
@@ -13,10 +18,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QHBoxLayout, QPushButton
+from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QPushButton
 
 from bizcal_desktop.services.audit import Door
 from bizcal_desktop.services.connection_view import ConnectionView
+from bizcal_desktop.ui.confirm import confirm
 from bizcal_desktop.ui.reconnect_dialog import ReconnectDialog
 from bizcal_desktop.ui.tasks import off_thread
 
@@ -31,6 +37,7 @@ class ConnectionRepair(QObject):
         super().__init__(window)
         self.window = window
         self.dialog: ReconnectDialog | None = None
+        self.take_over_box: QMessageBox | None = None
         self.reconnect_button = QPushButton(self.tr("Reconnect…"))
         self.reconnect_button.setToolTip(self.tr("Sign in again or give a new app password; the connection keeps "
                                                  "its bookings, events and history"))
@@ -42,8 +49,15 @@ class ConnectionRepair(QObject):
         row.addWidget(self.reconnect_button)
         row.addWidget(self.pause_button)
 
+    def _elsewhere(self, c: ConnectionView | None) -> bool:
+        """Another computer writes ``c`` (a team database): reconnecting here moves it here."""
+        return bool(c and c.owner_device is not None and c.status != "disconnected"
+                    and not c.used_here(self.window.services.config.device.id))
+
     def selection_changed(self, c: ConnectionView | None) -> None:
-        self.reconnect_button.setEnabled(bool(c and c.needs_user))
+        elsewhere = self._elsewhere(c)
+        self.reconnect_button.setEnabled(bool(c and c.needs_user) or elsewhere)
+        self.reconnect_button.setText(self.tr("Use on this computer…") if elsewhere else self.tr("Reconnect…"))
         self.pause_button.setEnabled(bool(c and c.status != "disconnected"))
         paused = bool(c and c.paused)
         self.pause_button.setText(self.tr("Resume") if paused else self.tr("Pause"))
@@ -52,11 +66,23 @@ class ConnectionRepair(QObject):
             else self.tr("Hold this calendar: its bookings wait (they do not move elsewhere) until you resume it")
         )
 
-    def open_reconnect(self) -> ReconnectDialog | None:
+    def open_reconnect(self) -> ReconnectDialog | QMessageBox | None:
+        """Reconnect… the selected connection; another computer's is moved here only after asking."""
         c = self.window.selected_connection()
+        if c is not None and self._elsewhere(c):
+            name = c.owner_device_name or self.tr("another computer")
+            self.take_over_box = confirm(
+                self.window, self.tr("Use on this computer"),
+                self.tr("This calendar is used by {device}. Use it on this computer instead? You sign in (or give "
+                        "its app password) here, and {device} stops writing to it.").format(device=name),
+                self.tr("Use on this computer"), lambda: self._open_dialog(c, take_over=True))
+            return self.take_over_box
         if c is None or not c.needs_user:
             return None
-        self.dialog = ReconnectDialog(self.window.controller, c, parent=self.window)
+        return self._open_dialog(c, take_over=False)
+
+    def _open_dialog(self, c: ConnectionView, take_over: bool) -> ReconnectDialog:
+        self.dialog = ReconnectDialog(self.window.controller, c, parent=self.window, take_over=take_over)
         self.dialog.accepted.connect(self._reconnected)
         self.dialog.open()
         return self.dialog

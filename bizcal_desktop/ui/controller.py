@@ -78,7 +78,7 @@ class DesktopController(QObject):
     ) -> None:
         super().__init__(parent)
         self.services = services
-        self.status_service = StatusService(services.db)
+        self.status_service = StatusService(services.db, services.config.device.id)
         self.scheduler = scheduler or build_scheduler(
             drain=services.engine.drain,
             import_all=services.importer.import_all,

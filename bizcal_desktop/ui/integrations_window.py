@@ -84,7 +84,7 @@ class IntegrationsWindow(BaseWindow):
         connections = await off_thread(self.services.connections.list)
         self._connections = {c.id: c for c in connections}
         selected = self.selected_connection()
-        model = connections_model(staff, connections, self)
+        model = connections_model(staff, connections, self, self.services.config.device.id)
         old = self.tree.model()
         self.tree.setModel(model)
         if old is not None and old.parent() is self:

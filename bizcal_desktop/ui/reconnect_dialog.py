@@ -6,7 +6,8 @@ staff member are fixed here and only what broke is asked for: the password (with
 which must pass for the password on screen before Save), or the browser sign-in, and a calendar when
 the connection's own is gone. The steps are ``ConnectionService.begin_reconnect`` and
 ``finish_reconnect``, the same ones ``bizcal connections reconnect`` runs; after Save the controller
-drains what waited.
+drains what waited. With ``take_over`` (another computer's calendar, the user agreed to move it here)
+the password is always asked for: this computer's keychain has none saved.
 """
 
 from __future__ import annotations
@@ -38,12 +39,15 @@ _SIGN_IN = {"google": "Sign in with Google…", "microsoft": "Sign in with Micro
 
 
 class ReconnectDialog(QDialog):
-    def __init__(self, controller: DesktopController, connection: ConnectionView, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: DesktopController, connection: ConnectionView, parent: QWidget | None = None,
+                 take_over: bool = False) -> None:
         super().__init__(parent)
         self.controller = controller
         self.services = controller.services
         self.connection = connection
         self.caldav = connection.provider == "caldav"
+        #: Another computer's calendar, moved to this one on Save.
+        self.take_over = take_over
         #: The passing test (CalDAV) or sign-in (OAuth) of what is on screen; nothing saved yet.
         self.pending: PendingReconnect | None = None
         self.saved: Reconnected | None = None
@@ -72,7 +76,7 @@ class ReconnectDialog(QDialog):
         if self.caldav:
             form.addRow(self.tr("Server:"), QLabel(c.server_url or ""))
             form.addRow(self.tr("New app password:"), self.password)
-            if c.status == "calendar_missing":
+            if c.status == "calendar_missing" and not self.take_over:
                 self.password.setPlaceholderText(self.tr("leave empty to keep the saved one"))
         self.calendar = QComboBox()
         self.calendar_label = QLabel(self.tr("Calendar for bookings:"))
@@ -100,7 +104,10 @@ class ReconnectDialog(QDialog):
 
     def _intro_text(self) -> str:
         c = self.connection
-        if c.status == "calendar_missing":
+        if self.take_over:
+            why = self.tr("{name} is used by {device}; it moves to this computer when you save.").format(
+                name="{name}", device=c.owner_device_name or self.tr("another computer"))
+        elif c.status == "calendar_missing":
             why = self.tr("The calendar “{calendar}” of {name} is gone. Choose the calendar its bookings go to.")
         elif c.status == "deactivated":
             why = self.tr("{name} was switched off because its access was refused.")
@@ -136,7 +143,7 @@ class ReconnectDialog(QDialog):
 
     def _update_buttons(self) -> None:
         busy = self.task is not None and not self.task.done()
-        needs_password = self.caldav and self.connection.status != "calendar_missing"
+        needs_password = self.caldav and (self.take_over or self.connection.status != "calendar_missing")
         self.test_button.setEnabled(not busy and not (needs_password and not self.password.text()))
         ready = self.pending is not None and (not self.pending.needs_calendar or self.calendar.count() > 0)
         self.save_button.setEnabled(not busy and ready)
@@ -154,7 +161,7 @@ class ReconnectDialog(QDialog):
         self.result.setStyleSheet("")
         self.result.setText(self.tr("Testing…") if self.caldav else self.tr("Waiting for you to finish in the browser…"))
         pending = await self.services.connections.begin_reconnect(
-            self.connection.id, password or None, on_url=self._show_url)
+            self.connection.id, password or None, on_url=self._show_url, take_over=self.take_over)
         if self.caldav and self.password.text() != password:
             return  # edited while the test ran: the result is about old input
         self.pending, self._tested_password = pending, password

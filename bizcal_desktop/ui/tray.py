@@ -6,7 +6,8 @@ say "ok" while it is broken; but a short outage is not attention (see
 the tooltip, and the first lines of the menu — says what is wrong and what to do; a line that
 needs the user opens the window where it is fixed. Offline is a state of its own, said first:
 "Offline — 3 changes waiting" (nothing is failing: the changes wait and go out once the network is
-back).
+back). On a team's shared database, changes whose calendar another computer holds are said apart,
+calmly: "3 changes wait for Sarah's laptop" (they are written from there).
 """
 
 from __future__ import annotations
@@ -143,8 +144,9 @@ class Tray(QObject):
         if lines:
             if self._controller.paused:
                 lines.append(StatusLine(self.tr("Syncing is paused"), ""))
-            return lines + self._paused_lines(summary)
-        return [StatusLine(self._calm_line(summary), ""), *self._paused_lines(summary)]
+            return lines + self._paused_lines(summary) + self._elsewhere_lines(summary)
+        return [StatusLine(self._calm_line(summary), ""), *self._paused_lines(summary),
+                *self._elsewhere_lines(summary)]
 
     def _offline_line(self, summary: StatusSummary | None) -> str:
         waiting = summary.pending_jobs if summary is not None else 0
@@ -171,6 +173,8 @@ class Tray(QObject):
             )
         if summary.pending_jobs:
             return self.tr("{n} changes waiting to sync").format(n=summary.pending_jobs)
+        if summary.waiting_elsewhere:  # the rest is another computer's to write
+            return self.tr("This computer's calendars are up to date")
         return self.tr("All calendars up to date")
 
     def _show_status(self, lines: list[StatusLine]) -> None:
@@ -209,3 +213,10 @@ class Tray(QObject):
         names = summary.paused if summary is not None else ()
         return [StatusLine(self.tr("{name}: Paused (bookings wait; resume in Calendar Integrations)")
                            .format(name=name), "") for name in names]
+
+    def _elsewhere_lines(self, summary: StatusSummary | None) -> list[StatusLine]:
+        """One calm line per other computer that holds calendars changes wait for."""
+        waiting = summary.waiting_elsewhere if summary is not None else ()
+        return [StatusLine((self.tr("1 change waits for {device}") if w.changes == 1 else
+                            self.tr("{n} changes wait for {device}")).format(n=w.changes, device=w.name), "")
+                for w in waiting]

@@ -2,6 +2,9 @@
 
 An archived staff member's connections stay connected (so cancelling their bookings still removes
 the events), so they are listed, marked archived, until they are disconnected.
+
+On a team's shared database the *Computer* column says which computer writes each calendar (the one
+whose keychain holds its secret): "This computer", or the other computer's name.
 """
 
 from __future__ import annotations
@@ -65,11 +68,20 @@ def status_icon_name(c: ConnectionView) -> str:
     return _STATUS_ICON.get(c.status, "status-pending")
 
 
-HEADERS = ("Staff / account", "Provider", "Calendar", "Default", "Status", "Last success")
+HEADERS = ("Staff / account", "Provider", "Calendar", "Default", "Status", "Last success", "Computer")
+
+
+def computer_text(c: ConnectionView, this_device: str | None) -> str:
+    """Which computer writes this calendar: this one, another one by name, or none yet."""
+    if this_device is None or c.used_here(this_device):
+        return _tr("This computer")
+    if c.owner_device is None:
+        return _tr("Not claimed yet (the computer that connected it)")
+    return c.owner_device_name or _tr("Another computer")
 
 
 def connections_model(
-    staff: list[StaffView], connections: list[ConnectionView], parent=None
+    staff: list[StaffView], connections: list[ConnectionView], parent=None, this_device: str | None = None
 ) -> QStandardItemModel:  # type: ignore[no-untyped-def]
     model = QStandardItemModel(parent)
     model.setHorizontalHeaderLabels([_tr(h) for h in HEADERS])
@@ -101,6 +113,7 @@ def connections_model(
                 QStandardItem(_tr("Default") if c.is_default else ""),
                 QStandardItem(resources.icon(status_icon_name(c)), status_text(c)),
                 QStandardItem(local_time_text(c.last_success_at) if c.last_success_at else _tr("never")),
+                QStandardItem(computer_text(c, this_device)),
             ]
             if c.last_error:
                 cells[4].setToolTip(c.last_error)
