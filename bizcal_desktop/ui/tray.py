@@ -47,6 +47,7 @@ class Tray(QObject):
         self.icon = QSystemTrayIcon(self)
         self.menu = QMenu()
         self.state = TrayState.IDLE
+        self._setup_needed = False
         self.actions: dict[str, QAction] = {}
         #: The status line's entries at the top of the menu (rebuilt on every update).
         self.status_actions: list[QAction] = []
@@ -106,6 +107,8 @@ class Tray(QObject):
     def show_setup_needed(self, needed: bool) -> None:
         """Offer the set-up wizard until it was finished (or the folder is set up otherwise)."""
         self.actions["setup"].setVisible(needed)
+        self._setup_needed = needed
+        self._update(self._controller.status)
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
@@ -139,6 +142,8 @@ class Tray(QObject):
     def status_lines(self, summary: StatusSummary | None) -> list[StatusLine]:
         """What is wrong and what to do; when nothing is, one calm line of what is going on."""
         lines = self._controller.attention.status_lines()
+        if self._setup_needed:
+            lines.insert(0, StatusLine(self.tr("Set-up not finished: finish it from this menu"), "setup"))
         if self._controller.offline:
             lines.insert(0, StatusLine(self._offline_line(summary), ""))
         if lines:
@@ -160,6 +165,9 @@ class Tray(QObject):
         if self._controller.paused:
             return self.tr("Syncing is paused")
         if self._controller.syncing:
+            waiting = summary.pending_jobs if summary is not None else 0
+            if waiting > 1:
+                return self.tr("Syncing {n} changes…").format(n=waiting)
             return self.tr("Syncing…")
         if summary is None:
             return self.tr("Starting…")
@@ -173,9 +181,12 @@ class Tray(QObject):
             )
         if summary.pending_jobs:
             return self.tr("{n} changes waiting to sync").format(n=summary.pending_jobs)
-        if summary.waiting_elsewhere:  # the rest is another computer's to write
-            return self.tr("This computer's calendars are up to date")
-        return self.tr("All calendars up to date")
+        up_to_date = (self.tr("This computer's calendars are up to date") if summary.waiting_elsewhere
+                      else self.tr("All calendars up to date"))  # the rest is another computer's to write
+        if summary.last_success_at is not None:
+            return self.tr("{state} · last sync {when}").format(
+                state=up_to_date, when=local_time_text(summary.last_success_at))
+        return up_to_date
 
     def _show_status(self, lines: list[StatusLine]) -> None:
         for action in self.status_actions:

@@ -184,7 +184,7 @@ def test_recovery_clears_the_attention_and_the_tooltip(harness, sample) -> None:
     assert harness.app.tray.state == TrayState.IDLE
     assert "could not be written" not in harness.tooltip
     assert "All calendars up to date" in harness.tooltip
-    assert harness.status_texts == ["All calendars up to date"]
+    assert [t.split(" · ")[0] for t in harness.status_texts] == ["All calendars up to date"]
     assert harness.popups[1:] == [
         ("All good again", "The calendar problems are solved; BizCal is syncing normally.", INFORMATION, 5000)
     ]

@@ -58,6 +58,21 @@ def test_sync_now_pushes_the_booking_to_the_calendar(
         timeout=10000,
     )
     assert "1 synced" in desktop.tray.icon.toolTip()
+    assert [a.text() for a in desktop.tray.status_actions] == ["Syncing is paused"]
+    # Resumed, the status line says it in words, with the time of the last sync (issue 16 item 4).
+    desktop.controller.set_paused(False)
+    qtbot.waitUntil(lambda: desktop.tray.status_actions[0].text().startswith(
+        "All calendars up to date · last sync "), timeout=10000)
+    assert desktop.tray.status_actions[0].text() in desktop.tray.icon.toolTip()
+
+
+def test_the_status_line_says_set_up_is_not_finished(desktop: DesktopApp) -> None:
+    desktop.tray.show_setup_needed(True)
+    first = desktop.tray.status_actions[0]
+    assert first.text() == "Set-up not finished: finish it from this menu" and first.isEnabled()
+    assert "Set-up not finished" in desktop.tray.icon.toolTip()
+    desktop.tray.show_setup_needed(False)
+    assert all("Set-up" not in a.text() for a in desktop.tray.status_actions)
 
 
 def test_pause_syncing_pauses_the_scheduler(desktop) -> None:  # type: ignore[no-untyped-def]
