@@ -30,7 +30,7 @@ from bizcal_desktop.services.reconnect import UsedElsewhere
 from bizcal_desktop.wiring import Services
 
 if TYPE_CHECKING:
-    from bizcal_desktop.sync.engine import DrainReport
+    from bizcal_desktop.sync.drain_report import DrainReport
 
 #: The verbs this module handles.
 VERBS = ("reconnect", "pause", "resume")

@@ -20,7 +20,7 @@ from bizcal_desktop.services.status import waiting_text
 from bizcal_desktop.wiring import Services
 
 if TYPE_CHECKING:
-    from bizcal_desktop.sync.engine import DrainReport
+    from bizcal_desktop.sync.drain_report import DrainReport
 
 
 def add_parser(nouns: Nouns, common: argparse.ArgumentParser) -> None:

@@ -39,7 +39,7 @@ from enum import StrEnum
 from bizcal_desktop.services.attention_text import TOPIC_ORDER, AlertWords, TopicKind, Translate
 from bizcal_desktop.services.status import StatusSummary
 from bizcal_desktop.store.models import Outcome
-from bizcal_desktop.sync.engine import FailureKind, SyncEvent
+from bizcal_desktop.sync.drain_report import FailureKind, SyncEvent
 from bizcal_desktop.sync.importer import ConflictEvent, ImportReport
 from bizcal_desktop.sync.token_guardian import DeactivationEvent
 

@@ -39,7 +39,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
@@ -53,6 +52,7 @@ from bizcal_desktop.store.types import utcnow
 from bizcal_desktop.sync import outcomes
 from bizcal_desktop.sync.backoff import BackoffPolicy
 from bizcal_desktop.sync.claimants import engine_owner, is_dead_local_owner
+from bizcal_desktop.sync.drain_report import DrainReport, FailureKind, SyncEvent
 from bizcal_desktop.sync.listeners import Listeners
 from bizcal_desktop.sync.network import NetworkState, NetworkStatus, NullNetworkStatus
 from bizcal_desktop.sync.planning import BookingPlan, Handover, SyncTarget, plan_booking
@@ -62,61 +62,6 @@ log = logging.getLogger(__name__)
 
 #: How long a claim on a booking's jobs holds without being renewed (each attempt renews it).
 LEASE = timedelta(minutes=5)
-
-
-class FailureKind(StrEnum):
-    """Why a write failed, in the words the tray's alerts decide on (see ``services/attention``)."""
-
-    TRANSIENT = "transient"  #: retries ran out on an error that may go away by itself
-    PERMANENT = "permanent"  #: retrying cannot fix it (refused data, a gone calendar, a bug)
-    NEEDS_USER = "needs_user"  #: the connection needs the user (a refused credential, a calendar gone)
-
-
-@dataclass(frozen=True)
-class SyncEvent:
-    """Told to listeners (the tray) after each provider write: what happened to which booking."""
-
-    booking_id: int
-    mapping_id: int | None
-    connection_id: int | None
-    action: str
-    outcome: str
-    message: str
-    #: Set on a failure only.
-    failure: FailureKind | None = None
-    connection_name: str = ""
-
-
-@dataclass
-class DrainReport:
-    """What one drain did; the CLI prints it and the tray turns failures into one notification."""
-
-    bookings: int = 0
-    synced: int = 0
-    failed: int = 0
-    skipped: int = 0
-    events: list[SyncEvent] = field(default_factory=list)
-    #: Bookings given back to wait for the network (nothing counted against them).
-    waiting: int = 0
-    #: The network status said offline: nothing was claimed; ``pending`` changes wait for it.
-    offline: bool = False
-    pending: int = 0
-    #: Bookings whose calendar connection is paused: their jobs wait for Resume (store/pauses).
-    held: int = 0
-    #: Bookings handed to the device that holds their calendar's secret (store/ownership).
-    handed: int = 0
-    #: After the drain: the changes that wait for other devices, per device.
-    elsewhere: list[ownership.Waiting] = field(default_factory=list)
-
-    def merge(self, other: DrainReport) -> None:
-        self.bookings += other.bookings
-        self.synced += other.synced
-        self.failed += other.failed
-        self.skipped += other.skipped
-        self.waiting += other.waiting
-        self.held += other.held
-        self.handed += other.handed
-        self.events.extend(other.events)
 
 
 @dataclass

@@ -29,7 +29,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from bizcal_desktop.services.attention import Alert, AttentionTracker
 from bizcal_desktop.services.status import StatusService, StatusSummary
 from bizcal_desktop.sync.connectivity import ConnectivityWatch, sync_log_note
-from bizcal_desktop.sync.engine import DrainReport, SyncEvent
+from bizcal_desktop.sync.drain_report import DrainReport, SyncEvent
 from bizcal_desktop.sync.importer import ConflictEvent, ImportReport
 from bizcal_desktop.sync.network import NetworkState, NetworkStatus, NullNetworkStatus
 from bizcal_desktop.sync.scheduler import (

@@ -8,7 +8,7 @@ import pytest
 
 from bizcal_desktop.services.attention import GRACE_SECONDS, Alert, AlertKind, AttentionTracker
 from bizcal_desktop.services.status import ConnectionProblem, FailedWrite, StatusSummary
-from bizcal_desktop.sync.engine import FailureKind, SyncEvent
+from bizcal_desktop.sync.drain_report import FailureKind, SyncEvent
 from bizcal_desktop.sync.importer import ConflictEvent, ConnectionImport, ImportReport
 from bizcal_desktop.sync.token_guardian import DeactivationEvent
 
