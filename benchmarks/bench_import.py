@@ -8,21 +8,29 @@ What is measured, and why this way
 * Requests are counted twice: as the provider reports them (``BusyChanges.requests``, which the
   sync log shows) and on the wire, from the server's own request log. The two must agree, so the
   benchmark cannot flatter the request budget.
-* The baseline is one plain ``calendar-query`` REPORT for the same window made with httpx and Basic
-  auth sent up front (no parsing, no database): the least any client can pay to read the window.
-  The ratio full-import / baseline is what our parsing, expansion and bookkeeping add on top.
+* Baselines, each taken in the same loop as the figure it divides (interleaved repetitions, medians):
+  one plain ``calendar-query`` REPORT for the same window made with httpx and Basic auth sent up
+  front (no parsing, no database) - the least any client can pay to read the window - beside the
+  full import; one plain ``sync-collection`` REPORT from the current token beside the no-op
+  incremental import.
+* The calendar holds ``BIZCAL_BENCH_IMPORT_N`` events (5,000 by default, a quarter of them weekly
+  series). They are written into Radicale's storage folder directly (PUTting 5,000 events one by
+  one costs minutes, the server slowing as the collection grows); one warm-up REPORT lets Radicale
+  build its item cache before anything is timed.
 * Radicale is CPU-bound and slows as a collection grows (see the CalDAV notes), so figures are only
-  comparable at the same N; each figure is the best of a few runs, the least disturbed one.
+  comparable at the same N.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import statistics
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -31,33 +39,27 @@ import keyring
 from sqlalchemy import select
 
 from bizcal_desktop.config import Config
+from bizcal_desktop.domain.local_time import local_midnight_utc
 from bizcal_desktop.domain.time_range import TimeRange
-from bizcal_desktop.providers.caldav.reports import calendar_query_body
-from bizcal_desktop.services.bookings import local_midnight_utc
+from bizcal_desktop.providers.caldav.reports import (
+    calendar_query_body,
+    sync_collection_body,
+    sync_token_propfind_body,
+)
+from bizcal_desktop.providers.cursor import WindowCursor
 from bizcal_desktop.store.models import BusyBlock, CalendarConnection
 from bizcal_desktop.wiring import build_services
-from tests.fixtures.radicale import CalendarReader, RadicaleServer
+from tests.fixtures.request_log import LoggingRadicale
+from tests.support.connections import seed_connection
 from tests.support.memory_keyring import MemoryKeyring
 
 ZONE = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 3, 23, 6, 0, tzinfo=UTC)
 WINDOW_DAYS = 60
-EVENTS = 200
-RECURRING_EVERY = 8  # every 8th event is a weekly series (25 of 200), a third of those with an EXDATE
+EVENTS = int(os.environ.get("BIZCAL_BENCH_IMPORT_N", "5000"))
+RECURRING_EVERY = 4  # every 4th event is a weekly series (a quarter), a third of those with an EXDATE
 OUTSIDE_EVERY = 10  # every 10th single event lies before or after the window
-REPEATS = 5
-
-
-class _LoggingRadicale(RadicaleServer):
-    """The test fixture's server with Radicale's request log on, so requests can be counted on the wire."""
-
-    def _write_config(self) -> None:
-        super()._write_config()
-        text = self._config_path.read_text(encoding="utf-8").replace("level = warning", "level = info")
-        self._config_path.write_text(text, encoding="utf-8")
-
-    def requests_logged(self) -> int:
-        return self.log_text().count(" request for ")
+REPEATS = int(os.environ.get("BIZCAL_BENCH_REPEATS", "3"))
 
 
 def _event_text(index: int) -> str:
@@ -83,27 +85,42 @@ def _event_text(index: int) -> str:
     return cal.to_ical().decode()
 
 
-def _fill(server: RadicaleServer, calendar_url: str) -> None:
-    reader = CalendarReader(calendar_url, server.username, server.password)
+def _fill(server: LoggingRadicale, calendar_url: str) -> None:
+    """Write the events into the collection's folder, then let Radicale read them once (its cache)."""
+    folder = server.storage_dir / "collection-root" / urlsplit(calendar_url).path.strip("/")
     for index in range(EVENTS):
-        response = reader.put(f"bench-{index}.ics", _event_text(index))
-        if response.status_code not in (201, 204):
-            raise RuntimeError(f"PUT answered {response.status_code}")
+        (folder / f"bench-{index}.ics").write_text(_event_text(index), encoding="utf-8", newline="")
+    _bare_seconds(server, calendar_url, "REPORT", calendar_query_body(_window()), "1")
+    _bare_seconds(server, calendar_url, "PROPFIND", sync_token_propfind_body(), "0")  # its sync history
 
 
-def _baseline_seconds(server: RadicaleServer, calendar_url: str, window: TimeRange) -> float:
-    body = calendar_query_body(window).encode()
-    best = float("inf")
-    with httpx.Client(auth=(server.username, server.password), timeout=30) as client:
-        for _ in range(REPEATS):
-            started = time.perf_counter()
-            response = client.request("REPORT", calendar_url, content=body,
-                                      headers={"Depth": "1", "Content-Type": "application/xml"})
-            response.read()
-            best = min(best, time.perf_counter() - started)
-            if response.status_code != 207:
-                raise RuntimeError(f"calendar-query answered {response.status_code}")
-    return best
+def _window() -> TimeRange:
+    today = NOW.astimezone(ZONE).date()
+    return TimeRange(local_midnight_utc(today, "Europe/Berlin"),
+                     local_midnight_utc(today + timedelta(days=WINDOW_DAYS + 1), "Europe/Berlin"))
+
+
+def _bare_seconds(server: LoggingRadicale, calendar_url: str, method: str, body: str, depth: str) -> float:
+    """One plain request with httpx (Basic auth up front), the whole answer read, nothing parsed."""
+    with httpx.Client(auth=(server.username, server.password), timeout=120) as client:
+        started = time.perf_counter()
+        response = client.request(method, calendar_url, content=body.encode(),
+                                  headers={"Depth": depth, "Content-Type": "application/xml"})
+        response.read()
+        seconds = time.perf_counter() - started
+    if response.status_code != 207:
+        raise RuntimeError(f"{method} answered {response.status_code}")
+    return seconds
+
+
+def _token(services) -> str:  # type: ignore[no-untyped-def]
+    with services.db.session() as s:
+        (connection,) = s.scalars(select(CalendarConnection)).all()
+        cursor = WindowCursor.decode(connection.sync_cursor)
+    assert cursor is not None
+    (token,) = cursor.tokens.values()
+    assert token is not None
+    return token
 
 
 def _set_cursor(services, value: str | None) -> None:  # type: ignore[no-untyped-def]
@@ -117,15 +134,15 @@ def _block_count(services) -> int:  # type: ignore[no-untyped-def]
         return len(s.scalars(select(BusyBlock)).all())
 
 
-async def _measure(server: _LoggingRadicale, calendar_url: str, data_dir: Path) -> list[tuple[str, float, str]]:
+async def _measure(server: LoggingRadicale, calendar_url: str, data_dir: Path) -> list[tuple[str, float, str]]:
     services = build_services(Config.load(data_dir))
     try:
         services.directory.add_staff("Mark", "Europe/Berlin")
         services.settings.update(booking_window_days=WINDOW_DAYS)
-        await services.connections.connect_caldav(
-            staff="Mark", provider_type="generic", url=server.url, username=server.username,
-            password=server.password, calendar=calendar_url,
-        )
+        seed_connection(services, staff="Mark", provider="caldav", provider_type="generic",
+                        display_name="Bench Radicale", server_url=server.url, username=server.username,
+                        calendar_id=calendar_url, calendar_href=calendar_url, calendar_name="Bench",
+                        secret=server.password)
 
         async def timed_import() -> tuple[float, int, int, bool]:
             wire_before = server.requests_logged()
@@ -137,39 +154,40 @@ async def _measure(server: _LoggingRadicale, calendar_url: str, data_dir: Path) 
                 raise RuntimeError(result.message)
             return seconds, result.requests, server.requests_logged() - wire_before, result.full
 
-        first_seconds, first_requests, first_wire, first_full = await timed_import()
+        query = calendar_query_body(_window())
+        first_baseline = _bare_seconds(server, calendar_url, "REPORT", query, "1")
+        first = await timed_import()
         blocks = _block_count(services)
-        full_runs = []
+        full_runs, full_bases, noop_runs, noop_bases = [], [], [], []
         for _ in range(REPEATS):
+            full_bases.append(_bare_seconds(server, calendar_url, "REPORT", query, "1"))
             _set_cursor(services, None)
             full_runs.append(await timed_import())
-        noop_runs = [await timed_import() for _ in range(REPEATS)]
-        if not first_full or not all(r[3] for r in full_runs) or any(r[3] for r in noop_runs):
+            noop_bases.append(_bare_seconds(server, calendar_url, "REPORT", sync_collection_body(_token(services)), "0"))
+            noop_runs.append(await timed_import())
+        if not first[3] or not all(r[3] for r in full_runs) or any(r[3] for r in noop_runs):
             raise AssertionError("the full imports were not full or the no-op imports not incremental")
-        if any(r[1] != r[2] for r in [(0, first_requests, first_wire, True), *full_runs, *noop_runs]):
+        if any(r[1] != r[2] for r in [first, *full_runs, *noop_runs]):
             raise AssertionError("requests counted by the provider differ from the requests the server logged")
         if _block_count(services) != blocks:
             raise AssertionError("repeated imports changed the busy blocks of an unchanged calendar")
     finally:
         services.close()
 
-    full_seconds = min(r[0] for r in full_runs)
-    noop_seconds = min(r[0] for r in noop_runs)
-    today = NOW.astimezone(ZONE).date()
-    window = TimeRange(local_midnight_utc(today, "Europe/Berlin"),
-                       local_midnight_utc(today + timedelta(days=WINDOW_DAYS + 1), "Europe/Berlin"))
-    baseline = _baseline_seconds(server, calendar_url, window)
+    full, full_base = statistics.median(r[0] for r in full_runs), statistics.median(full_bases)
+    noop, noop_base = statistics.median(r[0] for r in noop_runs), statistics.median(noop_bases)
     label = f"import {EVENTS} events ({EVENTS // RECURRING_EVERY} weekly series) → {blocks} blocks"
     return [
-        (f"{label}: first full import (writes blocks)", first_seconds, "s"),
-        (f"{label}: first full import requests", float(first_requests), "requests"),
-        (f"{label}: full import (best of {REPEATS})", full_seconds, "s"),
+        (f"{label}: first full import (writes blocks)", first[0], "s"),
+        (f"{label}: first full import / bare calendar-query", first[0] / first_baseline, "x"),
+        (f"{label}: full import (median of {REPEATS}, interleaved)", full, "s"),
+        (f"{label}: bare httpx calendar-query (same loop)", full_base, "s"),
+        (f"{label}: full import / bare calendar-query", full / full_base, "x"),
         (f"{label}: full import requests", float(full_runs[0][1]), "requests"),
-        (f"{label}: no-op incremental import (best of {REPEATS})", noop_seconds, "s"),
+        (f"{label}: no-op incremental import (median of {REPEATS})", noop, "s"),
+        (f"{label}: bare httpx sync-collection (same loop)", noop_base, "s"),
+        (f"{label}: no-op incremental / bare sync-collection", noop / noop_base, "x"),
         (f"{label}: no-op incremental import requests", float(noop_runs[0][1]), "requests"),
-        (f"{label}: full / no-op time", full_seconds / noop_seconds, "x"),
-        (f"{label}: bare httpx calendar-query (best of {REPEATS})", baseline, "s"),
-        (f"{label}: full import / bare calendar-query", full_seconds / baseline, "x"),
     ]
 
 
@@ -178,7 +196,7 @@ def run() -> list[tuple[str, float, str]]:
     keyring.set_keyring(MemoryKeyring())  # the benchmark must not write into the real keychain
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         base = Path(tmp)
-        server = _LoggingRadicale(base / "radicale")
+        server = LoggingRadicale(base / "radicale")
         server.start()
         try:
             calendar_url = server.make_calendar("bench", "Bench")

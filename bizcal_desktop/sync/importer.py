@@ -234,7 +234,13 @@ class AvailabilityImporter:
         result.skipped = [item.describe(keep_titles) for item in changes.skipped]
         window = target.window
         with self._db.session() as s:
-            rows = s.scalars(select(BusyBlock).where(BusyBlock.connection_id == target.info.id)).all()
+            # A full read may leave any source stale, so all blocks are compared; an incremental one
+            # touches only the sources it names (none at all when nothing changed).
+            query = select(BusyBlock).where(BusyBlock.connection_id == target.info.id)
+            if not changes.full:
+                named = list(set(changes.upserts) | set(changes.removed))
+                query = query.where(BusyBlock.source_key.in_(named)) if named else None
+            rows = s.scalars(query).all() if query is not None else []
             by_source: dict[str, list[BusyBlock]] = {}
             for row in rows:
                 by_source.setdefault(row.source_key, []).append(row)
@@ -267,8 +273,10 @@ class AvailabilityImporter:
             for source in stale_sources:
                 replace(source, [])
             # Blocks that ended before today can no longer block anything.
+            # (pending changes flush first; the loaded rows need no syncing: the session ends here)
             s.execute(delete(BusyBlock).where(BusyBlock.connection_id == target.info.id,
-                                              BusyBlock.end_utc <= window.start))
+                                              BusyBlock.end_utc <= window.start),
+                      execution_options={"synchronize_session": False})
             connection = s.get(CalendarConnection, target.info.id)
             if connection is not None:
                 connection.sync_cursor = changes.cursor

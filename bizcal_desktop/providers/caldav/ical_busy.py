@@ -10,7 +10,14 @@ Rules applied (RFC 5545 wording in brackets):
 
 * Recurrence ([RRULE], [RDATE], [EXDATE], overrides by [RECURRENCE-ID]) is expanded locally with
   ``recurring-ical-events``, because several servers (Radicale, Google CalDAV, SOGo) return the
-  master unexpanded.
+  master unexpanded. A single event without any of them is its own only instance and skips the
+  expansion (the same answer; the exact window test below decides either way).
+* The plainest resource (one VEVENT that does not recur, in a zone the database knows) is read
+  line by line by :mod:`.ical_lean`, which leaves everything it is not sure of to this module.
+* Parsing is most of an import's cost, and most of the text is VTIMEZONE blocks for zones the zone
+  database already knows, which ``icalendar`` then ignores (it prefers a known zone to the
+  file's definition): such blocks are cut out before parsing. A VTIMEZONE for a zone the database
+  does not know (an Outlook definition, a vendor's id) is kept and used as before.
 * Busy means opaque: [TRANSP] absent or OPAQUE. Transparent ("free") events, [STATUS] CANCELLED
   (whole series or one overridden instance) and invitations the staff member declined (an
   [ATTENDEE] whose address is one of ``self_addresses`` with PARTSTAT=DECLINED) block nothing.
@@ -37,9 +44,11 @@ Rules applied (RFC 5545 wording in brackets):
 from __future__ import annotations
 
 import logging
+import re
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import icalendar
 import recurring_ical_events  # type: ignore[import-untyped]
@@ -63,6 +72,7 @@ from bizcal_desktop.providers.caldav.ical_checks import (
     to_utc,
     validate_event,
 )
+from bizcal_desktop.providers.caldav.ical_lean import lean_busy
 
 log = logging.getLogger(__name__)
 
@@ -102,15 +112,18 @@ def busy_from_ical(
     Raises :class:`MalformedCalendarData` when the text is not iCalendar at all. An event with no
     readable start or an unusable recurrence rule is reported in ``skipped`` instead (see above).
     """
-    calendar = _parse(ics)
+    text = without_known_zones(_decoded(ics))
+    window_utc = window.to_utc()
+    mine = frozenset(_normalise_address(a) for a in self_addresses)
+    lean = lean_busy(text, window_utc, zone, keep_titles, mine)  # the plainest shape, without icalendar
+    if lean is not None:
+        return ParsedResource(intervals=lean[0], own_uid=lean[1], uid=lean[2])
+    calendar = _parse(text)
     events = list(calendar.walk("VEVENT"))
     uid = _first_uid(events)
     own = _own_uid(calendar, events)
     if own is not None:
         return ParsedResource(intervals=[], own_uid=own, uid=uid)
-
-    window_utc = window.to_utc()
-    mine = frozenset(_normalise_address(a) for a in self_addresses)
     fix_odd_times(events, zone, uid)
     try:
         for event in events:
@@ -174,15 +187,41 @@ def _title(events: list[icalendar.Component]) -> str | None:
 # ----------------------------------------------------------------------------- parsing and checks
 
 
-def _parse(ics: str | bytes) -> icalendar.Calendar:
-    """Parse the text; any parser failure becomes one clear error without the payload in it."""
+_VTIMEZONE = re.compile(r"^BEGIN:VTIMEZONE\r?\n.*?^END:VTIMEZONE\r?\n", re.MULTILINE | re.DOTALL)
+_TZID_LINE = re.compile(r"^TZID:([^\r\n;:]+)\r?\n(?![ \t])", re.MULTILINE)
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    """The zone database's names: the ones ``icalendar`` resolves without a VTIMEZONE (and then ignores it)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def without_known_zones(text: str) -> str:
+    """``text`` without the VTIMEZONE blocks whose TZID the zone database knows; the rest untouched."""
+    if "BEGIN:VTIMEZONE" not in text:
+        return text
+
+    def keep_unknown(block: re.Match[str]) -> str:
+        tzid = _TZID_LINE.search(block.group(0))
+        return "" if tzid is not None and tzid.group(1) in _zone_names() else block.group(0)
+
+    return _VTIMEZONE.sub(keep_unknown, text)
+
+
+def _decoded(ics: str | bytes) -> str:
     if isinstance(ics, bytes):
         try:
-            ics = ics.decode("utf-8")
+            return ics.decode("utf-8")
         except UnicodeDecodeError:
             raise MalformedCalendarData("is not UTF-8 text") from None
+    return ics
+
+
+def _parse(text: str) -> icalendar.Calendar:
+    """Parse the text; any parser failure becomes one clear error without the payload in it."""
     try:
-        calendar = icalendar.Calendar.from_ical(ics)
+        calendar = icalendar.Calendar.from_ical(text)
     except (ValueError, KeyError, IndexError, TypeError):
         # The library's messages quote the offending line; it may be a private title, so drop it.
         raise MalformedCalendarData("is not valid iCalendar") from None
@@ -228,6 +267,9 @@ def _occurrences(
     The window is handed over in the staff zone so that floating times, which the library compares
     in the zone of the span, are read the way :func:`to_utc` reads them.
     """
+    single = _single_instance(calendar)
+    if single is not None:
+        return single
     lo = window.start.astimezone(zone) - EXPANSION_MARGIN
     hi = window.end.astimezone(zone) + EXPANSION_MARGIN
     try:
@@ -237,6 +279,27 @@ def _occurrences(
         # messages quote property values, so only the type is logged.
         log.debug("Recurrence expansion failed with %s", type(error).__name__)
         raise MalformedCalendarData("has dates or a recurrence rule BizCal cannot expand", uid) from None
+
+
+_RECURRENCE = ("RRULE", "RDATE", "EXDATE", "RECURRENCE-ID")
+
+
+def _single_instance(calendar: icalendar.Calendar) -> list[icalendar.Component] | None:
+    """``[event]`` when the resource is one VEVENT that does not recur (its own only instance), else None.
+
+    The caller's exact window test then decides, as it does for the expansion's instances. Only the
+    plainest shape qualifies (start and end of one kind, date or date-time); anything else expands.
+    """
+    events = [c for c in calendar.subcomponents if c.name == "VEVENT"]
+    if len(events) != 1 or any(name in events[0] for name in _RECURRENCE):
+        return None
+    event = events[0]
+    start, end, length = event.get("DTSTART"), event.get("DTEND"), event.get("DURATION")
+    if start is None or (end is not None and type(end.dt) is not type(start.dt)):
+        return None
+    if length is not None and (end is not None or not isinstance(length.dt, timedelta) or length.dt < timedelta(0)):
+        return None  # the expansion reads these its own way (a negative DURATION counts backwards)
+    return [event]
 
 
 def _blocks_time(occurrence: icalendar.Component, self_addresses: frozenset[str]) -> bool:
