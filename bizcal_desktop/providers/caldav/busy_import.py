@@ -18,9 +18,9 @@ refused token      the refused sync-collection + a full read               = 3
 =================  ==========================================================
 
 The token is read *before* the calendar-query, so a change racing the full read is reported again
-by the next incremental read (harmless) instead of being lost. Parsing and recurrence expansion
-cost ~1-2 ms per resource, so they run in a worker thread and a big calendar never stalls the
-app's event loop.
+by the next incremental read (harmless) instead of being lost. Reading the XML answer, parsing
+and recurrence expansion run in a worker thread (a large calendar's answer is megabytes), so a big
+calendar never stalls the app's event loop.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ class BusyReader:
         response = await meter.send("REPORT", self._calendar_url, calendar_query_body(window),
                                     {"Depth": "1", "Content-Type": XML_CONTENT_TYPE}, "reading busy times")
         self._check_multistatus(response, "reading busy times")
-        resources = read_calendar_data(getattr(response, "tree", None), self._calendar_url)
+        resources = await asyncio.to_thread(self._resources, response, "reading busy times")
         readable = [(r.href, r.data) for r in resources if r.status == 200 and r.data is not None]
         found = _Findings()
         await asyncio.to_thread(self._parse_all, readable, window, found, False)
@@ -197,7 +197,12 @@ class BusyReader:
         response = await meter.send("REPORT", self._calendar_url, multiget_body(hrefs),
                                     {"Content-Type": XML_CONTENT_TYPE}, "reading changed events")
         self._check_multistatus(response, "reading changed events")
-        return {r.href: r for r in read_calendar_data(getattr(response, "tree", None), self._calendar_url)}
+        resources = await asyncio.to_thread(self._resources, response, "reading changed events")
+        return {r.href: r for r in resources}
+
+    def _resources(self, response: Any, what: str) -> list[ResourceData]:
+        """The resources of a calendar-query or multiget answer (in a worker thread: it may be megabytes)."""
+        return read_calendar_data(self._session.tree(response, what), self._calendar_url)
 
     # ---------------------------------------------------------------- shared steps
 

@@ -59,6 +59,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _SERVER_TEXT_LIMIT = 200
+#: Answers up to this size are parsed as they arrive; a larger one (a calendar's worth of events) is
+#: parsed by whoever reads it, in a worker thread, so the app's event loop does not wait on it.
+_EAGER_XML_BYTES = 64 * 1024
 
 
 class NotCalDAVError(PermanentError):
@@ -105,7 +108,9 @@ class CalDAVSession:
         self._timeout = timeout
         self.host = urlsplit(self.server_url).hostname or self.server_url
         self._client: AsyncDAVClient | None = None
-        self._http: httpx.AsyncClient | None = None
+        # Made here, where a provider is built (a worker thread in a drain): its TLS settings load
+        # the CA bundle once per process, which must not stall the app's event loop.
+        self._http: httpx.AsyncClient | None = new_client(timeout)
         # The scheme each server accepted, by origin and user: the provider factory keeps it across
         # drains, so a plain-http server's 401 challenge is paid once per process (see .transport).
         self._schemes: MutableMapping[str, str] = auth_schemes if auth_schemes is not None else {}
@@ -206,8 +211,19 @@ class CalDAVSession:
         response = await self._http.request(method, url, content=content or None, headers=headers,
                                             auth=self._login or httpx.USE_CLIENT_DEFAULT)
         answer = answer_of(response)
-        answer.tree  # noqa: B018 - parsed here, so unreadable XML is reported inside guard
+        if len(answer.content) <= _EAGER_XML_BYTES:
+            answer.tree  # noqa: B018 - parsed here, so unreadable XML is reported inside guard
         return answer
+
+    def tree(self, answer: DAVAnswer, what: str) -> etree._Element | None:
+        """The answer's XML (parsed now if it was too large to parse on the event loop), or None."""
+        try:
+            return answer.tree
+        except UnreadableXML:
+            raise PermanentError(
+                f"The server {self.host} sent XML that cannot be read while {what}; check that the "
+                "address is a CalDAV server."
+            ) from None
 
     async def propfind_etag(self, url: str, what: str) -> DAVAnswer:
         """PROPFIND (Depth 0) for ``getetag``: a resource's version, or whether a collection exists."""
