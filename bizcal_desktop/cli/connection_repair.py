@@ -82,7 +82,8 @@ def reconnect(args: argparse.Namespace, svc: Services, out: Output) -> int:
 
     async def reconnect_and_drain():  # type: ignore[no-untyped-def]
         done = await svc.connections.reconnect(args.id, password, calendar=args.calendar, on_url=show_url,
-                                               timeout=args.timeout, actor=actor(), take_over=args.take_over)
+                                               timeout=args.timeout, actor=actor(), take_over=args.take_over,
+                                               door=Door.CLI)
         return done, await svc.engine.drain()
 
     done, report = asyncio.run(reconnect_and_drain())

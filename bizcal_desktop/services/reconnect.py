@@ -45,7 +45,8 @@ from bizcal_desktop.services.connect_flow import (
     pick_calendar,
 )
 from bizcal_desktop.services.connection_view import ConnectionView, connection_view
-from bizcal_desktop.store import ownership, reconnects, sync_log
+from bizcal_desktop.store import audit, ownership, reconnects, sync_log
+from bizcal_desktop.store.audit import Door
 from bizcal_desktop.store.connections import switch_on
 from bizcal_desktop.store.models import CalendarConnection, ConnectionStatus, Outcome, SyncAction
 from bizcal_desktop.store.types import utcnow
@@ -117,7 +118,8 @@ class ReconnectFlow(ConnectFlow):
         return pending
 
     async def finish_reconnect(
-        self, pending: PendingReconnect, calendar_id: str | None = None, actor: str = "user"
+        self, pending: PendingReconnect, calendar_id: str | None = None, actor: str = "user",
+        door: str = Door.UNKNOWN,
     ) -> Reconnected:
         """Test writing into the calendar (the connection's own unless ``calendar_id``), then save in place."""
         login = pending.login
@@ -133,19 +135,19 @@ class ReconnectFlow(ConnectFlow):
             await self._log_test_failed(login, check.message, actor)
             raise ConnectionTestFailed(check.message)
         login = dataclasses.replace(login, secret=latest.secret)
-        return await asyncio.to_thread(self._save_reconnect, pending, login, chosen, actor)
+        return await asyncio.to_thread(self._save_reconnect, pending, login, chosen, actor, door)
 
     # ----- one-shot wrappers (the CLI) ---------------------------------------------------------------
     async def reconnect(
         self, connection_id: int, password: str | None = None, calendar: str | None = None,
         on_url: Callable[[str], None] | None = None, timeout: float = 300.0, actor: str = "user",
-        take_over: bool = False,
+        take_over: bool = False, door: str = Door.UNKNOWN,
     ) -> Reconnected:
         """Begin and finish in one go; ``calendar`` names one (needed when the connection's is gone)."""
         pending = await self.begin_reconnect(connection_id, password, on_url=on_url, timeout=timeout,
                                              actor=actor, take_over=take_over)
         chosen = pick_calendar(list(pending.login.calendars), calendar).calendar_id if calendar else None
-        return await self.finish_reconnect(pending, chosen, actor=actor)
+        return await self.finish_reconnect(pending, chosen, actor=actor, door=door)
 
     # ----- the store (worker threads) ------------------------------------------------------------------
     def _reconnectable(self, connection_id: int, take_over: bool) -> tuple[ConnectionView, str]:
@@ -166,12 +168,14 @@ class ReconnectFlow(ConnectFlow):
         return row
 
     def _save_reconnect(
-        self, pending: PendingReconnect, login: PendingConnection, chosen: CalendarInfo, actor: str
+        self, pending: PendingReconnect, login: PendingConnection, chosen: CalendarInfo, actor: str, door: str
     ) -> Reconnected:
-        """The row back in use with the chosen calendar, the break's bookings queued, the new secret saved."""
+        """The row back in use with the chosen calendar, the break's bookings queued, the new secret saved
+        (audited through ``door``)."""
         device = self._config.device
         with self._db.session() as s:
             row = self._needing_user(s, pending.connection.id, pending.take_over)
+            snapshot = audit.connection_snapshot(row)
             changed = reconnects.choose_calendar(s, row, chosen.calendar_id, login.calendar_href(chosen), chosen.name)
             row.username = login.account or row.username
             switch_on(s, row)
@@ -179,11 +183,11 @@ class ReconnectFlow(ConnectFlow):
             queued = reconnects.queue_left_behind(s, row, utcnow())
             anew = "; its events are written anew into this calendar" if changed else ""
             moved = f", moved from {before.name} to {device.name}" if before is not None else ""
-            sync_log.record(
-                s, actor=actor, action=SyncAction.CONNECT, outcome=Outcome.SUCCESS, connection_id=row.id,
-                message=(f"Reconnected {row.display_name} ({chosen.name}) in place{moved}: {len(queued)} "
-                         f"booking(s) queued to sync{anew}"),
-            )
+            message = (f"Reconnected {row.display_name} ({chosen.name}) in place{moved}: {len(queued)} "
+                       f"booking(s) queued to sync{anew}")
+            event = audit.connection_changed(s, door, "reconnect", row, snapshot, message)
+            sync_log.record(s, actor=actor, action=SyncAction.CONNECT, outcome=Outcome.SUCCESS, connection_id=row.id,
+                            message=message, audit_event_id=event.id)
             # Inside the transaction: if the keychain refuses, the row stays as it was.
             self._secrets.set(row.secret_key, self._providers.secret_name(row.provider) or "", login.secret)
             s.flush()

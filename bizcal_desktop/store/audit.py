@@ -57,7 +57,7 @@ class Kind(StrEnum):
 #: The fields of a connection an audit event may show: never its keychain key or sync cursor.
 _CONNECTION_FIELDS = (
     "display_name", "provider", "provider_type", "server_url", "username", "calendar_id", "calendar_name",
-    "is_default", "active", "paused", "status", "import_busy", "event_privacy",
+    "is_default", "active", "paused", "status", "import_busy", "event_privacy", "owner_device_name",
 )
 
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bizcal_desktop.services.audit import Door
 from bizcal_desktop.services.connection_view import ConnectionView
 from bizcal_desktop.services.reconnect import PendingReconnect, Reconnected
 from bizcal_desktop.ui.base_window import error_text
@@ -181,7 +182,7 @@ class ReconnectDialog(QDialog):
         chosen = self.calendar.currentData() if self.pending.needs_calendar else None
         self.result.setStyleSheet("")
         self.result.setText(self.tr("Testing the calendar…"))
-        self.saved = await self.services.connections.finish_reconnect(self.pending, chosen)
+        self.saved = await self.services.connections.finish_reconnect(self.pending, chosen, door=Door.DESKTOP)
         self.controller.data_changed.emit()
         self.controller.request_drain()
         self.accept()

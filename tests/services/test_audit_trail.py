@@ -197,3 +197,25 @@ def test_the_set_up_wizards_hours_are_audited_through_the_desktop_door(services:
     assert hours.before["working_hours"]["mon"] == ["09:00-17:00"]
     assert hours.after["working_hours"]["mon"] == ["08:00-12:00"]
     assert (hours.before["timezone"], hours.after["timezone"]) == ("UTC", "Europe/Berlin")
+
+
+async def test_a_reconnect_is_audited_through_its_door(services: Services, fresh_radicale) -> None:  # type: ignore[no-untyped-def]
+    services.directory.add_staff("Mark", "Europe/Berlin")
+    services.directory.add_service("Massage", 60)
+    server = fresh_radicale
+    url = server.make_calendar("work", "Work")
+    view = await services.connections.connect_caldav("Mark", "generic", server.url, server.username, server.password,
+                                                     calendar=url, door="desktop")
+    server.set_password("alice", "a-new-app-password")
+    services.bookings.add("Mark", "Massage", "Emma", when(2), door="desktop")
+    await services.engine.drain()
+    assert services.connections.get(view.id).status == "needs_reconnect"
+
+    await services.connections.reconnect(view.id, "a-new-app-password", door="cli")
+    [reconnect] = [e for e in services.audit.entries() if e.action == "reconnect"]
+    assert (reconnect.kind, reconnect.door, reconnect.connection_id) == ("connection", "cli", view.id)
+    assert reconnect.before is not None and reconnect.after is not None
+    assert (reconnect.before["status"], reconnect.after["status"]) == ("needs_reconnect", "active")
+    assert "a-new-app-password" not in str(reconnect)
+    [row] = [e for e in services.sync_log.entries(limit=20) if e.message.startswith("Reconnected")]
+    assert row.audit_event_id == reconnect.id
