@@ -9,6 +9,9 @@ Two defences, because either alone leaks:
   request's body, urllib3/httpx the request lines with codes in query strings, MSAL its responses)
   are held at WARNING even under ``--debug``. ``--debug`` lowers only our own ``bizcal_desktop``
   loggers; the root stays at INFO, so an unlisted library is never more verbose than that either.
+
+Customer names are not credentials but are private too (the log is sent with support requests): INFO
+and above name bookings by id; a name may appear only at DEBUG, and ``--debug`` says so in its first line.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from bizcal_desktop.redaction import redact
 
 #: Our own loggers: the only ones ``--debug`` turns to DEBUG (``__main__``: a module run with ``-m``).
 APP_LOGGERS = ("bizcal_desktop", "__main__")
+#: The first line ``--debug`` writes: our DEBUG lines may name customers; INFO and above use ids only.
+DEBUG_NAMES_NOTICE = "--debug: this log may now contain customer names (the default level logs booking ids only)"
 #: Third-party loggers that print credentials or request lines: WARNING and above only, always.
 QUIET_LOGGERS = (
     "requests_oauthlib", "oauthlib", "google_auth_oauthlib", "google.auth", "google_auth_httplib2",
@@ -113,3 +118,5 @@ def configure_logging(log_path: Path, verbose: bool = False) -> None:
         logging.getLogger(ours).setLevel(logging.DEBUG if verbose else logging.NOTSET)
     for noisy in QUIET_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if verbose:
+        logging.getLogger(__name__).warning(DEBUG_NAMES_NOTICE)

@@ -58,7 +58,9 @@ def run_command(args: argparse.Namespace, services: Services | Config, log_path:
     try:
         return int(handler(args, services, Output(getattr(args, "json", False))))  # type: ignore[arg-type]
     except BizCalError as exc:
-        log.warning("command failed: %s", exc)
+        # The sentence may name a customer ("overlaps booking 5 (Massage – Emma …)"): only at DEBUG.
+        log.warning("command failed: %s", type(exc).__name__)
+        log.debug("command failed: %s", exc)
         if debug:
             raise
         print(f"bizcal: error: {exc}", file=sys.stderr)

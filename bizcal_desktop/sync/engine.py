@@ -263,7 +263,9 @@ class SyncEngine:
                     message = await asyncio.to_thread(self._record, run, outcomes.record_failure, target, attempt, error)
                     return self._event(target, Outcome.FAILURE, message, FailureKind.TRANSIENT)
                 delay = self._backoff.delay(tries, retry_after)
-                log.info("booking %s: %s; retrying in %.1fs", target.spec.booking_public_id, exc, delay)
+                # A server's answer may quote the event's title: the text only at DEBUG (issue 18 item 5).
+                log.info("booking %s: %s; retrying in %.1fs", target.spec.booking_public_id, type(exc).__name__, delay)
+                log.debug("booking %s: %s", target.spec.booking_public_id, exc)
                 last_error = str(exc)
                 await asyncio.to_thread(self._note_attempt, target, attempt, str(exc), run.job_ids, delay)
                 await asyncio.sleep(delay)
