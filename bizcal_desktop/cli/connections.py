@@ -37,6 +37,9 @@ def add_parser(nouns: Nouns, common: argparse.ArgumentParser) -> None:
     p = verbs.add_parser("disconnect", parents=[common],
                          help="disconnect and delete its secrets; BizCal's events stay unless --remove-events")
     disconnect.add_arguments(p)
+    p = verbs.add_parser("confirm-deletions", parents=[common],
+                         help="remove the events a sync held back as a mass deletion, and sync now")
+    p.add_argument("id", type=int)
     connection_repair.add_verbs(verbs, common)
     conns.set_defaults(func=cmd_connections)
 
@@ -53,6 +56,10 @@ def cmd_connections(args: argparse.Namespace, svc: Services, out: Output) -> int
         return 0
     if verb == "disconnect":
         return disconnect.cmd_disconnect(args, svc, out)
+    if verb == "confirm-deletions":
+        from bizcal_desktop.cli.sync import confirm_and_sync
+
+        return confirm_and_sync(svc, out, args.id)
     if verb in connection_repair.VERBS:
         return connection_repair.handle(args, svc, out)
     return list_connections(args, svc, out)

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 def add_parser(nouns: Nouns, common: argparse.ArgumentParser) -> None:
     p = nouns.add_parser("sync", parents=[common], help="push queued booking changes now")
+    p.add_argument("--confirm-deletions", action="store_true",
+                   help="also remove the events held back as a mass deletion (see bizcal log)")
     p.set_defaults(func=cmd_sync)
     p = nouns.add_parser("resync", parents=[common],
                          help="restore missing or changed events and back-fill bookings from a date")
@@ -41,13 +43,28 @@ def report_text(report: DrainReport) -> str:
     lines += [f"  failed: {e.message}" for e in report.events if e.outcome != "success"]
     # Another computer holds these calendars' secrets: they are written from there.
     lines += [f"{waiting_text(w)}." for w in report.elsewhere]
+    if report.deletions_held:
+        lines.append(f"Held back: {report.deletions_held} cancelled booking(s) would remove many events from one "
+                     "calendar; run `bizcal sync --confirm-deletions` to remove them.")
     return "\n".join(lines)
 
 
 def cmd_sync(args: argparse.Namespace, svc: Services, out: Output) -> int:
+    if getattr(args, "confirm_deletions", False):
+        return confirm_and_sync(svc, out, None)
     svc.engine.bring_forward()  # changes waiting to be tried again later: the user asked for now
     report = asyncio.run(svc.engine.drain())
     out.emit(report, lambda: report_text(report))
+    return 1 if report.failed else 0
+
+
+def confirm_and_sync(svc: Services, out: Output, connection_id: int | None) -> int:
+    """Release the held deletions (of one calendar, or all) and drain: they are removed now."""
+    confirmed = svc.engine.confirm_deletions(connection_id)
+    svc.engine.bring_forward()
+    report = asyncio.run(svc.engine.drain())
+    out.emit({"confirmed": confirmed, "report": report},
+             lambda: f"Confirmed the removal of {confirmed} booking(s)' events. " + report_text(report))
     return 1 if report.failed else 0
 
 

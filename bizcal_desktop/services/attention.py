@@ -198,8 +198,9 @@ class AttentionTracker:
         """The store as it is now: failed writes and connections needing the user, nothing else."""
         writes = {f"write:{w.mapping_id}": w for w in summary.failed_writes}
         users = {f"user:{p.connection_id}": p for p in summary.problems}
+        holds = {f"user:held:{h.connection_id}": h for h in summary.held_deletions}
         for key in [k for k in self._problems if k.startswith(("write:", "user:"))]:
-            if key not in writes and key not in users:
+            if key not in writes and key not in users and key not in holds:
                 del self._problems[key]
                 self._urgent_writes.discard(key)
         for key, w in writes.items():
@@ -208,6 +209,9 @@ class AttentionTracker:
         for key, p in users.items():
             topic = Topic(TopicKind.NEEDS_USER, str(p.connection_id))
             self._see(key, topic, p.display_name, standing=True, detail=p.status).urgent = True
+        for key, h in holds.items():  # deletions held by the mass-deletion guard: the user confirms
+            topic = Topic(TopicKind.NEEDS_USER, f"held:{h.connection_id}")
+            self._see(key, topic, h.connection_name, standing=True, detail=f"deletions_held:{h.events}").urgent = True
 
     # ----- what to tell --------------------------------------------------------------------------
     @property
@@ -309,7 +313,8 @@ class AttentionTracker:
 
     @staticmethod
     def _opens(topic: Topic) -> str:
-        return "integrations" if topic.kind is TopicKind.NEEDS_USER else "sync_log"
+        held = topic.subject.startswith("held:")  # held deletions are confirmed in the Sync Log
+        return "integrations" if topic.kind is TopicKind.NEEDS_USER and not held else "sync_log"
 
     def _notify(self, now: float, due: frozenset[Topic], news: list[str]) -> Alert:
         lines = [self._line(topic, now) for topic in self._sorted(due)]
@@ -321,7 +326,7 @@ class AttentionTracker:
             self._owe_all_good = False
             lines.append(self._words.all_good_body())
         kinds = {topic.kind for topic in due} | ({TopicKind.DOUBLE_BOOKING} if news else set())
-        opens = "integrations" if TopicKind.NEEDS_USER in kinds else "sync_log"
+        opens = "integrations" if any(self._opens(topic) == "integrations" for topic in due) else "sync_log"
         return Alert(AlertKind.NOTIFY, self._words.title(kinds), self._words.body(lines), opens)
 
     def _log_waiting(self, now: float, due: frozenset[Topic]) -> None:

@@ -99,6 +99,9 @@ class AlertWords:
         return self._tr("{n} days").format(n=minutes // (24 * 60))
 
     def _needs_user(self, name: str, status: str) -> str:
+        if status.startswith("deletions_held:"):  # the mass-deletion guard (sync/deletion_guard)
+            return self._tr("BizCal is about to remove {n} events from '{name}': confirm in the Sync Log").format(
+                n=status.split(":", 1)[1], name=name)
         if status == "deactivated":
             text = self._tr("Calendar '{name}' was switched off: reconnect it in Calendar Integrations")
         elif status == "calendar_missing":

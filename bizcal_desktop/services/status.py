@@ -18,8 +18,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bizcal_desktop.store import ownership
+from bizcal_desktop.store import deletion_holds, ownership
 from bizcal_desktop.store.database import Database
+from bizcal_desktop.store.deletion_holds import HeldDeletions
 from bizcal_desktop.store.models import (
     Booking,
     CalendarConnection,
@@ -68,6 +69,8 @@ class StatusSummary:
     paused: tuple[str, ...] = ()
     #: Changes that wait for other devices (they hold the calendars' secrets), per device.
     waiting_elsewhere: tuple[Waiting, ...] = ()
+    #: Calendars whose deletions the mass-deletion guard holds for the user's confirmation.
+    held_deletions: tuple[HeldDeletions, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,7 @@ class StatusService:
                 failed_writes=_failed_writes(s, self._device),
                 paused=tuple(c.display_name for c, _ in rows if c.paused),
                 waiting_elsewhere=tuple(ownership.waiting_elsewhere(s, self._device)),
+                held_deletions=tuple(deletion_holds.held(s)),
             )
 
     def mappings(self, connection_id: int, limit: int = 500) -> list[MappingRow]:

@@ -56,6 +56,11 @@ class BusinessSettings:
     event_privacy: str = DEFAULT_PRIVACY.value
     #: Days the audit trail keeps a change (``store/audit.py``); None keeps everything (the default).
     audit_retention_days: int | None = None
+    #: The mass-deletion guard (``sync/deletion_guard.py``): one drain removing more than this many
+    #: events from one calendar, or more than this percent of BizCal's events there (when it has at
+    #: least 6), waits for the user's confirmation.
+    mass_deletion_limit: int = 20
+    mass_deletion_percent: int = 50
 
     def validate(self) -> BusinessSettings:
         validate_zone(self.timezone)
@@ -69,6 +74,8 @@ class BusinessSettings:
             WorkingHours.from_dict(self.working_hours)
         except ValueError as exc:
             raise UserInputError(f"Working hours: {exc}") from None
+        if self.mass_deletion_limit < 0 or not 1 <= self.mass_deletion_percent <= 100:
+            raise UserInputError("The mass-deletion guard needs a limit of 0 or more and a percent from 1 to 100.")
         for name in ("buffer_before_minutes", "buffer_after_minutes", "min_notice_minutes"):
             if getattr(self, name) < 0:
                 raise UserInputError(f"{name.replace('_', ' ')} cannot be negative.")

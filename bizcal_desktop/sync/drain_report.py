@@ -53,6 +53,8 @@ class DrainReport:
     held: int = 0
     #: Bookings handed to the device that holds their calendar's secret (store/ownership).
     handed: int = 0
+    #: Cancelled bookings whose deletions wait for the user's confirmation (sync/deletion_guard).
+    deletions_held: int = 0
     #: After the drain: the changes that wait for other devices, per device.
     elsewhere: list[ownership.Waiting] = field(default_factory=list)
 
@@ -64,4 +66,5 @@ class DrainReport:
         self.waiting += other.waiting
         self.held += other.held
         self.handed += other.handed
+        self.deletions_held += other.deletions_held
         self.events.extend(other.events)

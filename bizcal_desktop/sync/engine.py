@@ -45,11 +45,11 @@ from sqlalchemy.orm import Session
 from bizcal_desktop.errors import AuthError, BizCalError, ConflictError, NotFoundError, TransientError
 from bizcal_desktop.providers.base import EventRef
 from bizcal_desktop.providers.factory_protocol import ProviderSource
-from bizcal_desktop.store import outbox, ownership, pauses
+from bizcal_desktop.store import deletion_holds, outbox, ownership, pauses
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.models import ConnectionStatus, Outcome, SyncAction
 from bizcal_desktop.store.types import utcnow
-from bizcal_desktop.sync import outcomes
+from bizcal_desktop.sync import deletion_guard, outcomes
 from bizcal_desktop.sync.backoff import BackoffPolicy
 from bizcal_desktop.sync.claimants import engine_owner, is_dead_local_owner
 from bizcal_desktop.sync.drain_report import DrainReport, FailureKind, SyncEvent
@@ -140,6 +140,8 @@ class SyncEngine:
                     claimed = await asyncio.to_thread(self._claim, booking_ids)
                     if not claimed:
                         break
+                    claimed, held = await asyncio.to_thread(self._hold_mass_deletions, claimed)
+                    report.deletions_held += held
                     semaphore = asyncio.Semaphore(self._concurrency)
                     rounds = await asyncio.gather(
                         *(
@@ -158,6 +160,15 @@ class SyncEngine:
         """Make every deferred job due now (the user asked to sync now); how many there were."""
         with self._db.session() as s:
             return outbox.bring_forward(s)
+
+    def confirm_deletions(self, connection_id: int | None = None) -> int:
+        """The user confirmed the held deletions of one calendar (None: all); how many bookings."""
+        with self._db.session() as s:
+            return deletion_holds.confirm(s, connection_id, "user")
+
+    def held_deletions(self) -> list[deletion_holds.HeldDeletions]:
+        with self._db.session() as s:
+            return deletion_holds.held(s)
 
     def pending_count(self) -> int:
         """Changes this device has to sync (not those handed to other devices)."""
@@ -192,7 +203,7 @@ class SyncEngine:
         while True:
             try:
                 plan: BookingPlan = await asyncio.to_thread(self._plan, run)
-            except Exception as exc:  # noqa: BLE001 - a broken row must not stop other bookings
+            except Exception as exc:
                 log.exception("planning booking %s failed", booking_id)
                 report.failed += 1
                 return f"Could not plan the sync: {exc}"
@@ -283,7 +294,7 @@ class SyncEngine:
             except BizCalError as exc:
                 message = await asyncio.to_thread(self._record, run, outcomes.record_failure, target, attempt, str(exc))
                 return self._event(target, Outcome.FAILURE, message, FailureKind.PERMANENT)
-            except Exception as exc:  # noqa: BLE001 - an unexpected bug fails this job only
+            except Exception as exc:
                 log.exception("unexpected error syncing booking %s", target.spec.booking_public_id)
                 error = f"Unexpected error: {exc.__class__.__name__}: {exc}"
                 message = await asyncio.to_thread(self._record, run, outcomes.record_failure, target, attempt, error)
@@ -308,6 +319,10 @@ class SyncEngine:
                     log.info("taking over the outbox jobs of %s, which is no longer running", holder)
                     outbox.release_claims_of(s, holder)
             return outbox.claim_bookings(s, self.owner, LEASE, booking_ids, now=self._clock(), device=self.device)
+
+    def _hold_mass_deletions(self, claimed: dict[int, list[int]]) -> tuple[dict[int, list[int]], int]:
+        with self._db.session() as s:
+            return deletion_guard.hold_mass_deletions(s, claimed, self._actor)
 
     def _plan(self, run: _BookingRun) -> BookingPlan:
         with self._db.session() as s:

@@ -1,4 +1,8 @@
-"""Sync Log: the audit trail, newest first, filterable; Retry on a failed row; copy details."""
+"""Sync Log: the audit trail, newest first, filterable; Retry on a failed row; copy details.
+
+Deletions the mass-deletion guard held (``sync/deletion_guard.py``) are confirmed here: the calm
+alert sends the user to this window, where the log row says what would go, beside the button.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from bizcal_desktop.services.sync_log import LogEntry
+from bizcal_desktop.store.deletion_holds import HeldDeletions
 from bizcal_desktop.ui.base_window import BaseWindow
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.models.sync_log import describe_entry, sync_log_model
@@ -84,9 +89,12 @@ class SyncLogWindow(BaseWindow):
         self.retry_button = QPushButton(self.tr("Retry"))
         self.retry_button.setToolTip(self.tr("Queue this booking's calendar event again and sync now"))
         self.copy_button = QPushButton(self.tr("Copy details"))
+        self.confirm_deletions_button = QPushButton(self.tr("Confirm removals"))
+        self.confirm_deletions_button.setVisible(False)
         buttons.addWidget(self.retry_button)
         buttons.addWidget(self.copy_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.confirm_deletions_button)
         return buttons
 
     def _connect_signals(self, controller: DesktopController) -> None:
@@ -97,6 +105,7 @@ class SyncLogWindow(BaseWindow):
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         self.retry_button.clicked.connect(lambda: self.run(self.retry_selected()))
         self.copy_button.clicked.connect(self.copy_selected)
+        self.confirm_deletions_button.clicked.connect(lambda: self.run(self.confirm_deletions()))
         controller.data_changed.connect(self._data_changed)
 
     # ----- filters ---------------------------------------------------------------------------------
@@ -130,6 +139,7 @@ class SyncLogWindow(BaseWindow):
             booking_id=self._booking_filter(),
         )
         self.model.set_rows(entries)
+        self._show_held(await off_thread(self.services.engine.held_deletions))
         self.show_empty_hint(not entries, self.tr("No entries match these filters."))
         self._selection_changed()
 
@@ -170,6 +180,26 @@ class SyncLogWindow(BaseWindow):
             self.show_message(self.tr("The retry failed again; see the newest entry."), error=True)
         else:
             self.show_message(self.tr("Booking {id} synced.").format(id=entry.booking_id))
+
+    def _show_held(self, held: list[HeldDeletions]) -> None:
+        """The confirm button says what it removes; hidden when nothing is held."""
+        self.confirm_deletions_button.setVisible(bool(held))
+        if len(held) == 1:
+            text = self.tr("Remove {n} events from '{name}'").format(n=held[0].events, name=held[0].connection_name)
+        else:
+            text = self.tr("Remove {n} events from {c} calendars").format(n=sum(h.events for h in held), c=len(held))
+        self.confirm_deletions_button.setText(text)
+
+    async def confirm_deletions(self) -> None:
+        """The user confirmed the held removals: release them and sync now."""
+        self.confirm_deletions_button.setEnabled(False)
+        try:
+            confirmed = await off_thread(self.services.engine.confirm_deletions, None)
+            self.show_message(self.tr("Removing the events of {n} cancelled booking(s)…").format(n=confirmed))
+            await self.controller.sync_now()
+            await self.refresh()
+        finally:
+            self.confirm_deletions_button.setEnabled(True)
 
     def copy_selected(self) -> None:
         entry = self.selected_entry()

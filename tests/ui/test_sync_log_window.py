@@ -85,3 +85,38 @@ def test_an_import_row_says_what_was_skipped_and_why(  # type: ignore[no-untyped
     assert expected in shown
     window.select_row(row)
     assert expected in window.details.toPlainText()
+
+
+def test_held_deletions_are_confirmed_with_the_button(qloop, qtbot, services) -> None:  # type: ignore[no-untyped-def]
+    """The mass-deletion guard's hold (issue 18 item 4): the button says what it removes, and does."""
+    from bizcal_desktop.sync.backoff import BackoffPolicy
+    from bizcal_desktop.sync.engine import SyncEngine
+    from tests.support.connections import seed_connection
+    from tests.sync.test_engine_memory import MemoryCalendars
+
+    services.directory.add_staff("Mark", "Europe/Berlin")
+    services.directory.add_service("Massage", 60)
+    cid = seed_connection(services, staff="Mark", provider="caldav", display_name="Work", secret="unused",
+                          calendar_id="work", calendar_href="work", calendar_name="Work").id
+    calendars = MemoryCalendars()
+    services.engine = SyncEngine(services.db, calendars, BackoffPolicy(base=0.001, cap=0.01))  # type: ignore[arg-type]
+    ids = [services.bookings.add("Mark", "Massage", f"C{i}", f"2026-12-{1 + i // 8:02d}T{9 + i % 8:02d}:00").id
+           for i in range(25)]
+    run_async(qtbot, services.engine.drain())
+    for booking_id in ids:
+        services.bookings.cancel(booking_id)
+    assert run_async(qtbot, services.engine.drain()).deletions_held == 25
+    c = DesktopController(services)
+    c.scheduler.pause()
+    c.start()
+
+    window = SyncLogWindow(c)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.last_refresh is not None and window.last_refresh.done())
+    assert window.confirm_deletions_button.isVisible()
+    assert window.confirm_deletions_button.text() == "Remove 25 events from 'Work'"
+
+    run_async(qtbot, window.confirm_deletions())
+    assert calendars[cid].events() == [] and not window.confirm_deletions_button.isVisible()
+    run_async(qtbot, c.scheduler.stop(grace=10))
