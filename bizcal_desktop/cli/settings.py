@@ -25,6 +25,7 @@ SETTING_FLAGS = (
     ("buffer_after", "buffer_after_minutes"), ("step", "slot_step_minutes"),
     ("notice", "min_notice_minutes"), ("window", "booking_window_days"),
     ("import_interval", "import_interval_minutes"),
+    ("mass_deletion_limit", "mass_deletion_limit"), ("mass_deletion_percent", "mass_deletion_percent"),
 )
 
 
@@ -48,6 +49,10 @@ def add_parser(nouns: Nouns, common: argparse.ArgumentParser) -> None:
     p.add_argument("--event-privacy", choices=[level.value for level in PrivacyLevel], default=None,
                    help="what calendar events show: full (service and name), initials, service (only), "
                    "busy (nothing else); future events are rewritten")
+    p.add_argument("--mass-deletion-limit", type=int, default=None,
+                   help="a sync removing more events than this from one calendar waits for confirmation (20)")
+    p.add_argument("--mass-deletion-percent", type=int, default=None,
+                   help="... or more than this percent of BizCal's events there, from 6 events on (50)")
     p.add_argument("--audit-retention", default=None, metavar="DAYS|keep",
                    help="days the audit trail keeps a change (at least 30), or keep (the default: for good)")
     settings.set_defaults(func=cmd_settings, verb=None)

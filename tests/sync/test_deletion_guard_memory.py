@@ -125,3 +125,17 @@ async def test_bizcal_connections_confirm_deletions_releases_one_calendar(world:
     assert await asyncio.to_thread(cmd_connections, args, world.services, Output(False)) == 0
     assert capsys.readouterr().out.startswith("Confirmed the removal of 5 booking(s)' events. Synced 5")
     assert len(calendar.events()) == 3
+
+
+async def test_the_limit_is_a_setting(world: World) -> None:  # noqa: F811
+    """``bizcal settings set --mass-deletion-limit 3 --mass-deletion-percent 90``: 4 of 12 now wait."""
+    from bizcal_desktop.cli.parser import build_parser
+    from bizcal_desktop.cli.settings import apply_changes
+
+    args = build_parser().parse_args(["settings", "set", "--mass-deletion-limit", "3", "--mass-deletion-percent", "90"])
+    await asyncio.to_thread(apply_changes, args, world.services)
+    ids = book_many(world, 12)
+    await world.engine.drain()
+    for booking_id in ids[:4]:
+        world.services.bookings.cancel(booking_id)
+    assert (await world.engine.drain()).deletions_held == 4
