@@ -60,8 +60,15 @@ def resources(draw: st.DrawFn) -> tuple[str, frozenset[str]]:
             event.add("transp", draw(st.sampled_from(["OPAQUE", "TRANSPARENT"])))
         if draw(st.integers(0, 5)) == 0:
             event.add("status", "CANCELLED")
-        if draw(st.integers(0, 3)) == 0:
-            event.add("rrule", {"FREQ": draw(st.sampled_from(["DAILY", "WEEKLY"])), "COUNT": draw(st.integers(1, 6))})
+        if draw(st.integers(0, 2)) == 0:
+            frequency = draw(st.sampled_from(["DAILY", "WEEKLY", "MONTHLY"]))
+            rule: dict[str, object] = {"FREQ": frequency, "COUNT": draw(st.integers(1, 6))}
+            if draw(st.booleans()):
+                rule["INTERVAL"] = draw(st.integers(1, 3))
+            event.add("rrule", rule)
+            if draw(st.booleans()):  # one that matches an instance (often), or none at all
+                step = timedelta(days=draw(st.sampled_from([1, 2, 7, 14]))) + timedelta(minutes=draw(st.sampled_from([0, 0, 30])))
+                event.add("exdate", start + step)
         if index == 1 and draw(st.booleans()):
             event.add("recurrence-id", start)
         event.add("summary", draw(st.sampled_from(TITLES)))
@@ -118,3 +125,18 @@ def test_only_zones_the_database_knows_are_cut_out() -> None:
     assert "TZID:Europe/Berlin" not in lean and OUTLOOK_ZONE in lean and "BEGIN:VEVENT" in lean
     folded = KNOWN_ZONE.replace("TZID:Europe/Berlin\r\n", "TZID:Europe/\r\n Berlin\r\n")
     assert without_known_zones(folded) == folded  # a TZID this reading cannot be sure of stays
+
+
+def test_the_benchmark_calendar_reads_the_same_both_ways() -> None:
+    """The import benchmark's calendar (singles and weekly series with EXDATEs, VTIMEZONEs): equal blocks."""
+    from benchmarks.bench_import import _event_text, _window
+
+    window = _window()
+    texts = [_event_text(index) for index in range(0, 400, 3)]
+    lean = [busy_from_ical(text, window, STAFF_ZONE, keep_titles=True) for text in texts]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ical_busy, "without_known_zones", lambda text: text)
+        patch.setattr(ical_busy, "_single_instance", lambda calendar: None)
+        patch.setattr(ical_busy, "lean_busy", lambda *args: None)
+        full = [busy_from_ical(text, window, STAFF_ZONE, keep_titles=True) for text in texts]
+    assert lean == full and sum(len(r.intervals) for r in lean) > len(texts)
