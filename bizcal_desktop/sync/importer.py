@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from bizcal_desktop.domain.local_time import local_midnight_utc
 from bizcal_desktop.domain.time_range import TimeRange
@@ -241,6 +241,7 @@ class AvailabilityImporter:
                 named = list(set(changes.upserts) | set(changes.removed))
                 query = query.where(BusyBlock.source_key.in_(named)) if named else None
             rows = s.scalars(query).all() if query is not None else []
+            added: list[dict[str, object]] = []  # inserted in one statement: a first import adds thousands
             by_source: dict[str, list[BusyBlock]] = {}
             for row in rows:
                 by_source.setdefault(row.source_key, []).append(row)
@@ -261,9 +262,9 @@ class AvailabilityImporter:
                 result.added += len(new) - moved
                 for r in gone:
                     s.delete(r)
-                for start, end, all_day, title in new:
-                    s.add(BusyBlock(connection_id=target.info.id, source_key=source, start_utc=start,
-                                    end_utc=end, all_day=all_day, title=title))
+                added.extend({"connection_id": target.info.id, "source_key": source, "start_utc": start,
+                              "end_utc": end, "all_day": all_day, "title": title}
+                             for start, end, all_day, title in new)
 
             for source, intervals in changes.upserts.items():
                 replace(source, intervals)
@@ -272,6 +273,8 @@ class AvailabilityImporter:
                 stale_sources |= set(by_source) - set(changes.upserts)
             for source in stale_sources:
                 replace(source, [])
+            if added:
+                s.execute(insert(BusyBlock), added)
             # Blocks that ended before today can no longer block anything.
             # (pending changes flush first; the loaded rows need no syncing: the session ends here)
             s.execute(delete(BusyBlock).where(BusyBlock.connection_id == target.info.id,
