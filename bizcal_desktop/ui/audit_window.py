@@ -38,7 +38,7 @@ AUDIT_LIMIT = 2000
 
 class AuditWindow(BaseWindow):
     def __init__(self, controller: DesktopController, parent: QWidget | None = None) -> None:
-        super().__init__(controller, self.tr("Audit — BizCal"), "sync-log", parent)
+        super().__init__(controller, self.tr("BizCal — Audit"), "sync-log", parent)
         self.resize(1040, 580)
         self.export_dialog: QFileDialog | None = None
         self.layout_.addLayout(self._filter_bar())

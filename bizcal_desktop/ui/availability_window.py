@@ -37,7 +37,7 @@ def _swatch(colour: str, text: str) -> str:
 
 class AvailabilityWindow(BaseWindow):
     def __init__(self, controller: DesktopController, parent: QWidget | None = None) -> None:
-        super().__init__(controller, self.tr("Availability — BizCal"), "availability", parent)
+        super().__init__(controller, self.tr("BizCal — Availability"), "availability", parent)
         self.resize(1060, 640)
         self.timeline: Timeline | None = None
 

@@ -29,7 +29,7 @@ class BookingDetailsWindow(BaseWindow):
     def __init__(self, controller: DesktopController, booking: BookingView, parent: QWidget | None = None) -> None:
         super().__init__(
             controller,
-            self.tr("Booking {id} — {customer} — BizCal").format(id=booking.id, customer=booking.customer_name),
+            self.tr("BizCal — Booking {id}, {customer}").format(id=booking.id, customer=booking.customer_name),
             "bookings",
             parent,
         )

@@ -46,7 +46,7 @@ def qdate_to_date(value: QDate) -> date:
 
 class BookingsWindow(BaseWindow):
     def __init__(self, controller: DesktopController, parent: QWidget | None = None) -> None:
-        super().__init__(controller, self.tr("Bookings — BizCal"), "bookings", parent)
+        super().__init__(controller, self.tr("BizCal — Bookings"), "bookings", parent)
         self.resize(1280, 560)
         self._zone = "UTC"
         self.dialog: BookingDialog | None = None

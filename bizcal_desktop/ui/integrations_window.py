@@ -28,7 +28,7 @@ from bizcal_desktop.ui.tasks import off_thread
 
 class IntegrationsWindow(BaseWindow):
     def __init__(self, controller: DesktopController, parent: QWidget | None = None) -> None:
-        super().__init__(controller, self.tr("Calendar Integrations — BizCal"), "integrations", parent)
+        super().__init__(controller, self.tr("BizCal — Calendar Integrations"), "integrations", parent)
         self.resize(960, 480)
         self._connections: dict[int, ConnectionView] = {}
         self.wizard: CalDAVWizard | None = None

@@ -17,7 +17,7 @@ from bizcal_desktop.ui.controller import DesktopController
 
 class ResyncDialog(BaseWindow):
     def __init__(self, controller: DesktopController, parent: QWidget | None = None) -> None:
-        super().__init__(controller, self.tr("Resync — BizCal"), "app", parent)
+        super().__init__(controller, self.tr("BizCal — Resync"), "app", parent)
         self.setMinimumWidth(460)
         intro = QLabel(
             self.tr(

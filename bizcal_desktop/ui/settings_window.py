@@ -47,7 +47,7 @@ class SettingsWindow(BaseWindow):
     def __init__(
         self, controller: DesktopController, autostart: Autostart | None = None, parent: QWidget | None = None
     ) -> None:
-        super().__init__(controller, self.tr("Settings — BizCal"), "settings", parent)
+        super().__init__(controller, self.tr("BizCal — Settings"), "settings", parent)
         self.autostart = autostart or Autostart()
         self.setMinimumWidth(560)
         self.layout_.addWidget(self._business_group())

@@ -18,7 +18,7 @@ from bizcal_desktop.ui.staff_tab import StaffTab
 
 class StaffServicesWindow(BaseWindow):
     def __init__(self, controller: DesktopController, parent: QWidget | None = None) -> None:
-        super().__init__(controller, self.tr("Staff & Services — BizCal"), "staff", parent)
+        super().__init__(controller, self.tr("BizCal — Staff & Services"), "staff", parent)
         self.resize(980, 520)
         self.tabs = QTabWidget()
         self.staff_tab = StaffTab(self)

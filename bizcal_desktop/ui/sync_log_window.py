@@ -33,7 +33,7 @@ LOG_LIMIT = 500
 
 class SyncLogWindow(BaseWindow):
     def __init__(self, controller: DesktopController, parent: QWidget | None = None) -> None:
-        super().__init__(controller, self.tr("Sync Log — BizCal"), "sync-log", parent)
+        super().__init__(controller, self.tr("BizCal — Sync Log"), "sync-log", parent)
         self.resize(980, 560)
         self._connection_names: dict[int, str] = {}
         self.layout_.addLayout(self._filter_bar())

@@ -87,8 +87,11 @@ def test_pause_syncing_pauses_the_scheduler(desktop) -> None:  # type: ignore[no
 def test_window_actions_open_their_windows(desktop, qtbot) -> None:  # type: ignore[no-untyped-def]
     for name in ("bookings", "integrations", "sync_log", "resync", "availability", "staff_services", "settings"):
         desktop.tray.actions[name].trigger()
-        assert desktop.windows.windows[name].isVisible()
-        qtbot.waitUntil(lambda w=desktop.windows.windows[name]: not getattr(w, "refreshing", False))
+        window = desktop.windows.windows[name]
+        assert window.isVisible()
+        # Windows have titles ("BizCal — Bookings") and the app icon (issue 16 item 4).
+        assert window.windowTitle().startswith("BizCal — ") and not window.windowIcon().isNull()
+        qtbot.waitUntil(lambda w=window: not getattr(w, "refreshing", False))
 
 
 def test_quit_stops_timers_and_closes(desktop, qtbot) -> None:  # type: ignore[no-untyped-def]
