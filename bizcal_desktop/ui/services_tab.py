@@ -16,7 +16,7 @@ from bizcal_desktop.ui.base_window import BaseWindow
 from bizcal_desktop.ui.confirm import confirm
 from bizcal_desktop.ui.directory_dialogs import ServiceDialog
 from bizcal_desktop.ui.models.directory import services_model
-from bizcal_desktop.ui.tables import row_table
+from bizcal_desktop.ui.tables import row_table, select_row_with_id, selected_row
 from bizcal_desktop.ui.tasks import off_thread
 
 
@@ -64,13 +64,10 @@ class ServicesTab(QWidget):
         self._selection_changed()
 
     def selected(self) -> ServiceView | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
+        return selected_row(self.table, self.model)
 
     def select(self, service_id: int) -> None:
-        for i, s in enumerate(self.model.rows()):
-            if s.id == service_id:
-                self.table.selectRow(i)
+        select_row_with_id(self.table, self.model, service_id)
 
     def _selection_changed(self) -> None:
         s = self.selected()

@@ -29,7 +29,7 @@ from bizcal_desktop.ui.confirm import confirm
 from bizcal_desktop.ui.directory_dialogs import StaffDialog
 from bizcal_desktop.ui.hours_editor import HoursEditor
 from bizcal_desktop.ui.models.directory import staff_model
-from bizcal_desktop.ui.tables import row_table
+from bizcal_desktop.ui.tables import row_table, select_row_with_id, selected_row
 from bizcal_desktop.ui.tasks import off_thread
 
 
@@ -119,13 +119,10 @@ class StaffTab(QWidget):
         self._selection_changed()
 
     def selected(self) -> StaffView | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
+        return selected_row(self.table, self.model)
 
     def select(self, staff_id: int) -> None:
-        for i, s in enumerate(self.model.rows()):
-            if s.id == staff_id:
-                self.table.selectRow(i)
+        select_row_with_id(self.table, self.model, staff_id)
 
     def _selection_changed(self) -> None:
         s = self.selected()

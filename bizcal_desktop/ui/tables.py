@@ -8,6 +8,8 @@ in three copies, the windows drifted apart one setting at a time.
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QAbstractItemModel
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
@@ -28,3 +30,16 @@ def row_table(model: QAbstractItemModel, *, wrap_text: bool = True) -> QTableVie
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setStretchLastSection(True)
     return table
+
+
+def selected_row(table: QTableView, model: Any) -> Any | None:
+    """The row object behind the table's selected row (``model`` is a ``RowModel``), or None."""
+    rows = table.selectionModel().selectedRows()
+    return model.row_at(rows[0].row()) if rows else None
+
+
+def select_row_with_id(table: QTableView, model: Any, row_id: int) -> None:
+    """Select the row whose object has ``id == row_id`` (a refresh keeps the user's selection)."""
+    for i, row in enumerate(model.rows()):
+        if row.id == row_id:
+            table.selectRow(i)
