@@ -14,6 +14,10 @@ Why it is shaped like this
   nothing and a block keeps its id (and its "conflict already reported" flag) across imports.
 * A failing connection is logged and skipped; the others go on. Its existing blocks are kept (stale
   but safer than treating an unreachable calendar as free) and the failure is visible in the log.
+  A calendar the server says is *gone* (``NotFoundError``: deleted, or no longer shared) is more than
+  a failed read: the connection is taken out of use as *calendar missing*, exactly as the engine and
+  the daily calendar check do, so the user is told at the next import rather than at the next write
+  or the next day, and new bookings go to the staff member's other calendar meanwhile.
 * Our own booking events are never busy blocks (a booking must not count twice), but when one was
   moved in the calendar (an assistant drags it in Outlook or on a phone), the booking follows it:
   two-way sync by change signals (the rules are in :mod:`~bizcal_desktop.sync.moves_back`: only a
@@ -43,11 +47,11 @@ from sqlalchemy import delete, insert, select
 
 from bizcal_desktop.domain.local_time import local_midnight_utc
 from bizcal_desktop.domain.time_range import TimeRange
-from bizcal_desktop.errors import BizCalError
+from bizcal_desktop.errors import BizCalError, NotFoundError
 from bizcal_desktop.providers.base import BusyChanges, BusyInterval, ConnectionInfo
 from bizcal_desktop.providers.factory_protocol import ProviderSource
 from bizcal_desktop.store import sync_log
-from bizcal_desktop.store.connections import connection_info, importing_busy, reading_busy
+from bizcal_desktop.store.connections import connection_info, importing_busy, needs_attention, reading_busy
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.directory import staff_row
 from bizcal_desktop.store.models import (
@@ -55,6 +59,7 @@ from bizcal_desktop.store.models import (
     BookingStatus,
     BusyBlock,
     CalendarConnection,
+    ConnectionStatus,
     Outcome,
     Staff,
     SyncAction,
@@ -102,6 +107,8 @@ class ConnectionImport:
     as_of: datetime | None = None
     #: One sentence per event the provider could not read in full (titles only if kept).
     skipped: list[str] = field(default_factory=list)
+    #: The server said the calendar itself is gone: the connection is taken out of use.
+    calendar_gone: bool = False
 
 
 @dataclass
@@ -197,6 +204,7 @@ class AvailabilityImporter:
         except BizCalError as exc:
             result.ok = False
             result.message = str(exc)
+            result.calendar_gone = isinstance(exc, NotFoundError)
         except TimeoutError:
             result.ok = False
             result.message = f"no answer within {self._request_timeout:g} seconds"
@@ -290,7 +298,9 @@ class AvailabilityImporter:
         with self._db.session() as s:
             if not result.ok:
                 connection = s.get(CalendarConnection, target.info.id)
-                if connection is not None:
+                if connection is not None and result.calendar_gone:
+                    needs_attention(connection, ConnectionStatus.CALENDAR_MISSING, result.message)
+                elif connection is not None:
                     connection.last_error = result.message
             sync_log.record(
                 s, actor=self._actor, action=SyncAction.IMPORT,
