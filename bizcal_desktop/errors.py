@@ -72,3 +72,14 @@ class ConflictError(ProviderError):
 
 class NotFoundError(PermanentError):
     """The addressed event does not exist on the server."""
+
+
+def internal_error_sentence(exc: BaseException, doing: str) -> str:
+    """What the Sync Log says when BizCal itself failed (a bug, not the server or the user).
+
+    The exception's own text is left out on purpose: it may quote whatever the failing code held — a
+    customer's name, an event's title — and the Sync Log is shown to anyone at the desk. The type
+    names the bug for a report; the traceback is in the log file, written where it was caught.
+    """
+    return (f"BizCal ran into an internal error ({type(exc).__name__}) while {doing}; the details are in "
+            "the log file. Other bookings and calendars were not affected; please report it.")

@@ -42,7 +42,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bizcal_desktop.errors import AuthError, BizCalError, ConflictError, NotFoundError, TransientError
+from bizcal_desktop.errors import (
+    AuthError,
+    BizCalError,
+    ConflictError,
+    NotFoundError,
+    TransientError,
+    internal_error_sentence,
+)
 from bizcal_desktop.providers.base import EventRef
 from bizcal_desktop.providers.factory_protocol import ProviderSource
 from bizcal_desktop.store import deletion_holds, outbox, ownership, pauses
@@ -296,7 +303,7 @@ class SyncEngine:
                 return self._event(target, Outcome.FAILURE, message, FailureKind.PERMANENT)
             except Exception as exc:
                 log.exception("unexpected error syncing booking %s", target.spec.booking_public_id)
-                error = f"Unexpected error: {exc.__class__.__name__}: {exc}"
+                error = internal_error_sentence(exc, "writing this booking's event")
                 message = await asyncio.to_thread(self._record, run, outcomes.record_failure, target, attempt, error)
                 return self._event(target, Outcome.FAILURE, message, FailureKind.PERMANENT)
 

@@ -47,7 +47,7 @@ from sqlalchemy import delete, insert, select
 
 from bizcal_desktop.domain.local_time import local_midnight_utc
 from bizcal_desktop.domain.time_range import TimeRange
-from bizcal_desktop.errors import BizCalError, NotFoundError
+from bizcal_desktop.errors import BizCalError, NotFoundError, internal_error_sentence
 from bizcal_desktop.providers.base import BusyChanges, BusyInterval, ConnectionInfo
 from bizcal_desktop.providers.factory_protocol import ProviderSource
 from bizcal_desktop.store import sync_log
@@ -211,7 +211,7 @@ class AvailabilityImporter:
         except Exception as exc:  # noqa: BLE001 - one broken calendar must not stop the others
             log.exception("import of connection %s failed", target.info.id)
             result.ok = False
-            result.message = f"Unexpected error: {exc.__class__.__name__}: {exc}"
+            result.message = internal_error_sentence(exc, "reading this calendar")
         result.seconds = time.perf_counter() - started
         await asyncio.to_thread(self._log_result, target, result)
         return result
