@@ -6,68 +6,39 @@ out after. The sentence says what is kept (the bookings, the calendars) and what
 bookings, reading their calendars for busy times) — the rules the directory service enforces.
 
 A staff member's working hours are the business's (Settings) until they are given their own here;
-choosing "business hours" again removes their own.
+choosing "business hours" again removes their own. The list, its buttons and the asking are the
+Services tab's too (:mod:`.directory_tab`); this module adds the hours column.
 """
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QGroupBox,
-    QHBoxLayout,
-    QMessageBox,
-    QPushButton,
-    QRadioButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QPushButton, QRadioButton, QVBoxLayout
 
 from bizcal_desktop.services.audit import Door
 from bizcal_desktop.services.directory import ArchiveImpact, StaffView
 from bizcal_desktop.ui.base_window import BaseWindow
-from bizcal_desktop.ui.confirm import confirm
 from bizcal_desktop.ui.directory_dialogs import StaffDialog
+from bizcal_desktop.ui.directory_tab import DirectoryTab
 from bizcal_desktop.ui.hours_editor import HoursEditor
 from bizcal_desktop.ui.models.directory import staff_model
-from bizcal_desktop.ui.tables import row_table, select_row_with_id, selected_row
 from bizcal_desktop.ui.tasks import off_thread
 
 
-class StaffTab(QWidget):
+class StaffTab(DirectoryTab):
     def __init__(self, window: BaseWindow) -> None:
-        super().__init__()
-        self.window_ = window
-        self.services = window.services
-        self.dialog: StaffDialog | None = None
-        self.confirm_box: QMessageBox | None = None
         self._own_hours: set[int] = set()
+        super().__init__(window, lambda parent: staff_model(self._own_hours, parent))
+        self.edit_button.setText(self.tr("Rename / time zone…"))
         self._business_hours: dict[str, list[str]] = {}
         self._zone = "UTC"
         layout = QHBoxLayout(self)
-        layout.addLayout(self._list_column(), 3)
+        layout.addLayout(self.list_column(), 3)
         layout.addLayout(self._hours_column(), 2)
-        self._connect_signals()
+        self.use_own.toggled.connect(self._hours_choice_changed)
+        self.save_hours_button.clicked.connect(lambda: self.window_.run(self.save_hours()))
         self._selection_changed()
 
     # ----- building ------------------------------------------------------------------------------
-    def _list_column(self) -> QVBoxLayout:
-        column = QVBoxLayout()
-        self.model = staff_model(self._own_hours, self)
-        self.table = row_table(self.model)
-        self.show_archived = QCheckBox(self.tr("Show archived"))
-        buttons = QHBoxLayout()
-        self.add_button = QPushButton(self.tr("Add…"))
-        self.edit_button = QPushButton(self.tr("Rename / time zone…"))
-        self.archive_button = QPushButton(self.tr("Archive…"))
-        self.restore_button = QPushButton(self.tr("Restore"))
-        for b in (self.add_button, self.edit_button, self.archive_button, self.restore_button):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        column.addWidget(self.table, 1)
-        column.addWidget(self.show_archived)
-        column.addLayout(buttons)
-        return column
-
     def _hours_column(self) -> QVBoxLayout:
         """The selected staff member's hours: the business's, or their own in the weekday editor."""
         column = QVBoxLayout()
@@ -89,18 +60,6 @@ class StaffTab(QWidget):
         column.addStretch(1)
         return column
 
-    def _connect_signals(self) -> None:
-        w = self.window_
-        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
-        self.table.doubleClicked.connect(lambda _i: self.open_edit())
-        self.show_archived.toggled.connect(lambda _c: w.request_refresh())
-        self.add_button.clicked.connect(self.open_add)
-        self.edit_button.clicked.connect(self.open_edit)
-        self.archive_button.clicked.connect(lambda: w.run(self.ask_archive()))
-        self.restore_button.clicked.connect(lambda: w.run(self.restore()))
-        self.use_own.toggled.connect(self._hours_choice_changed)
-        self.save_hours_button.clicked.connect(lambda: w.run(self.save_hours()))
-
     # ----- showing -------------------------------------------------------------------------------
     async def refresh(self) -> None:
         settings = self.services.settings
@@ -108,27 +67,13 @@ class StaffTab(QWidget):
         self._zone, self._business_hours = business.timezone, business.working_hours
         staff = await off_thread(self.services.directory.list_staff, self.show_archived.isChecked())
         own = await off_thread(lambda: {s.id for s in staff if settings.staff_hours(s.id)})
-        selected = self.selected()
         self._own_hours.clear()
         self._own_hours.update(own)
-        self.model.set_rows(staff)
-        if selected is not None:
-            self.select(selected.id)
-        elif staff:
-            self.table.selectRow(0)
-        self._selection_changed()
-
-    def selected(self) -> StaffView | None:
-        return selected_row(self.table, self.model)
-
-    def select(self, staff_id: int) -> None:
-        select_row_with_id(self.table, self.model, staff_id)
+        self.show_rows(staff, select_first=True)
 
     def _selection_changed(self) -> None:
+        super()._selection_changed()
         s = self.selected()
-        self.edit_button.setEnabled(s is not None)
-        self.archive_button.setEnabled(s is not None and not s.archived)
-        self.restore_button.setEnabled(s is not None and s.archived)
         for w in (self.use_business, self.use_own, self.save_hours_button):
             w.setEnabled(s is not None)
         self.hours_group.setTitle(
@@ -153,40 +98,31 @@ class StaffTab(QWidget):
         if not own:
             self.hours.set_hours(self._business_hours)
 
-    # ----- actions -------------------------------------------------------------------------------
-    def open_add(self) -> StaffDialog:
-        return self._open(None)
+    # ----- what differs from the Services tab ---------------------------------------------------
+    def make_dialog(self, row: StaffView | None) -> StaffDialog:
+        return StaffDialog(self.window_.controller, row, self._zone, parent=self)
 
-    def open_edit(self) -> StaffDialog | None:
-        s = self.selected()
-        return self._open(s) if s is not None else None
-
-    def _open(self, staff: StaffView | None) -> StaffDialog:
-        self.dialog = StaffDialog(self.window_.controller, staff, self._zone, parent=self)
-        self.dialog.accepted.connect(self._dialog_saved)
-        self.dialog.open()
-        return self.dialog
-
-    def _dialog_saved(self) -> None:
-        if self.dialog is not None and self.dialog.result_staff is not None:
-            s = self.dialog.result_staff
+    def saved(self, dialog: StaffDialog) -> None:
+        s = dialog.result_staff
+        if s is not None:
             self.window_.show_message(self.tr("Saved {name} ({zone}).").format(name=s.name, zone=s.timezone))
             self.window_.last_refresh = self.window_.run(self._refresh_and_select(s.id))
+
+    def archive_impact(self, row_id: int) -> ArchiveImpact:
+        return self.services.directory.staff_archive_impact(row_id)
+
+    def archive_row(self, row_id: int) -> StaffView:
+        return self.services.directory.archive_staff(row_id)
+
+    def restore_row(self, row_id: int) -> StaffView:
+        return self.services.directory.restore_staff(row_id)
+
+    def restored_message(self, row: StaffView) -> str:
+        return self.tr("{name} is back; bookings can be made again.").format(name=row.name)
 
     async def _refresh_and_select(self, staff_id: int) -> None:
         await self.refresh()
         self.select(staff_id)
-
-    async def ask_archive(self) -> QMessageBox | None:
-        s = self.selected()
-        if s is None:
-            return None
-        impact = await off_thread(self.services.directory.staff_archive_impact, s.id)
-        self.confirm_box = confirm(
-            self, self.tr("Archive {name}").format(name=s.name), self.archive_question(impact),
-            self.tr("Archive"), lambda: self.window_.run(self.archive(s.id)),
-        )
-        return self.confirm_box
 
     def archive_question(self, impact: ArchiveImpact) -> str:
         """What archiving keeps and what stops, with this staff member's numbers."""
@@ -213,19 +149,6 @@ class StaffTab(QWidget):
             self.tr("{name} has {has}.").format(name=name, has=has), kept, stops.format(name=name),
             self.tr("Archive {name}?").format(name=name),
         ))
-
-    async def archive(self, staff_id: int) -> None:
-        s = await off_thread(self.services.directory.archive_staff, staff_id)
-        self.window_.controller.data_changed.emit()
-        self.window_.show_message(self.tr("{name} is archived.").format(name=s.name))
-
-    async def restore(self) -> None:
-        s = self.selected()
-        if s is None:
-            return
-        restored = await off_thread(self.services.directory.restore_staff, s.id)
-        self.window_.controller.data_changed.emit()
-        self.window_.show_message(self.tr("{name} is back; bookings can be made again.").format(name=restored.name))
 
     async def save_hours(self) -> None:
         s = self.selected()
