@@ -13,38 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import keyring
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
+from shot_kit import run, save, settle
 from tests.support.connections import seed_connection
-from tests.support.memory_keyring import MemoryKeyring
-
-OUT = Path(__file__).resolve().parent
-ONLY: set[str] = set()
-
-
-async def settle(window) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(200):
-        await asyncio.sleep(0.02)
-        task = getattr(window, "last_refresh", None)
-        if task is None or task.done():
-            break
-    await asyncio.sleep(0.1)
-
-
-def save(widget, name: str) -> None:  # type: ignore[no-untyped-def]
-    if ONLY and name not in ONLY:
-        return
-    path = OUT / f"{name}.png"
-    widget.grab().save(str(path))
-    print("wrote", path.relative_to(ROOT))
 
 
 def sample(services):  # type: ignore[no-untyped-def]
@@ -183,20 +157,5 @@ async def disconnect_shot(controller, services, base: Path) -> None:  # type: ig
         server.stop()
 
 
-def main() -> int:
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
-    ONLY.update(sys.argv[1:])
-    keyring.set_keyring(MemoryKeyring())
-    app = QApplication(sys.argv[:1])
-    app.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with tempfile.TemporaryDirectory(prefix="bizcal-shots-") as tmp, loop:
-        loop.run_until_complete(scenario(Path(tmp)))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(scenario, "bizcal-shots-"))

@@ -12,28 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-import keyring
-
+from shot_kit import run, save, settle
 from tests.fixtures.radicale import RadicaleServer
 from tests.support.connections import seed_connection
-from tests.support.memory_keyring import MemoryKeyring
-
-OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent
-
-
-async def settle(window) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(200):
-        await asyncio.sleep(0.02)
-        task = getattr(window, "last_refresh", None)
-        if task is None or task.done():
-            break
-    await asyncio.sleep(0.3)
 
 
 async def scenario(base: Path) -> None:
@@ -81,12 +65,12 @@ async def scenario(base: Path) -> None:
         await settle(window)
         window.select_connection(b.id)
         await asyncio.sleep(0.3)
-        window.grab().save(str(OUT / "calendar-integrations-reconnect.png"))
+        save(window, "calendar-integrations-reconnect")
         dialog = window.repair.open_reconnect()
         dialog.password.setText("bob-new-app-password")
         await dialog.test()
         await asyncio.sleep(0.3)
-        dialog.grab().save(str(OUT / "reconnect-caldav.png"))
+        save(dialog, "reconnect-caldav")
         dialog.reject()
         await controller.scheduler.stop(grace=2)
     finally:
@@ -94,15 +78,5 @@ async def scenario(base: Path) -> None:
         server.stop()
 
 
-def main() -> None:
-    import qasync
-    from PySide6.QtWidgets import QApplication
-    keyring.set_keyring(MemoryKeyring())
-    app = QApplication(sys.argv[:1])
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with tempfile.TemporaryDirectory() as tmp, loop:
-        loop.run_until_complete(scenario(Path(tmp)))
-
-
-main()
+if __name__ == "__main__":
+    sys.exit(run(scenario, "bizcal-shots-"))

@@ -16,24 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import keyring
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
+from shot_kit import ONLY, OUT, run, save, settle
 from tests.fixtures.radicale import RadicaleServer, free_port
 from tests.support.connections import seed_connection
-from tests.support.memory_keyring import MemoryKeyring
-
-OUT = Path(__file__).resolve().parent
-#: The pictures to write (all when empty).
-ONLY: set[str] = set()
 
 
 class ShotClock:
@@ -71,23 +61,6 @@ def busy_ics(uid: str, start: datetime, end: datetime, title: str) -> str:
             "",
         ]
     )
-
-
-async def settle(window) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(200):
-        await asyncio.sleep(0.02)
-        task = getattr(window, "last_refresh", None)
-        if task is None or task.done():
-            break
-    await asyncio.sleep(0.2)
-
-
-def save(widget, name: str) -> None:  # type: ignore[no-untyped-def]
-    if ONLY and name not in ONLY:
-        return
-    path = OUT / f"{name}.png"
-    widget.grab().save(str(path))
-    print("wrote", path.relative_to(ROOT))
 
 
 async def scenario(base: Path) -> None:
@@ -360,20 +333,5 @@ async def tray_with_problems(desktop, services, server, clock: ShotClock, day) -
     menu.hide()
 
 
-def main() -> int:
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
-    ONLY.update(sys.argv[1:])
-    keyring.set_keyring(MemoryKeyring())
-    app = QApplication(sys.argv[:1])
-    app.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with tempfile.TemporaryDirectory(prefix="bizcal-shots-") as tmp, loop:
-        loop.run_until_complete(scenario(Path(tmp)))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(scenario, "bizcal-shots-"))

@@ -13,32 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 from pathlib import Path
 
-import keyring
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
+from shot_kit import run, save, until
 from tests.fixtures.radicale import RadicaleServer
-from tests.support.memory_keyring import MemoryKeyring
-
-OUT = Path(__file__).resolve().parent
-
-
-def save(widget, name: str) -> None:  # type: ignore[no-untyped-def]
-    path = OUT / f"{name}.png"
-    widget.grab().save(str(path))
-    print("wrote", path.relative_to(ROOT))
-
-
-async def until(predicate, seconds: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(seconds / 0.05)):
-        if predicate():
-            break
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(0.2)
 
 
 async def scenario(base: Path) -> None:
@@ -101,19 +79,5 @@ async def scenario(base: Path) -> None:
         server.stop()
 
 
-def main() -> int:
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
-    keyring.set_keyring(MemoryKeyring())
-    app = QApplication(sys.argv[:1])
-    app.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with tempfile.TemporaryDirectory(prefix="bizcal-setup-shots-") as tmp, loop:
-        loop.run_until_complete(scenario(Path(tmp)))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(scenario, "bizcal-setup-shots-"))
