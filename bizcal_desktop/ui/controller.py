@@ -14,6 +14,11 @@ The network status (a monitor picked by the app, :mod:`.network_monitor`) and th
 reach the timers through one Qt-free :class:`ConnectivityWatch`; this object only relays: the
 engine is given the status, the tracker is told when failures stop (offline, a wake's grace) and
 start aging again, and ``network_changed`` lets the tray say "Offline — N changes waiting".
+
+On a team's PostgreSQL another device's changes arrive as they are committed
+(:class:`~bizcal_desktop.sync.team_changes.TeamChangeWatch`, which also kicks the drain when this
+device holds the calendar): each batch re-reads the status (the tray's tooltip) and emits
+``data_changed`` (the Bookings window and the others refresh). SQLite has no watch; its timers do.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from bizcal_desktop.sync.scheduler import (
     build_scheduler,
     sleep_aware_clock,
 )
+from bizcal_desktop.sync.team_changes import TeamChanges, TeamChangeWatch, watch_team_changes
 from bizcal_desktop.sync.token_guardian import DeactivationEvent
 from bizcal_desktop.ui.tasks import off_thread, running_tasks, spawn
 from bizcal_desktop.wiring import Services
@@ -75,6 +81,7 @@ class DesktopController(QObject):
         clock: Callable[[], float] | None = None,
         network: NetworkStatus | None = None,
         wake_clock: Callable[[], float] | None = None,
+        team_changes: TeamChangeWatch | None = None,
     ) -> None:
         super().__init__(parent)
         self.services = services
@@ -95,6 +102,9 @@ class DesktopController(QObject):
             self.scheduler, self.network, sync_log_note(services.db), services.engine.pending_count,
             bring_forward=services.engine.bring_forward,
         )
+        #: Other devices' changes as they happen (a team's database only; None on SQLite).
+        self.team_changes = team_changes or watch_team_changes(
+            services.db, self.scheduler, services.config.device.id)
         self._attention_timer = QTimer(self)
         self._attention_timer.setInterval(ATTENTION_LOOK_MS)
         self._attention_timer.timeout.connect(self.review_attention)
@@ -119,6 +129,9 @@ class DesktopController(QObject):
         self.connectivity.woke_listeners.add(self.attention.slept)
         self.connectivity.start()  # before the timers: offline at start holds them at once
         self.scheduler.start()
+        if self.team_changes is not None:
+            self.team_changes.listeners.add(self._on_team_changes)
+            self.team_changes.start()
         self._attention_timer.start()
         spawn(self.refresh_status())
         spawn(self.apply_import_interval())
@@ -127,6 +140,9 @@ class DesktopController(QObject):
         """Let a drain in progress finish (up to ``grace`` s), stop the timers, close the database."""
         self._attention_timer.stop()
         await self.connectivity.stop()
+        if self.team_changes is not None:
+            await self.team_changes.stop()
+            self.team_changes.listeners.remove(self._on_team_changes)
         await self.scheduler.stop(grace=grace)
         others = [t for t in running_tasks() if t is not asyncio.current_task()]
         if others:
@@ -256,6 +272,10 @@ class DesktopController(QObject):
     def _on_deactivated(self, event: DeactivationEvent) -> None:
         """The token guardian switched a connection off after repeated refresh failures."""
         self.attention.deactivated(event)
+
+    def _on_team_changes(self, _changes: TeamChanges) -> None:
+        """Another device (or this one's CLI) changed bookings or jobs: show it now."""
+        spawn(self._after_run(did_something=True))
 
     def _on_run_started(self, name: str) -> None:
         if name in (DRAIN, IMPORT) and not self._syncing:

@@ -1,0 +1,152 @@
+"""Hearing a team's changes as they are committed: PostgreSQL LISTEN on one dedicated connection.
+
+Why it is shaped so: on a team's database another device's booking must show here within about a
+second, and the device that holds the booking's calendar must write it at once (issue 19 item 5).
+Polling the outbox every few seconds from every device would be slow and busy; PostgreSQL's
+``LISTEN/NOTIFY`` delivers a committed change to every listener. The database itself sends them
+(triggers, migration 0011), so every door is heard — this app, a CLI, another version — and only
+once the change is committed. A payload names ids only (:func:`parse`), never a customer.
+
+The listener is one psycopg 3 ``AsyncConnection`` in autocommit, apart from SQLAlchemy's pool (a
+pooled connection is handed to other work, and LISTEN belongs to one session): it waits on the event
+loop without a thread, so the tray's Qt loop (qasync) never blocks on it. A connection lost — the
+laptop slept, the network went, the server restarted, an admin ended the session — is opened again
+with a growing wait (1 s doubling to a minute), logged once per outage and never shown to the user:
+the timers still sync meanwhile, and a listener that comes back says so (``connected(resumed=True)``)
+so its user can catch up on what it missed. A silent half-open connection (after sleep) is found by
+TCP keepalives and by a ``SELECT 1`` after each quiet half-minute.
+
+Which device should act lives here too (:func:`written_here`): a job is written by the device that
+holds its booking's calendar (:mod:`.ownership`), so only that device drains at once.
+SQLite has one device and no server to listen to: :func:`feed_for` gives it no feed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import psycopg
+from sqlalchemy import select
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session
+
+from bizcal_desktop.store.database import Database
+from bizcal_desktop.store.models import Booking, CalendarConnection, ConnectionStatus
+
+log = logging.getLogger(__name__)
+
+#: The channel the triggers of migration 0011 notify on.
+CHANNEL = "bizcal_changes"
+#: How the listening session is named in ``pg_stat_activity`` (an admin sees what it is).
+APPLICATION_NAME = "BizCal live updates"
+
+
+class ChangeKind(StrEnum):
+    BOOKING = "b"  #: a booking row changed (made, moved, cancelled, followed a calendar)
+    JOB = "j"  #: a job to do: queued, handed to a device, or due again
+    DONE = "d"  #: a job finished (synced, or failed for good)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One committed change another device (or this one) made, as the database announced it."""
+
+    kind: ChangeKind
+    booking_id: int
+    #: For a job: the device it was handed to; None = whichever device plans it first.
+    device: str | None = None
+
+
+def parse(payload: str) -> Change | None:
+    """The change a notification's payload names; None for one this version does not know."""
+    kind, _, rest = payload.partition(":")
+    booking, _, device = rest.partition(":")
+    if kind not in {k.value for k in ChangeKind} or not booking.isdigit():
+        return None
+    return Change(ChangeKind(kind), int(booking), device or None)
+
+
+def conninfo(url: URL) -> str:
+    """libpq's URI for the database SQLAlchemy reaches at ``url`` (password included: it is only used)."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def written_here(s: Session, booking_ids: Iterable[int], device: str | None) -> set[int]:
+    """Of ``booking_ids``, those whose staff member has a usable connection ``device`` holds."""
+    wanted = set(booking_ids)
+    if not wanted:
+        return set()
+    query = (
+        select(Booking.id)
+        .join(CalendarConnection, CalendarConnection.staff_id == Booking.staff_id)
+        .where(Booking.id.in_(wanted), CalendarConnection.active.is_(True),
+               CalendarConnection.status == ConnectionStatus.ACTIVE)
+    )
+    if device is not None:
+        query = query.where(CalendarConnection.owner_device == device)
+    return set(s.scalars(query.distinct()))
+
+
+class ChangeFeed:
+    """One LISTEN connection, opened again whenever it is lost; :meth:`run` until cancelled."""
+
+    def __init__(
+        self, url: str, *, first_retry: float = 1.0, retry_cap: float = 60.0, idle_check: float = 30.0,
+        connect_timeout: int = 10,
+    ) -> None:
+        self._url = url
+        self._first_retry = first_retry
+        self._retry_cap = retry_cap
+        self._idle_check = idle_check
+        self._connect_timeout = connect_timeout
+        #: The server process of the listening session while connected (tests end it to see a reconnect).
+        self.backend_pid: int | None = None
+
+    async def run(self, heard: Callable[[Change], None], connected: Callable[[bool], None]) -> None:
+        """Listen until cancelled: ``heard`` each change, ``connected(resumed)`` after each (re)connection."""
+        failures = 0
+        ever_connected = False
+        while True:
+            try:
+                async with await self._connect() as connection:
+                    await connection.execute(f"LISTEN {CHANNEL}")
+                    self.backend_pid = connection.info.backend_pid
+                    if failures:
+                        log.info("live updates from the team database are back")
+                    failures = 0
+                    connected(ever_connected)
+                    ever_connected = True
+                    await self._listen(connection, heard)
+            except (psycopg.Error, OSError) as exc:
+                self.backend_pid = None
+                failures += 1
+                wait = min(self._retry_cap, self._first_retry * 2 ** min(failures - 1, 16))
+                said = f"{exc.__class__.__name__} {getattr(exc, 'sqlstate', None) or ''}".strip()
+                (log.info if failures == 1 else log.debug)(
+                    "live updates from the team database paused (%s); trying again in %.0f s", said, wait)
+                await asyncio.sleep(wait)
+
+    async def _connect(self) -> psycopg.AsyncConnection:
+        return await psycopg.AsyncConnection.connect(
+            self._url, autocommit=True, application_name=APPLICATION_NAME, connect_timeout=self._connect_timeout,
+            keepalives=1, keepalives_idle=20, keepalives_interval=5, keepalives_count=3,
+        )
+
+    async def _listen(self, connection: psycopg.AsyncConnection, heard: Callable[[Change], None]) -> None:
+        while True:
+            async for notify in connection.notifies(timeout=self._idle_check):
+                change = parse(notify.payload)
+                if change is not None:
+                    heard(change)
+            await connection.execute("SELECT 1")  # a quiet while: is the server still there?
+
+
+def feed_for(db: Database, **options: float) -> ChangeFeed | None:
+    """The change feed of a team's database; None for SQLite (one device: its timers suffice)."""
+    if db.dialect != "postgresql":
+        return None
+    return ChangeFeed(conninfo(db.engine.url), **options)  # type: ignore[arg-type]
