@@ -21,6 +21,7 @@ import qasync
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
+from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.tasks import running_tasks
 from tests.support.connections import seed_connection
 
@@ -75,6 +76,17 @@ def run_async(qtbot, coro, timeout: int = 20000):  # type: ignore[no-untyped-def
     task = asyncio.ensure_future(coro)
     qtbot.waitUntil(task.done, timeout=timeout)
     return task.result()
+
+
+@pytest.fixture
+def controller(qloop, qtbot, services):  # type: ignore[no-untyped-def]
+    """The desktop's controller, started with its timers paused: drains and imports happen only when
+    a test asks (``request_drain`` is then a no-op), so nothing runs behind a test's back."""
+    c = DesktopController(services)
+    c.scheduler.pause()
+    c.start()
+    yield c
+    run_async(qtbot, c.scheduler.stop(grace=10))
 
 
 @pytest.fixture

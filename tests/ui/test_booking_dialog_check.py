@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bizcal_desktop.ui.booking_dialog import BookingDialog
-from bizcal_desktop.ui.controller import DesktopController
 from tests.sync.test_importer_caldav import vevent
 from tests.ui.conftest import connect_radicale, run_async
 
@@ -21,15 +20,6 @@ def next_monday() -> datetime:
     day = datetime.now(UTC).date() + timedelta(days=3)
     day += timedelta(days=(7 - day.weekday()) % 7)
     return datetime.combine(day, time(), BERLIN)
-
-
-@pytest.fixture
-def controller(qloop, qtbot, services):  # type: ignore[no-untyped-def]
-    c = DesktopController(services)
-    c.scheduler.pause()  # no periodic import: only the dialog reads the calendar
-    c.start()
-    yield c
-    run_async(qtbot, c.scheduler.stop(grace=10))
 
 
 @pytest.fixture

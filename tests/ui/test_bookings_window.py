@@ -9,22 +9,12 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from bizcal_desktop.ui.bookings_window import BookingsWindow
-from bizcal_desktop.ui.controller import DesktopController
 from tests.ui.conftest import connect_radicale, run_async
 
 
 def next_monday() -> date:
     day = datetime.now(UTC).date() + timedelta(days=3)
     return day + timedelta(days=(7 - day.weekday()) % 7)
-
-
-@pytest.fixture
-def controller(qloop, qtbot, services):  # type: ignore[no-untyped-def]
-    c = DesktopController(services)
-    c.scheduler.pause()  # drains happen only when a test asks (request_drain is then a no-op)
-    c.start()
-    yield c
-    run_async(qtbot, c.scheduler.stop(grace=10))
 
 
 @pytest.fixture

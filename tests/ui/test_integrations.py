@@ -7,19 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.integrations_window import IntegrationsWindow
 from tests.fixtures.radicale import CalendarFixture, RadicaleServer
 from tests.ui.conftest import connect_radicale, run_async
-
-
-@pytest.fixture
-def controller(qloop, qtbot, services):  # type: ignore[no-untyped-def]
-    c = DesktopController(services)
-    c.scheduler.pause()
-    c.start()
-    yield c
-    run_async(qtbot, c.scheduler.stop(grace=10))
 
 
 @pytest.fixture

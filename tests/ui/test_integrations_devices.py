@@ -16,22 +16,12 @@ from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import update
 
 from bizcal_desktop.store.models import CalendarConnection
-from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.integrations_window import IntegrationsWindow
 from bizcal_desktop.ui.tray import Tray
 from tests.fixtures.radicale import CalendarFixture
 from tests.ui.conftest import connect_radicale, run_async
 
 COMPUTER_COLUMN = 6
-
-
-@pytest.fixture
-def controller(qloop, qtbot, services):  # type: ignore[no-untyped-def]
-    c = DesktopController(services)
-    c.scheduler.pause()  # only the test drains
-    c.start()
-    yield c
-    run_async(qtbot, c.scheduler.stop(grace=10))
 
 
 @pytest.fixture

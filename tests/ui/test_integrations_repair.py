@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.integrations_window import IntegrationsWindow
 from bizcal_desktop.ui.tray import Tray
 from tests.fixtures.radicale import CalendarFixture, CalendarReader, RadicaleServer
@@ -21,15 +20,6 @@ from tests.ui.conftest import connect_radicale, run_async
 
 NEW_PASSWORD = "alice-new-app-password"
 STATUS_COLUMN = 4
-
-
-@pytest.fixture
-def controller(qloop, qtbot, services):  # type: ignore[no-untyped-def]
-    c = DesktopController(services)
-    c.scheduler.pause()
-    c.start()
-    yield c
-    run_async(qtbot, c.scheduler.stop(grace=10))
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from bizcal_desktop.ui.bookings_window import BookingsWindow
-from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.staff_services_window import StaffServicesWindow
 from bizcal_desktop.ui.tasks import running_tasks
 from tests.ui.conftest import connect_broken, run_async
@@ -17,15 +16,6 @@ from tests.ui.conftest import connect_broken, run_async
 
 def soon(days: int) -> str:
     return (datetime.now(UTC) + timedelta(days=days)).date().isoformat()
-
-
-@pytest.fixture
-def controller(qloop, qtbot, services):  # type: ignore[no-untyped-def]
-    c = DesktopController(services)
-    c.scheduler.pause()
-    c.start()
-    yield c
-    run_async(qtbot, c.scheduler.stop(grace=10))
 
 
 def settled(window) -> bool:  # type: ignore[no-untyped-def]

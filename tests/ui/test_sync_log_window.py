@@ -4,22 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from PySide6.QtGui import QGuiApplication
 
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.sync_log_window import SyncLogWindow
 from tests.fixtures.radicale import CalendarFixture, RadicaleServer
 from tests.ui.conftest import connect_radicale, run_async
-
-
-@pytest.fixture
-def controller(qloop, qtbot, services):  # type: ignore[no-untyped-def]
-    c = DesktopController(services)
-    c.scheduler.pause()
-    c.start()
-    yield c
-    run_async(qtbot, c.scheduler.stop(grace=10))
 
 
 def test_failures_filter_retry_and_copy(  # type: ignore[no-untyped-def]
