@@ -13,26 +13,10 @@ from bizcal_desktop.ui.google_connect import GoogleConnectDialog
 from bizcal_desktop.ui.integrations_window import IntegrationsWindow
 from bizcal_desktop.wiring import build_services
 from tests.ui.conftest import run_async
+from tests.ui.oauth_dialog_steps import ERROR_STYLE, save, sign_in
 
-ERROR_STYLE = "color: #c62828"
 TEAM = "team@group.calendar.google.com"
 HOLIDAYS = "holidays@group.calendar.google.com"
-
-
-def sign_in(qtbot, dialog: GoogleConnectDialog) -> None:  # type: ignore[no-untyped-def]
-    """Press *Sign in with Google* and wait until the calendars are offered (or an error shows)."""
-    assert not dialog.save_button.isEnabled()  # nothing to save before the account is known
-    dialog.start_button.click()
-    qtbot.waitUntil(
-        lambda: dialog.save_button.isEnabled() or ERROR_STYLE in dialog.message.styleSheet(), timeout=30000
-    )
-    assert dialog.pending is not None, dialog.message.text()
-
-
-def save(qtbot, dialog: GoogleConnectDialog) -> None:  # type: ignore[no-untyped-def]
-    dialog.save_button.click()
-    qtbot.waitUntil(lambda: dialog.saved is not None or ERROR_STYLE in dialog.message.styleSheet(), timeout=30000)
-    assert dialog.saved is not None, dialog.message.text()
 
 
 def test_connect_google_button_signs_in_and_saves_the_connection(  # type: ignore[no-untyped-def]

@@ -14,24 +14,7 @@ from bizcal_desktop.ui.microsoft_connect import MicrosoftConnectDialog
 from bizcal_desktop.wiring import build_services
 from tests.fakes.microsoft import MicrosoftFake
 from tests.ui.conftest import run_async
-
-ERROR_STYLE = "color: #c62828"
-
-
-def sign_in(qtbot, dialog: MicrosoftConnectDialog) -> None:  # type: ignore[no-untyped-def]
-    """Press *Sign in with Microsoft* and wait until the calendars are offered (or an error shows)."""
-    assert not dialog.save_button.isEnabled()  # nothing to save before the account is known
-    dialog.start_button.click()
-    qtbot.waitUntil(
-        lambda: dialog.save_button.isEnabled() or ERROR_STYLE in dialog.message.styleSheet(), timeout=30000
-    )
-    assert dialog.pending is not None, dialog.message.text()
-
-
-def save(qtbot, dialog: MicrosoftConnectDialog) -> None:  # type: ignore[no-untyped-def]
-    dialog.save_button.click()
-    qtbot.waitUntil(lambda: dialog.saved is not None or ERROR_STYLE in dialog.message.styleSheet(), timeout=30000)
-    assert dialog.saved is not None, dialog.message.text()
+from tests.ui.oauth_dialog_steps import save, sign_in
 
 
 def test_connect_microsoft_button_signs_in_and_saves_the_connection(  # type: ignore[no-untyped-def]
