@@ -53,8 +53,9 @@ def cmd_sync(args: argparse.Namespace, svc: Services, out: Output) -> int:
     if getattr(args, "confirm_deletions", False):
         return confirm_and_sync(svc, out, None)
     svc.engine.bring_forward()  # changes waiting to be tried again later: the user asked for now
+    removals = asyncio.run(svc.connections.removals.resume_all(actor=actor()))  # a disconnect's, interrupted
     report = asyncio.run(svc.engine.drain())
-    out.emit(report, lambda: report_text(report))
+    out.emit(report, lambda: "\n".join([*(r.message for r in removals), report_text(report)]))
     return 1 if report.failed else 0
 
 

@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 
 __all__ = ["ConnectionService", "ConnectionView", "Disconnected", "RemovalPreview"]
 
+#: Disconnected, or being disconnected (its events being removed): out of the user's list of connections.
+GONE = (ConnectionStatus.DISCONNECTED, ConnectionStatus.REMOVING)
+
 
 class ConnectionService(DisconnectFlow):
     """Use cases around a staff member's calendar connections (connecting, reconnecting, disconnecting:
@@ -51,7 +54,7 @@ class ConnectionService(DisconnectFlow):
             if staff is not None:
                 query = query.where(CalendarConnection.staff_id == staff_row(s, staff).id)
             if not include_disconnected:
-                query = query.where(CalendarConnection.status != ConnectionStatus.DISCONNECTED)
+                query = query.where(CalendarConnection.status.not_in(GONE))
             return [connection_view(c) for c in s.scalars(query)]
 
     def get(self, connection_id: int) -> ConnectionView:
@@ -91,7 +94,7 @@ class ConnectionService(DisconnectFlow):
         override = None if level in (None, "", "default") else _level(level)
         with self._db.session() as s:
             row = self._row(s, connection_id)
-            if row.status == ConnectionStatus.DISCONNECTED:
+            if row.status in GONE:
                 raise UserInputError(f"Connection {connection_id} is disconnected; nothing is written there.")
             return privacy.connection_level_changed(s, row, override, business_in(s).event_privacy, actor, door)
 
@@ -101,7 +104,7 @@ class ConnectionService(DisconnectFlow):
         """Pause (its bookings wait, its busy times are not read) or resume (they are synced now)."""
         with self._db.session() as s:
             row = self._row(s, connection_id)
-            if row.status == ConnectionStatus.DISCONNECTED:
+            if row.status in GONE:
                 raise UserInputError(f"Connection {connection_id} is disconnected; there is nothing to "
                                      f"{'pause' if paused else 'resume'}.")
             before = audit.connection_snapshot(row)

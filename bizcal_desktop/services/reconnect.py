@@ -225,6 +225,9 @@ class UsedElsewhere(UserInputError):
 
 
 def _not_needed(row: CalendarConnection) -> str:
+    if row.status == ConnectionStatus.REMOVING:
+        return (f"{row.display_name} was disconnected and BizCal's events are being removed from it; once that "
+                "ends (or Forget now), connect the calendar again.")
     if row.status == ConnectionStatus.DISCONNECTED:
         return (f"{row.display_name} was disconnected and its secrets deleted; connect the calendar again "
                 "(bizcal connect, or Calendar Integrations).")

@@ -92,6 +92,10 @@ class MappingRow:
     external_id: str | None
 
 
+#: Disconnected, or being disconnected (its events being removed, ``services/event_removal.py``): no problem to show.
+_GONE = (ConnectionStatus.DISCONNECTED, ConnectionStatus.REMOVING)
+
+
 class StatusService:
     """Counts and lists for the tray, the notifications and the mapping details."""
 
@@ -106,15 +110,14 @@ class StatusService:
                 s.execute(
                     select(CalendarEventMapping.state, func.count(CalendarEventMapping.id))
                     .join(CalendarConnection, CalendarConnection.id == CalendarEventMapping.connection_id)
-                    .where(CalendarConnection.status != ConnectionStatus.DISCONNECTED,
-                           *ownership.owned_by(self._device))
+                    .where(CalendarConnection.status.not_in(_GONE), *ownership.owned_by(self._device))
                     .group_by(CalendarEventMapping.state)
                 ).all()
             )
             rows = s.execute(
                 select(CalendarConnection, Staff.name)
                 .join(Staff, Staff.id == CalendarConnection.staff_id)
-                .where(CalendarConnection.status != ConnectionStatus.DISCONNECTED)
+                .where(CalendarConnection.status.not_in(_GONE))
             ).all()
             problems = [
                 ConnectionProblem(c.id, c.display_name, staff_name, c.status, c.last_error)

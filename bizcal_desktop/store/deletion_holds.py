@@ -39,6 +39,10 @@ DELETIONS_HELD_UNTIL = datetime(9998, 1, 1, tzinfo=UTC)
 CONFIRMED = datetime(1970, 1, 2, tzinfo=UTC)
 
 
+#: Mapping states whose event is not BizCal's to count in a calendar now (left, moved on, disconnect's).
+NOT_LIVE = (MappingState.LEFT, MappingState.SUPERSEDED, MappingState.REMOVING, MappingState.REMOVED)
+
+
 @dataclass(frozen=True)
 class HeldDeletions:
     """One calendar's deletions waiting for the user."""
@@ -52,7 +56,7 @@ def live_mappings(booking_ids: list[int] | None = None):  # type: ignore[no-unty
     """Mappings of events BizCal has in a calendar now (not deleted, not left by a disconnect)."""
     query = select(CalendarEventMapping).where(
         CalendarEventMapping.deleted.is_(False),
-        CalendarEventMapping.state.not_in([MappingState.LEFT, MappingState.SUPERSEDED]),
+        CalendarEventMapping.state.not_in(NOT_LIVE),
     )
     if booking_ids is not None:
         query = query.where(CalendarEventMapping.booking_id.in_(booking_ids))
@@ -82,7 +86,7 @@ def held(s: Session) -> list[HeldDeletions]:
         .join(CalendarEventMapping, CalendarEventMapping.connection_id == CalendarConnection.id)
         .where(CalendarEventMapping.booking_id.in_(_held_jobs(None)),
                CalendarEventMapping.deleted.is_(False),
-               CalendarEventMapping.state.not_in([MappingState.LEFT, MappingState.SUPERSEDED]))
+               CalendarEventMapping.state.not_in(NOT_LIVE))
         .group_by(CalendarConnection.id, CalendarConnection.display_name)
         .order_by(CalendarConnection.id)
     ).all()

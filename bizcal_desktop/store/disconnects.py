@@ -1,11 +1,16 @@
-"""What a disconnect leaves in a calendar, and finding it again when that calendar is connected anew.
+"""What a disconnect leaves in a calendar, what it removes, and finding it again when that calendar is connected anew.
 
-A disconnect deletes the connection's secret at once; the events BizCal wrote either stay (the
-default) or are removed (``services/disconnect.py``). Events that stay keep their mappings, marked
-*left*: the calendar still shows them and they say which booking they belong to. When the same
-calendar (same provider, account and calendar) is connected again, those mappings move to the new
-connection (:func:`reattach_left_events`), so the next write updates the event that is there
-instead of writing a second one next to it, and a booking cancelled meanwhile has its event removed.
+A disconnect without removal deletes the connection's secret at once; the events BizCal wrote stay,
+their mappings marked *left*: the calendar still shows them and they say which booking they belong
+to. When the same calendar (same provider, account and calendar) is connected again, those mappings
+move to the new connection (:func:`reattach_left_events`), so the next write updates the event that is
+there instead of writing a second one next to it, and a booking cancelled meanwhile has its event removed.
+
+A disconnect with removal marks the mappings of bookings not over yet *removing* in the same
+transaction (the connection's status *removing*): these rows are the durable list of what is still to
+delete (:func:`to_remove`); each delete done marks its row *removed* (:func:`mark_removed`), and
+:func:`end_removal` — a conditional update, so one process ends it — disconnects the connection and
+leaves what was not removed (``services/event_removal.py`` runs it).
 
 "Ours" is always narrower than "carries BizCal's marker": an event is removed only when it belongs
 to a booking in this database (:func:`bookings_by_public_id`); another BizCal installation writing
@@ -15,8 +20,10 @@ into the same calendar keeps its events.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bizcal_desktop.store.booking_changes import enqueue
@@ -35,18 +42,25 @@ from bizcal_desktop.store.types import utcnow
 REATTACH_REASON = "reattached"
 
 
-def leave_events(session: Session, row: CalendarConnection) -> int:
-    """Mark the mappings of ``row``'s events as left in its calendar; how many events stay there."""
+def leave_events(session: Session, row: CalendarConnection, remove_future: bool = False) -> tuple[int, int]:
+    """Mark the mappings of ``row``'s events as left in its calendar, or — with ``remove_future`` — those
+    of bookings not over yet as to be removed; (how many stay, how many are to be removed)."""
     live = session.scalars(
         select(CalendarEventMapping).where(
             CalendarEventMapping.connection_id == row.id,
             CalendarEventMapping.deleted.is_(False),
-            CalendarEventMapping.external_id.is_not(None),
         )
     ).all()
+    now = utcnow()
+    left = removing = 0
     for mapping in live:
-        mapping.state = MappingState.LEFT
-    return len(live)
+        if remove_future and mapping.booking.end_utc > now:
+            mapping.state = MappingState.REMOVING  # addressed by its UID even if no reference was saved
+            removing += 1
+        elif mapping.external_id is not None:
+            mapping.state = MappingState.LEFT
+            left += 1
+    return left, removing
 
 
 def bookings_by_public_id(session: Session, public_ids: Iterable[str]) -> dict[str, int]:
@@ -58,17 +72,79 @@ def bookings_by_public_id(session: Session, public_ids: Iterable[str]) -> dict[s
     return {public_id: booking_id for public_id, booking_id in rows}
 
 
-def mark_removed(session: Session, connection_id: int, booking_id: int) -> None:
-    """The booking's event in that calendar was deleted by a disconnect's removal."""
-    mapping = session.scalar(
-        select(CalendarEventMapping).where(
-            CalendarEventMapping.connection_id == connection_id, CalendarEventMapping.booking_id == booking_id
-        )
-    )
-    if mapping is not None:
-        mapping.deleted = True
-        mapping.state = MappingState.SYNCED
-        mapping.etag = None
+@dataclass(frozen=True)
+class EventToRemove:
+    mapping_id: int
+    booking_id: int
+    booking_public_id: str
+    known: tuple[str, str | None, str | None] | None  #: (external id, href, etag) when one was saved
+
+
+def to_remove(session: Session, connection_id: int) -> list[EventToRemove]:
+    """The events a disconnect's removal still has to delete from that calendar, in booking order."""
+    rows = session.execute(
+        select(CalendarEventMapping, Booking.public_id).join(Booking, Booking.id == CalendarEventMapping.booking_id)
+        .where(CalendarEventMapping.connection_id == connection_id,
+               CalendarEventMapping.state == MappingState.REMOVING, CalendarEventMapping.deleted.is_(False))
+        .order_by(Booking.start_utc, Booking.id)
+    ).all()
+    return [EventToRemove(m.id, m.booking_id, public_id,
+                          (m.external_id, m.href, m.etag) if m.external_id else None) for m, public_id in rows]
+
+
+def mark_removed(session: Session, mapping_id: int) -> bool:
+    """The mapping's event was deleted by a disconnect's removal; whether that removal still goes on
+    (False: it was finished or stopped meanwhile, by this process or another one)."""
+    mapping = session.get(CalendarEventMapping, mapping_id)
+    if mapping is None:
+        return False
+    mapping.deleted = True
+    mapping.state = MappingState.REMOVED
+    mapping.etag = None
+    return mapping.connection.status == ConnectionStatus.REMOVING
+
+
+def removal_counts(session: Session, connection_id: int) -> tuple[int, int]:
+    """(removed, still to remove) of a disconnect's removal from that calendar."""
+    counts = dict(session.execute(
+        select(CalendarEventMapping.state, func.count()).where(
+            CalendarEventMapping.connection_id == connection_id,
+            CalendarEventMapping.state.in_([MappingState.REMOVED, MappingState.REMOVING]),
+        ).group_by(CalendarEventMapping.state)
+    ).all())
+    return int(counts.get(MappingState.REMOVED, 0)), int(counts.get(MappingState.REMOVING, 0))
+
+
+def removing_connections(session: Session) -> list[CalendarConnection]:
+    """Connections whose disconnect is still removing events, oldest first."""
+    return list(session.scalars(select(CalendarConnection).where(
+        CalendarConnection.status == ConnectionStatus.REMOVING).order_by(CalendarConnection.id)))
+
+
+def end_removal(session: Session, connection_id: int) -> int | None:
+    """Finish a removal: the connection is disconnected, its events not removed are left in the calendar
+    (a reconnect takes them over); how many stay. None when it was no longer removing (another
+    process finished it first): the caller then has nothing more to do.
+    """
+    won = session.execute(
+        update(CalendarConnection)
+        .where(CalendarConnection.id == connection_id, CalendarConnection.status == ConnectionStatus.REMOVING)
+        .values(status=ConnectionStatus.DISCONNECTED).execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if not won:
+        return None
+    rest = session.scalars(select(CalendarEventMapping).where(
+        CalendarEventMapping.connection_id == connection_id, CalendarEventMapping.state == MappingState.REMOVING,
+        CalendarEventMapping.deleted.is_(False),
+    )).all()
+    for mapping in rest:
+        mapping.state = MappingState.LEFT
+    return len(rest)
+
+
+def disconnected_at(session: Session, connection_id: int) -> datetime | None:
+    """When the connection's (latest) disconnect was made."""
+    return session.scalar(select(AuditEvent.at).where(AuditEvent.id == last_disconnect(session, connection_id)))
 
 
 def left_count(session: Session, connection_id: int) -> int:

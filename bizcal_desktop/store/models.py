@@ -32,6 +32,9 @@ class ConnectionStatus(StrEnum):
     CALENDAR_MISSING = "calendar_missing"
     DEACTIVATED = "deactivated"  #: switched off (repeated refresh failures or by the user)
     DISCONNECTED = "disconnected"  #: secrets deleted; kept only for the audit trail
+    #: Disconnected, its events being removed (``services/event_removal.py``): the secret is kept
+    #: for that alone, and nothing else is written to or read from the calendar.
+    REMOVING = "removing"
 
 
 class MappingState(StrEnum):
@@ -43,6 +46,10 @@ class MappingState(StrEnum):
     #: Its connection was disconnected and the event was left in that calendar; connecting the same
     #: calendar again takes the mapping over (``store/disconnects.py``), so nothing is written twice.
     LEFT = "left"
+    #: Its connection is being disconnected with removal: the event is to be deleted (and then REMOVED).
+    REMOVING = "removing"
+    #: Its event was deleted by a disconnect's removal.
+    REMOVED = "removed"
 
 
 class JobStatus(StrEnum):

@@ -200,13 +200,17 @@ def _plan_upsert(
     return BookingPlan(booking.id, targets)
 
 
+#: Mapping states a disconnect gave (``store/disconnects.py``): never turned into *superseded*.
+_KEPT = (MappingState.LEFT, MappingState.REMOVING, MappingState.REMOVED)
+
+
 def _mapping_on(
     s: Session, booking: Booking, connection: CalendarConnection, mappings: list[CalendarEventMapping]
 ) -> CalendarEventMapping:
     """The booking's mapping on ``connection`` (made if missing); the ones on broken connections superseded."""
     for stale in mappings:
         # An event left in a disconnected calendar stays "left": connecting that calendar again takes it over.
-        if stale.connection_id != connection.id and not stale.connection.usable and stale.state != MappingState.LEFT:
+        if stale.connection_id != connection.id and not stale.connection.usable and stale.state not in _KEPT:
             stale.state = MappingState.SUPERSEDED
     mapping = next((m for m in mappings if m.connection_id == connection.id), None)
     if mapping is None:

@@ -58,6 +58,10 @@ QUIT_GRACE_SECONDS = 5.0
 ATTENTION_LOOK_MS = 60_000
 
 
+#: The timer that resumes disconnects' removals (``services/event_removal.py``), and how often (s).
+REMOVAL = "removal"
+REMOVAL_INTERVAL = 300.0
+
 class DesktopController(QObject):
     """Owns the scheduler; turns sync activity into status, notifications and refresh signals."""
 
@@ -92,6 +96,9 @@ class DesktopController(QObject):
             guardian=services.guardian.check_all,
             clock=wake_clock or sleep_aware_clock,
         )
+        if scheduler is None:  # a disconnect's removal, interrupted (a crash, the network): resumed here
+            self.scheduler.add(REMOVAL, services.connections.removals.resume_all, REMOVAL_INTERVAL,
+                               initial_delay=5.0)
         self.status: StatusSummary | None = None
         #: The calm-alert rules; ``clock`` (seconds that count suspended time, so a sleep can be taken
         #: off) is injected by tests.
@@ -287,6 +294,8 @@ class DesktopController(QObject):
         if isinstance(result, ImportReport):
             self.attention.import_report(result)
         if name not in (DRAIN, IMPORT):
+            if name == REMOVAL and result:
+                self.data_changed.emit()  # Calendar Integrations shows the removal's progress
             spawn(self.refresh_status())
             return
         if not self.scheduler.is_running(DRAIN) and not self.scheduler.is_running(IMPORT):

@@ -2,7 +2,8 @@
 
 Connect CalDAV opens the wizard; Connect Google and Connect Microsoft open the browser sign-in.
 Disconnect asks first, because it deletes the keychain secrets; it offers to remove BizCal's events
-from that calendar too, counted before anything happens (:mod:`.disconnect_box`). Reconnect… (a
+from that calendar too, counted before anything happens (:mod:`.disconnect_box`); a removal not yet
+finished shows its progress and Forget now above the list (:mod:`.removal_banner`). Reconnect… (a
 connection that needs the user) and Pause / Resume act on the selected connection in place
 (:mod:`.connection_repair`).
 """
@@ -23,6 +24,7 @@ from bizcal_desktop.ui.disconnect_box import DisconnectBox
 from bizcal_desktop.ui.google_connect import GoogleConnectDialog
 from bizcal_desktop.ui.microsoft_connect import MicrosoftConnectDialog
 from bizcal_desktop.ui.models.connections import CONNECTION_ROLE, STAFF_ROLE, connections_model
+from bizcal_desktop.ui.removal_banner import RemovalBanner
 from bizcal_desktop.ui.tasks import off_thread
 
 
@@ -42,6 +44,8 @@ class IntegrationsWindow(BaseWindow):
         self.tree.setRootIsDecorated(True)
         self.tree.setUniformRowHeights(True)
         self.tree.setModel(connections_model([], [], self))
+        self.removals = RemovalBanner(lambda cid: self.run(self.forget_removal(cid)), self)
+        self.layout_.addWidget(self.removals)
         self.layout_.addWidget(self.tree, 1)
 
         row = QHBoxLayout()
@@ -82,6 +86,7 @@ class IntegrationsWindow(BaseWindow):
     async def refresh(self) -> None:
         staff = await off_thread(self.services.directory.list_staff, True)  # archived: their calendars stay
         connections = await off_thread(self.services.connections.list)
+        self.removals.show_states(await off_thread(self.services.connections.removals.in_progress))
         self._connections = {c.id: c for c in connections}
         selected = self.selected_connection()
         model = connections_model(staff, connections, self, self.services.config.device.id)
@@ -214,6 +219,7 @@ class IntegrationsWindow(BaseWindow):
         name = self._connections[connection_id].display_name if connection_id in self._connections else ""
 
         def progress(done: int, total: int) -> None:
+            self.removals.show_progress(connection_id, name, done, total)
             self.show_message(self.tr("Removing BizCal's events from {name}: {done} of {total}…").format(
                 name=name, done=done, total=total))
 
@@ -224,3 +230,11 @@ class IntegrationsWindow(BaseWindow):
         if self.last_refresh is not None:
             await self.last_refresh
         self.show_message(result.message, error=bool(result.not_removed or result.removal_error))
+
+    async def forget_removal(self, connection_id: int) -> None:
+        """Forget now: the removal ends, the secret is deleted, the events not yet removed stay."""
+        state = await self.services.connections.removals.forget(connection_id, door=Door.DESKTOP)
+        self.controller.data_changed.emit()
+        if self.last_refresh is not None:
+            await self.last_refresh
+        self.show_message(state.message, error=bool(state.left))

@@ -74,3 +74,41 @@ def test_without_removal_nothing_is_asked_and_the_events_stay(synced, caldav_cal
     result = bizcal.json("connections", "disconnect", str(conn["id"]))
     assert (result["removed"], result["left"], result["connection"]["status"]) == (0, 1, "disconnected")
     assert len(caldav_calendar.reader().events()) == 2
+
+
+def record_removal_only(bizcal, connection_id: int) -> None:  # type: ignore[no-untyped-def]
+    """A disconnect with removal whose process died before it deleted anything."""
+    from bizcal_desktop.config import Config
+    from bizcal_desktop.wiring import build_services
+
+    services = build_services(Config.load(bizcal.data_dir))
+    try:
+        services.connections.disconnect(connection_id, door="cli", removing=True)
+    finally:
+        services.close()
+
+
+def test_bizcal_sync_finishes_an_interrupted_removal(synced, caldav_calendar) -> None:  # type: ignore[no-untyped-def]
+    bizcal, conn = synced
+    record_removal_only(bizcal, conn["id"])
+    assert bizcal.json("connections") == []  # gone from the list at once
+    assert bizcal.json("connections", "--all")[0]["status"] == "removing"
+    code, out, err = bizcal("sync")
+    assert code == 0, err
+    assert out.splitlines()[0] == (f"Removed 1 of BizCal's 1 future event(s) from {conn['display_name']}; its secret "
+                                   "was deleted from the keychain.")
+    assert [str(e["UID"]) for e in caldav_calendar.reader().events()] == ["dentist-1"]
+    assert bizcal.json("connections", "--all")[0]["status"] == "disconnected"
+
+
+def test_forget_now_stops_a_removal_and_the_events_stay(synced, caldav_calendar) -> None:  # type: ignore[no-untyped-def]
+    bizcal, conn = synced
+    code, _out, err = bizcal("connections", "disconnect", str(conn["id"]), "--forget-now")
+    assert code != 0 and "is not removing events; there is nothing to stop." in err
+    record_removal_only(bizcal, conn["id"])
+    state = bizcal.json("connections", "disconnect", str(conn["id"]), "--forget-now")
+    assert (state["finished"], state["removed"], state["left"]) == (True, 0, 1)
+    assert bizcal.json("connections", "--all")[0]["status"] == "disconnected"
+    assert len(caldav_calendar.reader().events()) == 2
+    [row] = [r for r in bizcal.json("audit") if r["action"] == "stop_removal"]
+    assert row["door"] == "cli"

@@ -1,6 +1,6 @@
 """Disconnect with removal when the calendar misbehaves, on in-memory calendars: a delete that fails
-for now, a calendar that refuses, a listing that cannot be read, a secret already gone. The secret is
-deleted at once in every case, and what could not be removed stays (and is said)."""
+for now (the rest waits, the secret kept), a calendar that refuses or a credential refused mid-way (the
+removal ends: the secret deleted, the rest left and counted), a secret already gone."""
 
 from __future__ import annotations
 
@@ -67,21 +67,24 @@ async def practice(services: Services) -> Practice:
     return built
 
 
-async def test_a_delete_that_fails_for_now_leaves_that_event_and_the_others_go(practice: Practice) -> None:
+async def test_a_delete_that_fails_for_now_keeps_the_secret_and_the_next_run_removes_the_rest(
+        practice: Practice) -> None:
     p = practice
     p.calendar.fail_next("delete", TransientError("The server did not answer."), booking_public_id=p.bookings[1].public_id)
     result = await p.connections.disconnect_and_revoke(p.id, remove_events=True)
-    assert (result.removed, result.not_removed, result.left) == (2, 1, 1)
-    assert "(1 could not be removed and stay in the calendar)" in result.message
-    assert [e.key.split("@")[0] for e in p.calendar.own_events()] == [p.bookings[1].public_id]
-    assert [e.summary for e in p.calendar.events() if not e.own] == ["Dentist"]
-    assert p.secret() is None
-    log = p.last_log()
-    assert (log.outcome, log.message) == (
-        "failure", "Removed 2 of BizCal's future events from Work; 1 could not be removed and stay in the calendar")
-    with p.services.db.session() as s:
-        left = s.scalars(select(CalendarEventMapping).where(CalendarEventMapping.state == "left")).all()
-        assert [m.booking_id for m in left] == [p.bookings[1].id]
+    assert (result.removed, result.removing, result.not_removed) == (1, 2, 0)
+    assert result.message == ("Disconnected Work; removed 1 of BizCal's future events so far; the other 2 are removed "
+                              "in the background (The server did not answer.) and its secret is kept in the keychain "
+                              "until then (Forget now stops that).")
+    assert p.secret() == "app-password" and p.connections.get(p.id).status == "removing"
+    assert p.connections.list() == [] and len(p.connections.list(include_disconnected=True)) == 1
+
+    [state] = await p.connections.removals.resume_all()
+    assert (state.finished, state.removed, state.total, state.left) == (True, 3, 3, 0)
+    assert p.calendar.own_events() == [] and [e.summary for e in p.calendar.events()] == ["Dentist"]
+    assert p.secret() is None and p.connections.get(p.id).status == "disconnected"
+    assert (p.last_log().outcome, p.last_log().message) == (
+        "success", "Removed 3 of BizCal's 3 future event(s) from Work; its secret was deleted from the keychain.")
 
 
 async def test_a_calendar_that_refuses_a_delete_keeps_the_rest(practice: Practice) -> None:
@@ -93,16 +96,24 @@ async def test_a_calendar_that_refuses_a_delete_keeps_the_rest(practice: Practic
     assert [c.operation for c in p.calendar.calls].count("delete") == 1  # stopped at the first refusal
 
 
-async def test_a_listing_that_cannot_be_read_keeps_every_event_and_says_why(practice: Practice) -> None:
+async def test_credentials_refused_mid_removal_end_it_with_the_secret_deleted_and_the_rest_counted(
+        practice: Practice) -> None:
     p = practice
-    p.calendar.fail_next("list_own_events", AuthError("The calendar server refused the password."))
+    p.calendar.fail_next("delete", AuthError("The calendar server refused the password."),
+                         booking_public_id=p.bookings[1].public_id)
     result = await p.connections.disconnect_and_revoke(p.id, remove_events=True)
-    assert (result.removed, result.left, result.removal_error) == (0, 3, "The calendar server refused the password.")
-    assert result.message == ("Disconnected Work; its secrets were deleted from the keychain, but BizCal's events "
-                              "could not be removed (The calendar server refused the password.); they stay in the "
-                              "calendar.")
-    assert p.secret() is None and len(p.calendar.own_events()) == 3
-    assert p.last_log().message.startswith("Could not remove BizCal's events from Work")
+    assert (result.removed, result.not_removed, result.left, result.removing) == (1, 2, 2, 0)
+    assert result.message == ("Disconnected Work; removed 1 of BizCal's future events (2 could not be removed and "
+                              "stay in the calendar: the calendar refused: The calendar server refused the "
+                              "password.); its secrets were deleted from the keychain.")
+    assert p.secret() is None and p.connections.get(p.id).status == "disconnected"
+    assert len(p.calendar.own_events()) == 2
+    assert (p.last_log().outcome, p.last_log().message) == (
+        "failure", ("Removed 1 of BizCal's 3 future event(s) from Work; 2 stay in the calendar (the calendar "
+                    "refused: The calendar server refused the password.); its secret was deleted from the keychain."))
+    with p.services.db.session() as s:
+        states = sorted(m.state for m in s.scalars(select(CalendarEventMapping)))
+    assert states == ["left", "left", "removed"]  # a reconnect takes the two left ones over
 
 
 async def test_a_preview_that_cannot_read_the_calendar_raises_and_changes_nothing(practice: Practice) -> None:

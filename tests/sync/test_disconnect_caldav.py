@@ -84,13 +84,14 @@ async def test_removal_counts_first_then_deletes_only_our_future_events(written,
 
     [disconnect] = [e for e in services.audit.entries() if e.action == "disconnect"]
     assert disconnect.door == "desktop" and disconnect.after == {"active": False, "is_default": False,
-                                                                 "status": "disconnected"}
+                                                                 "status": "removing"}
     with services.db.session() as s:
         row = s.scalars(select(CalendarSyncLog).order_by(CalendarSyncLog.id.desc())).first()
-        assert row is not None and row.message == f"Removed 2 of BizCal's future events from {view.display_name}"
+        assert row is not None and row.message == (f"Removed 2 of BizCal's 2 future event(s) from "
+                                                   f"{view.display_name}; its secret was deleted from the keychain.")
         assert row.audit_event_id == disconnect.id
         states = {m.booking_id: (m.state, m.deleted) for m in s.scalars(select(CalendarEventMapping))}
-    assert states == {future[0].id: ("synced", True), future[1].id: ("synced", True), past.id: ("left", False)}
+    assert states == {future[0].id: ("removed", True), future[1].id: ("removed", True), past.id: ("left", False)}
 
 
 async def test_without_removal_the_events_stay_and_a_reconnect_takes_them_over(written, caldav_calendar) -> None:  # type: ignore[no-untyped-def]

@@ -73,3 +73,21 @@ def test_a_calendar_that_cannot_be_counted_keeps_its_events(window, qtbot, servi
     box.remove.setChecked(True)
     qtbot.waitUntil(lambda: not box.remove.isChecked())
     assert "cannot be counted now" in box.informativeText() and box.yes.isEnabled()
+
+
+def test_an_unfinished_removal_shows_its_progress_and_forget_now_ends_it(window, qtbot, services, caldav_calendar) -> None:  # type: ignore[no-untyped-def]
+    # A removal recorded but not run (the app was closed right after the disconnect).
+    services.connections.disconnect(window.cid, door="desktop", removing=True)
+    window.controller.data_changed.emit()
+    qtbot.waitUntil(lambda: window.removals.isVisible())
+    [(label, forget)] = window.removals.lines.values()
+    assert label.text().startswith(f"Removing BizCal's events from {services.connections.get(window.cid).display_name}: "
+                                   "0 of 1.")
+    assert window._connections == {}  # gone from the list at once
+    forget.click()
+    qtbot.waitUntil(lambda: "1 stay in the calendar (the removal was stopped)" in window.status_label.text())
+    assert not window.removals.isVisible()
+    assert services.connections.get(window.cid).status == "disconnected"
+    assert services.secrets.get(services.connections.info(window.cid).secret_key, "password") is None
+    assert len(caldav_calendar.reader().events()) == 2  # nothing was removed: it stays
+    assert services.audit.entries(limit=1)[0].action == "stop_removal"

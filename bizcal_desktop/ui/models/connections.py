@@ -26,6 +26,7 @@ _STATUS_ICON = {
     "calendar_missing": "status-failed",
     "deactivated": "status-failed",
     "disconnected": "status-skipped",
+    "removing": "status-pending",
 }
 
 
@@ -57,6 +58,7 @@ def _status_word(c: ConnectionView) -> str:
         "calendar_missing": _tr("Calendar missing"),
         "deactivated": _tr("Deactivated"),
         "disconnected": _tr("Disconnected"),
+        "removing": _tr("Disconnected — removing its events"),
     }.get(c.status, c.status)
 
 
