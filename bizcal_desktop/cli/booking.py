@@ -19,15 +19,18 @@ import argparse
 import asyncio
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bizcal_desktop.cli.command import Nouns
 from bizcal_desktop.cli.output import Output, local, table
 from bizcal_desktop.errors import UserInputError
 from bizcal_desktop.services.audit import Door
-from bizcal_desktop.services.booking_check import unchecked_note
-from bizcal_desktop.services.bookings import BookingView, parse_day, parse_instant
+from bizcal_desktop.services.bookings import parse_day, parse_instant
 from bizcal_desktop.wiring import Services
+
+if TYPE_CHECKING:
+    from bizcal_desktop.services.bookings import BookingView
 
 
 def add_parser(nouns: Nouns, common: argparse.ArgumentParser) -> None:
@@ -80,6 +83,8 @@ def add_booking(args: argparse.Namespace, svc: Services) -> BookingView:
     service = svc.directory.find_service(args.service)
     start = parse_instant(args.start, staff.timezone)
     if not args.no_check:
+        from bizcal_desktop.services.booking_check import unchecked_note  # the importer: only when checking
+
         check = asyncio.run(svc.booking_check.refresh(staff.id))
         for calendar in check.unchecked:
             print(f"bizcal: note: {unchecked_note(calendar)}.", file=sys.stderr)

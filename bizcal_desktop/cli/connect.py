@@ -16,15 +16,18 @@ import getpass
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bizcal_desktop.cli.command import Nouns, actor
 from bizcal_desktop.cli.output import Output
 from bizcal_desktop.errors import UserInputError
 from bizcal_desktop.providers.caldav.presets import login_from_url
 from bizcal_desktop.services.audit import Door
-from bizcal_desktop.services.connection_view import ConnectionView
-from bizcal_desktop.services.connections import ConnectionService
 from bizcal_desktop.wiring import Services
+
+if TYPE_CHECKING:
+    from bizcal_desktop.services.connection_view import ConnectionView
+    from bizcal_desktop.services.connections import ConnectionService
 
 CALDAV_PROVIDERS = ("icloud", "fastmail", "nextcloud", "generic")
 

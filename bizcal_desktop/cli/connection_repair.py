@@ -26,7 +26,6 @@ from bizcal_desktop.cli.command import actor
 from bizcal_desktop.cli.output import Output
 from bizcal_desktop.errors import UserInputError
 from bizcal_desktop.services.audit import Door
-from bizcal_desktop.services.reconnect import UsedElsewhere
 from bizcal_desktop.wiring import Services
 
 if TYPE_CHECKING:
@@ -70,6 +69,8 @@ def reconnect(args: argparse.Namespace, svc: Services, out: Output) -> int:
     here = svc.config.device.id
     if not args.take_over and view.owner_device not in (None, here) and view.status != "disconnected":
         # Refused before a password is asked for or a browser opened.
+        from bizcal_desktop.services.reconnect import UsedElsewhere  # the connect flows: only here
+
         raise UsedElsewhere(view.id, view.owner_device_name or "another computer")
     password = _read_password(args) if view.provider == "caldav" else None
     if view.provider != "caldav":

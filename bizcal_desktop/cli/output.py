@@ -15,14 +15,16 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bizcal_desktop.services.bookings import BookingView
-
 
 def to_jsonable(value: Any) -> Any:
-    """Dataclasses become objects (a booking also carries its ``sync_state``), dates ISO 8601 text."""
+    """Dataclasses become objects (a booking also carries its ``sync_state``), dates ISO 8601 text.
+
+    ``sync_state`` is a property of ``BookingView``, looked for by name so that printing a staff
+    listing does not import the booking service.
+    """
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         data = {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        if isinstance(value, BookingView):
+        if isinstance(getattr(type(value), "sync_state", None), property):
             data["sync_state"] = value.sync_state
         return data
     if isinstance(value, datetime):

@@ -4,6 +4,10 @@ Why the nouns add themselves: a flag is defined next to the code that reads it, 
 a table of contents. The common flags (``--json``, ``--data-dir``, ``--database-url``, ``--debug``) are a parent
 parser given to every noun and verb, so they may stand anywhere on the line; they default to
 ``SUPPRESS`` so a later, inner parser does not reset what an earlier one read.
+
+Every noun module is imported to build the parser, so each keeps its imports light: a service that
+pulls in the sync engine, the importer or the connect flows is imported inside the handler that uses
+it (``bizcal staff list`` must not pay for ``bizcal connect``; see ``benchmarks/bench_cli_startup.py``).
 """
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ from bizcal_desktop.cli.command import Nouns, actor
 from bizcal_desktop.cli.output import Output
 from bizcal_desktop.errors import UserInputError
 from bizcal_desktop.services.bookings import parse_day
-from bizcal_desktop.services.status import waiting_text
 from bizcal_desktop.wiring import Services
 
 if TYPE_CHECKING:
@@ -39,6 +38,8 @@ def add_parser(nouns: Nouns, common: argparse.ArgumentParser) -> None:
 
 
 def report_text(report: DrainReport) -> str:
+    from bizcal_desktop.services.status import waiting_text  # only once something was synced
+
     lines = [f"Synced {report.synced}, failed {report.failed}, nothing to do {report.skipped}."]
     lines += [f"  failed: {e.message}" for e in report.events if e.outcome != "success"]
     # Another computer holds these calendars' secrets: they are written from there.

@@ -16,17 +16,20 @@ colleagues' calendars. A connection nobody holds yet waits, and the status says 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from bizcal_desktop.config import Config
 from bizcal_desktop.device import Device, rename_device
 from bizcal_desktop.errors import BizCalError
-from bizcal_desktop.providers.factory_protocol import ProviderSource
 from bizcal_desktop.secrets import SecretStore
 from bizcal_desktop.store import ownership
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.models import CalendarConnection
+
+if TYPE_CHECKING:  # every start adopts; the provider layer is imported only by whoever uses providers
+    from bizcal_desktop.providers.factory_protocol import ProviderSource
 
 log = logging.getLogger(__name__)
 
