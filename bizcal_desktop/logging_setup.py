@@ -84,6 +84,20 @@ def _quiet_handle_error(log_path: Path):  # type: ignore[no-untyped-def]
     return handle_error
 
 
+def log_unexpected(logger: logging.Logger, what: str, exc: BaseException) -> None:
+    """Log a bug (an exception nothing expected) by the id-only policy of the log file (issue 18 item 5).
+
+    At ERROR: ``what``, the exception's type and where it was raised (file, line, function and code
+    of each frame), never its text: a bug's message may quote whatever the failing code held — a
+    customer's name, an event's title — and the log file goes along with support requests. Its text
+    and the full traceback (masked like every record) only at DEBUG, which ``--debug`` turns on.
+    """
+    frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__))).rstrip()
+    where = f"\n{frames}" if frames else ""
+    logger.error("%s: %s (its text only with --debug)%s", what, type(exc).__name__, where)
+    logger.debug("%s: %s", what, exc, exc_info=exc)
+
+
 def configure_logging(log_path: Path, verbose: bool = False) -> None:
     """Log INFO+ to ``log_path`` (rotating, 5 x 1 MB); with ``verbose`` our DEBUG too, also on stderr."""
     root = logging.getLogger()

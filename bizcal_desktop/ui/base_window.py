@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from bizcal_desktop.errors import BizCalError
+from bizcal_desktop.logging_setup import log_unexpected
 from bizcal_desktop.ui import resources
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.tasks import spawn
@@ -28,7 +29,7 @@ def error_text(exc: BaseException) -> str:
     """
     if isinstance(exc, BizCalError):
         return str(exc)
-    log.error("unexpected failure", exc_info=exc)
+    log_unexpected(log, "unexpected failure", exc)
     return (
         "Something went wrong that BizCal did not expect; nothing you typed was lost. Try again, and "
         "if it happens again, the log file in BizCal's data folder has the details for support."

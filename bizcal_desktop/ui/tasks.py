@@ -14,6 +14,8 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
+from bizcal_desktop.logging_setup import log_unexpected
+
 log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
@@ -45,9 +47,9 @@ def spawn(
             try:
                 on_error(exc)
                 return
-            except Exception:
-                log.exception("error handler failed")
-        log.error("background task failed", exc_info=exc)
+            except Exception as handler_failure:  # noqa: BLE001 - logged, then the task's own error too
+                log_unexpected(log, "error handler failed", handler_failure)
+        log_unexpected(log, "background task failed", exc)
 
     task.add_done_callback(finished)
     return task
