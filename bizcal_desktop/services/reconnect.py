@@ -36,15 +36,9 @@ from sqlalchemy.orm import Session
 
 from bizcal_desktop.errors import UserInputError
 from bizcal_desktop.providers.base import CalendarInfo
-from bizcal_desktop.services.connect_flow import (
-    ConnectFlow,
-    ConnectionTestFailed,
-    LatestSecret,
-    PendingConnection,
-    never_renewed,
-    pick_calendar,
-)
+from bizcal_desktop.services.connect_flow import ConnectFlow, LatestSecret, never_renewed
 from bizcal_desktop.services.connection_view import ConnectionView, connection_view
+from bizcal_desktop.services.pending_connection import ConnectionTestFailed, PendingConnection, pick_calendar
 from bizcal_desktop.store import audit, ownership, reconnects, sync_log
 from bizcal_desktop.store.audit import Door
 from bizcal_desktop.store.connections import switch_on

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 from bizcal_desktop.errors import BizCalError, UserInputError
 from bizcal_desktop.providers.caldav.presets import PRESETS, login_from_url
 from bizcal_desktop.services.audit import Door
-from bizcal_desktop.services.connect_flow import ConnectionTestFailed, PendingConnection
 from bizcal_desktop.services.connections import ConnectionView
+from bizcal_desktop.services.pending_connection import ConnectionTestFailed, PendingConnection
 from bizcal_desktop.ui.base_window import error_text
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.tasks import off_thread, spawn

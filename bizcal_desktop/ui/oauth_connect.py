@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from bizcal_desktop.services.audit import Door
-from bizcal_desktop.services.connect_flow import ConnectionTestFailed, PendingConnection
 from bizcal_desktop.services.connections import ConnectionView
+from bizcal_desktop.services.pending_connection import ConnectionTestFailed, PendingConnection
 from bizcal_desktop.ui.base_window import error_text
 from bizcal_desktop.ui.calendar_choice import CalendarChoice
 from bizcal_desktop.ui.controller import DesktopController

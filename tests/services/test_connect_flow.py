@@ -6,7 +6,7 @@ import pytest
 
 from bizcal_desktop.errors import AuthError, ConfigurationError, UserInputError
 from bizcal_desktop.providers.base import ConnectionInfo
-from bizcal_desktop.services.connect_flow import ConnectionTestFailed
+from bizcal_desktop.services.pending_connection import ConnectionTestFailed
 
 
 async def test_begin_lists_the_calendars_and_finish_saves_the_chosen_one(  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bizcal_desktop.errors import PermanentError, TransientError
-from bizcal_desktop.services.connect_flow import ConnectionTestFailed
+from bizcal_desktop.services.pending_connection import ConnectionTestFailed
 from bizcal_desktop.services.connect_retry import ConnectRetryPolicy, with_retries
 from tests.support.misbehaving_servers import flaky_proxy, silent_server
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 
 from bizcal_desktop.errors import UserInputError
-from bizcal_desktop.services.connect_flow import ConnectionTestFailed
+from bizcal_desktop.services.pending_connection import ConnectionTestFailed
 
 
 def with_login(url: str, user: str, password: str = "") -> str:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from bizcal_desktop.errors import UserInputError
 from bizcal_desktop.providers.base import booking_uid
-from bizcal_desktop.services.connect_flow import ConnectionTestFailed
+from bizcal_desktop.services.pending_connection import ConnectionTestFailed
 from bizcal_desktop.store.models import CalendarEventMapping
 from tests.fixtures.radicale import CalendarFixture, CalendarReader, RadicaleServer
 

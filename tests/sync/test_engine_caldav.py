@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bizcal_desktop.services.connect_flow import ConnectionTestFailed
+from bizcal_desktop.services.pending_connection import ConnectionTestFailed
 from bizcal_desktop.store.models import (
     CalendarConnection,
     CalendarEventMapping,
