@@ -59,6 +59,15 @@ class AboutWindow(BaseWindow):
         self.log_path = config.log_path
         self.resize(620, 560)
 
+        self.layout_.addLayout(self._header())
+        self.layout_.addLayout(self._where())
+        self._components_table()
+        self.layout_.addWidget(self._buttons())
+        self.finish_layout()
+        self.components: list[Component] = []
+
+    def _header(self) -> QHBoxLayout:
+        """The logo beside the name, the version and what the app does."""
         header = QHBoxLayout()
         logo = QLabel(self)
         logo.setPixmap(resources.icon("app").pixmap(64, 64))
@@ -77,15 +86,19 @@ class AboutWindow(BaseWindow):
         title.addWidget(QLabel(self.tr("Keeps bookings and your calendars in sync."), self))
         title.addStretch(1)
         header.addLayout(title, 1)
-        self.layout_.addLayout(header)
+        return header
 
+    def _where(self) -> QFormLayout:
+        """Where the data and the log file are, as links that open the file manager."""
         where = QFormLayout()
         self.data_label = self._path_label(self.data_dir)
         self.log_label = self._path_label(self.log_path)
         where.addRow(self.tr("Data folder:"), self.data_label)
         where.addRow(self.tr("Log file:"), self.log_label)
-        self.layout_.addLayout(where)
+        return where
 
+    def _components_table(self) -> None:
+        """The bundled parts with their versions and licences, and the note on the licence texts."""
         self.layout_.addWidget(QLabel(self.tr("Bundled parts and their licences:"), self))
         self.table = QTableWidget(0, 3, self)
         self.table.setHorizontalHeaderLabels([self.tr("Component"), self.tr("Version"), self.tr("Licence")])
@@ -104,15 +117,16 @@ class AboutWindow(BaseWindow):
         self.licence_note.setOpenExternalLinks(True)
         self.layout_.addWidget(self.licence_note)
 
+    def _buttons(self) -> QDialogButtonBox:
+        """Close, and Copy details (version, folders) for a message to support."""
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         self.copy_button = QPushButton(self.tr("Copy details"), self)
         self.copy_button.setToolTip(self.tr("Version, data folder and log file, for a message to support"))
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.copy_button.clicked.connect(self.copy_details)
         buttons.rejected.connect(self.close)
-        self.layout_.addWidget(buttons)
-        self.finish_layout()
-        self.components: list[Component] = []
+        return buttons
+
 
     def _path_label(self, path: Path) -> QLabel:
         label = QLabel(_link(path), self)
