@@ -20,6 +20,15 @@ class UserInputError(BizCalError):
     """The user asked for something that cannot be done (unknown staff, bad date, ...)."""
 
 
+class SlotTakenError(UserInputError):
+    """The staff member already has a confirmed booking over that time: pick another one.
+
+    The database refused it (``store/booking_slots.py``), so this holds also when two devices booked
+    the same time in the same second: one of them wins, the other is told this. Its sentence names
+    the staff member and the time that is taken, never the other booking's customer.
+    """
+
+
 class ConfigurationError(BizCalError):
     """The application is missing configuration it needs (e.g. no OAuth client file)."""
 

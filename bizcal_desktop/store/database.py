@@ -29,8 +29,9 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bizcal_desktop.errors import StorageError
+from bizcal_desktop.errors import SlotTakenError, StorageError
 from bizcal_desktop.store import postgres
+from bizcal_desktop.store.booking_slots import is_slot_taken
 from bizcal_desktop.store.schema_head import current_if_at_head
 
 if TYPE_CHECKING:  # alembic is imported only when a migration or a full schema check runs
@@ -236,6 +237,9 @@ class Database:
             session.commit()
         except DatabaseError as exc:
             session.rollback()
+            if is_slot_taken(exc):  # a booking's time written outside ``booking_slots.guarded``
+                raise SlotTakenError("That time was just taken: the staff member already has a booking then. "
+                                     "Pick another time.") from None
             log.warning("database failure: %s", str(getattr(exc, "orig", exc)))
             raise self.error(exc) from exc
         except BaseException:

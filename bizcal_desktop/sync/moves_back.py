@@ -6,6 +6,12 @@ over what it read. Only a real move counts - the event's times differ from what 
 and a local change always wins: a booking with a queued sync, or one touched after the read began,
 is left alone (its own sync will put the calendar right). A deleted event never cancels a booking;
 that takes a human.
+
+A move onto a time its staff member is booked already is refused by the database
+(:mod:`bizcal_desktop.store.booking_slots`), as a person's would be. Here that never stops an import:
+the booking keeps its time, one sync-log row says so, and the event is put back at the booking's time
+by the next drain — what the book says is what the calendar shows, and the same move is not refused
+again at every read. The other moves of the same read still go through (each in its own savepoint).
 """
 
 from __future__ import annotations
@@ -14,8 +20,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bizcal_desktop.domain.local_time import wall_clock
+from bizcal_desktop.errors import SlotTakenError
 from bizcal_desktop.providers.base import BusyChanges, is_own_uid
 from bizcal_desktop.store import booking_changes, sync_log
 from bizcal_desktop.store.database import Database
@@ -44,6 +52,26 @@ def _as_written(mapping: CalendarEventMapping, read: tuple[datetime, datetime], 
         return True
     return all(w is not None and wall_clock(w, zone) == wall_clock(r, zone)
                for w, r in zip(written, read, strict=True))
+
+
+def _refuse(
+    s: Session, booking: Booking, mapping: CalendarEventMapping, connection_name: str,
+    moved_to: tuple[datetime, datetime],
+) -> None:
+    """The booking stays; its event goes back to the booking's time at the next drain; the log says why."""
+    booking_changes.put_event_back(s, booking, mapping)
+    zone = ZoneInfo(booking.timezone)
+    start, end = (moment.astimezone(zone) for moment in moved_to)
+    sync_log.record(
+        s, actor=f"calendar:{connection_name}"[:64], action=SyncAction.CONFLICT, outcome=Outcome.SKIPPED,
+        booking_id=booking.id, connection_id=mapping.connection_id, mapping_id=mapping.id,
+        message=(
+            f"Booking {booking.id} ({booking.service.name}) was moved in {connection_name} to "
+            f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} {booking.timezone}, but {booking.staff.name} already has a "
+            f"booking then; the booking stays at {booking.start_utc.astimezone(zone):%Y-%m-%d %H:%M} and its "
+            "event is put back there"
+        ),
+    )
 
 
 def follow_moved_events(
@@ -82,7 +110,11 @@ def follow_moved_events(
             if queued:
                 continue  # a local change is on its way to the calendar and wins
             before = booking.start_utc.astimezone(zone)
-            booking_changes.follow_calendar_move(s, booking, mapping, start, end)
+            try:
+                booking_changes.follow_calendar_move(s, booking, mapping, start, end)
+            except SlotTakenError:
+                _refuse(s, booking, mapping, connection_name, (start, end))
+                continue
             sync_log.record(
                 s, actor=f"calendar:{connection_name}"[:64], action=SyncAction.UPDATE, outcome=Outcome.SUCCESS,
                 booking_id=booking.id, connection_id=connection_id, mapping_id=mapping.id,

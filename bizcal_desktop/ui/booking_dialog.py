@@ -1,7 +1,10 @@
 """New booking / Reschedule: staff, service, customer, and a slot picker that offers only free times.
 
 The slots come from the availability service (working hours − bookings − busy blocks ± buffers,
-minimum notice, booking window), so the dialog cannot create a double booking by construction.
+minimum notice, booking window), so the dialog offers no time that is booked already. Another device
+on a team's database may book the same free time a moment earlier: the database refuses the second
+booking (``store/booking_slots.py``), and Save shows its sentence ("That time was just taken: …") and
+the slots again, without that time.
 A new booking starts with the staff member and service booked last (kept in the database, so it
 survives a restart) and offers only those that can be booked (not archived, offered).
 
@@ -36,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from bizcal_desktop.domain.time_range import TimeRange
+from bizcal_desktop.errors import SlotTakenError
 from bizcal_desktop.services.audit import Door
 from bizcal_desktop.services.bookings import BookingView
 from bizcal_desktop.ui.base_window import error_text
@@ -316,24 +320,32 @@ class BookingDialog(QDialog):
                 self.chosen = start
                 await self._load_slots()
                 return
-            if self.booking is None:
-                self.result_booking = await off_thread(
-                    self.services.bookings.add,
-                    self.staff.currentData(),
-                    self.service.currentData(),
-                    self.customer.text(),
-                    start,
-                    Door.DESKTOP,
-                )
-                b = self.result_booking
-                await off_thread(self.services.settings.remember_booking_choice, b.staff_id, b.service_id)
-            else:
-                self.result_booking = await off_thread(self.services.bookings.move, self.booking.id, start, Door.DESKTOP)
+            try:
+                self.result_booking = await self._book(start)
+            except SlotTakenError as exc:
+                await self._taken(exc)
+                return
         finally:
             self._update_ok()
         self.controller.data_changed.emit()
         self.controller.request_drain()
         self.accept()
+
+    async def _book(self, start: datetime) -> BookingView:
+        if self.booking is not None:
+            return await off_thread(self.services.bookings.move, self.booking.id, start, Door.DESKTOP)
+        made = await off_thread(
+            self.services.bookings.add, self.staff.currentData(), self.service.currentData(), self.customer.text(),
+            start, Door.DESKTOP,
+        )
+        await off_thread(self.services.settings.remember_booking_choice, made.staff_id, made.service_id)
+        return made
+
+    async def _taken(self, exc: SlotTakenError) -> None:
+        """Someone else booked that time first: say so, and offer the times that are still free."""
+        self._forget_choice()
+        self.error.setText(str(exc))
+        await self._load_slots()
 
     def _show_error(self, exc: BaseException) -> None:
         self.error.setText(error_text(exc))

@@ -155,8 +155,9 @@ def run(coro):  # type: ignore[no-untyped-def]
     return asyncio.run(coro)
 
 
-def book_sarah(device: Device, count: int) -> list[int]:
-    return [device.services.bookings.add("Sarah", "Cut", f"Customer {n}", f"2026-12-0{n + 1}T10:00").id
+def book_sarah(device: Device, count: int, first_day: int = 1) -> list[int]:
+    """``count`` bookings for Sarah at 10:00 on days from 1 December on (one a day: none overlaps)."""
+    return [device.services.bookings.add("Sarah", "Cut", f"Customer {n}", f"2026-12-{first_day + n:02d}T10:00").id
             for n in range(count)]
 
 
@@ -230,7 +231,7 @@ def test_use_on_this_computer_moves_the_calendar_and_the_front_desk_then_writes_
     report = run(desk.engine.drain())
     assert (report.synced, report.failed) == (3, 0)
     assert len(team.calendars["sarah"].own_events()) == 3
-    book_sarah(laptop, 1)
+    book_sarah(laptop, 1, first_day=4)
     assert run(laptop.engine.drain()).handed == 1  # the laptop no longer writes Sarah's calendar
     assert [waiting_text(w) for w in laptop.status().waiting_elsewhere] == ["1 change waits for Front desk"]
     assert team.sarah not in laptop.calendars.built

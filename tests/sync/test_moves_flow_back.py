@@ -29,10 +29,10 @@ async def synced(services, caldav_calendar):  # type: ignore[no-untyped-def]
     return services, booking
 
 
-def move_in_calendar(caldav_calendar, new_start: datetime, minutes: int = 90) -> None:  # type: ignore[no-untyped-def]
+def move_in_calendar(caldav_calendar, new_start: datetime, minutes: int = 90, public_id: str = "") -> None:  # type: ignore[no-untyped-def]
     """What Outlook or an iPhone does: rewrite the event with new times, keeping UID and properties."""
     reader = caldav_calendar.reader()
-    (resource,) = reader.resources()
+    (resource,) = [r for r in reader.resources() if public_id in r.text]
     calendar = icalendar.Calendar.from_ical(resource.text)
     event = next(iter(calendar.walk("VEVENT")))
     event["DTSTART"] = icalendar.vDDDTypes(new_start)
@@ -66,6 +66,39 @@ async def test_a_move_in_the_calendar_moves_the_booking(synced, caldav_calendar)
         "Lydia", "Training", datetime(2026, 12, 2, 14, 0, tzinfo=BERLIN), now=NOW
     )
     assert not free.offered
+
+
+async def test_a_move_onto_another_booking_is_refused_and_the_event_put_back(  # type: ignore[no-untyped-def]
+    synced, caldav_calendar
+) -> None:
+    services, acme = synced
+    beta = services.bookings.add("Lydia", "Training", "Beta", "2026-12-02T14:00")
+    gamma = services.bookings.add("Lydia", "Training", "Gamma", "2026-12-02T17:00")
+    await services.engine.drain()
+    move_in_calendar(caldav_calendar, datetime(2026, 12, 2, 14, 30, tzinfo=BERLIN), public_id=acme.public_id)
+    move_in_calendar(caldav_calendar, datetime(2026, 12, 2, 19, 0, tzinfo=BERLIN), public_id=gamma.public_id)
+
+    report = await services.importer.import_all(now=NOW)  # completes: the refusal is not an error
+
+    assert report.connections[0].ok and report.connections[0].moved_bookings == 1  # Gamma's move still counts
+    assert services.bookings.get(gamma.id).start == datetime(2026, 12, 2, 18, 0, tzinfo=UTC)
+    kept = services.bookings.get(acme.id)
+    assert (kept.start, kept.version) == (acme.start, acme.version)
+    assert services.bookings.get(beta.id).start == beta.start
+    [refused] = [e for e in services.sync_log.entries(limit=10) if e.action == "conflict"]
+    assert refused.message == (
+        f"Booking {acme.id} (Training) was moved in {report.connections[0].connection_name} to 2026-12-02 14:30–16:00 "
+        "Europe/Berlin, but Lydia already has a booking then; the booking stays at 2026-12-02 10:00 and its "
+        "event is put back there")
+    assert "Acme" not in refused.message and "Beta" not in refused.message
+
+    assert services.engine.pending_count() == 1  # the event goes back at the next drain
+    await services.engine.drain()
+    [event] = [e for e in caldav_calendar.reader().events() if str(e["UID"]).startswith(acme.public_id)]
+    assert event.decoded("DTSTART") == datetime(2026, 12, 2, 10, 0, tzinfo=BERLIN)
+    again = await services.importer.import_all(now=NOW)
+    assert again.connections[0].moved_bookings == 0
+    assert len([e for e in services.sync_log.entries(limit=20) if e.action == "conflict"]) == 1
 
 
 async def test_a_local_change_on_its_way_wins(synced, caldav_calendar) -> None:  # type: ignore[no-untyped-def]
