@@ -74,7 +74,9 @@ class DesktopApp(QObject):
     def start(self) -> None:
         self.tray.show()
         self.controller.start()
-        log.info("BizCal Desktop started; timers started: %s", ", ".join(self.controller.scheduler.names))
+        log.info("BizCal Desktop started; timers started: %s; live updates from other computers: %s",
+                 ", ".join(self.controller.scheduler.names),
+                 "on" if self.controller.team_changes is not None else "off (one computer: the timers sync)")
         if self._show_window or not QSystemTrayIcon.isSystemTrayAvailable():
             # Without a tray (some Linux desktops) the main window is the only way in.
             self.windows.show_main()

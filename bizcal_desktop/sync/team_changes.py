@@ -33,7 +33,7 @@ from bizcal_desktop.sync.scheduler import DRAIN, Scheduler
 log = logging.getLogger(__name__)
 
 #: How long changes are gathered after the first one, and the least time between two batches.
-SETTLE_SECONDS = 0.05
+SETTLE_SECONDS = 0.01
 COOLDOWN_SECONDS = 0.25
 
 

@@ -168,3 +168,22 @@ def test_notifications_name_ids_only_and_every_change_is_announced(team: Team) -
 
 def test_sqlite_keeps_its_timers_and_starts_no_listener(services: Services) -> None:
     assert watch_team_changes(services.db, Scheduler(), services.config.device.id) is None
+
+
+async def test_a_wake_reopens_the_listener_and_catches_up_once(team: Team) -> None:
+    scheduler = laptop_scheduler(team.laptop)
+    laptop = watch(team.laptop, scheduler)
+    told: list[TeamChanges] = []
+    laptop.listeners.add(told.append)
+    laptop.start()
+    try:
+        await until(lambda: laptop.feed.backend_pid is not None, "the listener connecting")
+        before = laptop.feed.backend_pid
+        for woke in list(scheduler.wake_listeners):  # what the scheduler's heartbeat does after a sleep
+            woke(600.0)
+        await until(lambda: laptop.feed.backend_pid not in (None, before), "a fresh connection after the wake")
+        await until(lambda: any(batch.caught_up for batch in told), "the catch-up after the wake")
+        assert [batch.caught_up for batch in told] == [True]
+    finally:
+        await laptop.stop()
+    assert scheduler.wake_listeners == []
