@@ -9,7 +9,9 @@ once the change is committed. A payload names ids only (:func:`parse`), never a 
 
 The listener is one psycopg 3 ``AsyncConnection`` in autocommit, apart from SQLAlchemy's pool (a
 pooled connection is handed to other work, and LISTEN belongs to one session): it waits on the event
-loop without a thread, so the tray's Qt loop (qasync) never blocks on it. A connection lost — the
+loop without a thread, so the tray's Qt loop (qasync) never blocks on it. On Windows qasync's loop is a proactor, which
+psycopg's async mode cannot use: there the same listening runs in a thread of its own and hands what
+it hears to the loop's thread (``call_soon_threadsafe``). A connection lost — the
 laptop slept, the network went, the server restarted, an admin ended the session — is opened again
 with a growing wait (1 s doubling to a minute), logged once per outage and never shown to the user:
 the timers still sync meanwhile, and a listener that comes back says so (``connected(resumed=True)``)
@@ -25,9 +27,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import psycopg
 from sqlalchemy import select
@@ -43,6 +47,8 @@ log = logging.getLogger(__name__)
 CHANNEL = "bizcal_changes"
 #: How the listening session is named in ``pg_stat_activity`` (an admin sees what it is).
 APPLICATION_NAME = "BizCal live updates"
+#: How often the listening thread (Windows) looks up from its wait to see whether it should stop.
+THREAD_WAKE_SECONDS = 1.0
 
 
 class ChangeKind(StrEnum):
@@ -96,53 +102,115 @@ class ChangeFeed:
 
     def __init__(
         self, url: str, *, first_retry: float = 1.0, retry_cap: float = 60.0, idle_check: float = 30.0,
-        connect_timeout: int = 10,
+        connect_timeout: int = 10, in_thread: bool | None = None,
     ) -> None:
         self._url = url
         self._first_retry = first_retry
         self._retry_cap = retry_cap
         self._idle_check = idle_check
         self._connect_timeout = connect_timeout
+        #: Listen from a thread of its own (None: only where psycopg's async mode cannot run, Windows).
+        self._in_thread = in_thread
+        self._failures = 0
+        self._ever_connected = False
         #: The server process of the listening session while connected (tests end it to see a reconnect).
         self.backend_pid: int | None = None
 
     async def run(self, heard: Callable[[Change], None], connected: Callable[[bool], None]) -> None:
         """Listen until cancelled: ``heard`` each change, ``connected(resumed)`` after each (re)connection."""
-        failures = 0
-        ever_connected = False
+        self._failures, self._ever_connected = 0, False
+        if self._needs_thread():
+            await self._run_in_thread(heard, connected)
+            return
         while True:
             try:
-                async with await self._connect() as connection:
+                async with await psycopg.AsyncConnection.connect(self._url, **self._options()) as connection:
                     await connection.execute(f"LISTEN {CHANNEL}")
-                    self.backend_pid = connection.info.backend_pid
-                    if failures:
-                        log.info("live updates from the team database are back")
-                    failures = 0
-                    connected(ever_connected)
-                    ever_connected = True
-                    await self._listen(connection, heard)
+                    self._now_connected(connection.info.backend_pid, connected)
+                    while True:
+                        async for notify in connection.notifies(timeout=self._idle_check):
+                            self._pass_on(notify.payload, heard)
+                        await connection.execute("SELECT 1")  # a quiet while: is the server still there?
             except (psycopg.Error, OSError) as exc:
-                self.backend_pid = None
-                failures += 1
-                wait = min(self._retry_cap, self._first_retry * 2 ** min(failures - 1, 16))
-                said = f"{exc.__class__.__name__} {getattr(exc, 'sqlstate', None) or ''}".strip()
-                (log.info if failures == 1 else log.debug)(
-                    "live updates from the team database paused (%s); trying again in %.0f s", said, wait)
-                await asyncio.sleep(wait)
+                await asyncio.sleep(self._lost(exc))
 
-    async def _connect(self) -> psycopg.AsyncConnection:
-        return await psycopg.AsyncConnection.connect(
-            self._url, autocommit=True, application_name=APPLICATION_NAME, connect_timeout=self._connect_timeout,
-            keepalives=1, keepalives_idle=20, keepalives_interval=5, keepalives_count=3,
-        )
+    def _needs_thread(self) -> bool:
+        if self._in_thread is not None:
+            return self._in_thread
+        proactor = getattr(asyncio, "ProactorEventLoop", ())  # Windows' loop, which qasync uses there
+        return isinstance(asyncio.get_running_loop(), proactor)
 
-    async def _listen(self, connection: psycopg.AsyncConnection, heard: Callable[[Change], None]) -> None:
-        while True:
-            async for notify in connection.notifies(timeout=self._idle_check):
-                change = parse(notify.payload)
-                if change is not None:
-                    heard(change)
-            await connection.execute("SELECT 1")  # a quiet while: is the server still there?
+    def _options(self) -> dict[str, object]:
+        return {"autocommit": True, "application_name": APPLICATION_NAME, "connect_timeout": self._connect_timeout,
+                "keepalives": 1, "keepalives_idle": 20, "keepalives_interval": 5, "keepalives_count": 3}
+
+    def _now_connected(self, backend_pid: int, connected: Callable[[bool], None]) -> None:
+        self.backend_pid = backend_pid
+        if self._failures:
+            log.info("live updates from the team database are back")
+        self._failures = 0
+        connected(self._ever_connected)
+        self._ever_connected = True
+
+    @staticmethod
+    def _pass_on(payload: str, heard: Callable[[Change], None]) -> None:
+        change = parse(payload)
+        if change is not None:
+            heard(change)
+
+    def _lost(self, exc: BaseException) -> float:
+        """Log a lost (or refused) connection, once per outage; the seconds to wait before trying again."""
+        self.backend_pid = None
+        self._failures += 1
+        wait = min(self._retry_cap, self._first_retry * 2 ** min(self._failures - 1, 16))
+        said = f"{exc.__class__.__name__} {getattr(exc, 'sqlstate', None) or ''}".strip()
+        (log.info if self._failures == 1 else log.debug)(
+            "live updates from the team database paused (%s); trying again in %.0f s", said, wait)
+        return wait
+
+    # ----- Windows: psycopg's async mode needs a selector loop; qasync's is a proactor there ----------
+    async def _run_in_thread(self, heard: Callable[[Change], None], connected: Callable[[bool], None]) -> None:
+        """The same listening from a thread of its own; what it hears is handed to the loop's thread."""
+        loop = asyncio.get_running_loop()
+        stop = threading.Event()
+        ended: asyncio.Future[None] = loop.create_future()
+
+        def post(callback: Callable[[Any], None], argument: Any) -> None:
+            try:
+                loop.call_soon_threadsafe(callback, argument)
+            except RuntimeError:  # the loop is closed: nobody is listening any more
+                stop.set()
+
+        def work() -> None:
+            try:
+                self._listen_blocking(stop, lambda change: post(heard, change), lambda r: post(connected, r))
+            finally:
+                post(lambda _: ended.done() or ended.set_result(None), None)
+
+        threading.Thread(target=work, name="bizcal-live-updates", daemon=True).start()
+        try:
+            await ended
+        finally:
+            stop.set()
+
+    def _listen_blocking(self, stop: threading.Event, heard: Callable[[Change], None],
+                         connected: Callable[[bool], None]) -> None:
+        while not stop.is_set():
+            try:
+                with psycopg.connect(self._url, **self._options()) as connection:  # type: ignore[arg-type]
+                    connection.execute(f"LISTEN {CHANNEL}")
+                    self._now_connected(connection.info.backend_pid, connected)
+                    quiet = 0.0
+                    while not stop.is_set():  # wakes every second to see whether it should stop
+                        payloads = [n.payload for n in connection.notifies(timeout=THREAD_WAKE_SECONDS)]
+                        for payload in payloads:
+                            self._pass_on(payload, heard)
+                        quiet = 0.0 if payloads else quiet + THREAD_WAKE_SECONDS
+                        if quiet >= self._idle_check:
+                            connection.execute("SELECT 1")
+                            quiet = 0.0
+            except (psycopg.Error, OSError) as exc:
+                stop.wait(self._lost(exc))
 
 
 def feed_for(db: Database, **options: float) -> ChangeFeed | None:

@@ -18,7 +18,15 @@ import psycopg
 import pytest
 
 from bizcal_desktop.config import Config
-from bizcal_desktop.store.notifications import CHANNEL, Change, ChangeKind, conninfo, parse, written_here
+from bizcal_desktop.store.notifications import (
+    CHANNEL,
+    Change,
+    ChangeFeed,
+    ChangeKind,
+    conninfo,
+    parse,
+    written_here,
+)
 from bizcal_desktop.sync.scheduler import DRAIN, Scheduler
 from bizcal_desktop.sync.team_changes import TeamChanges, TeamChangeWatch, watch_team_changes
 from bizcal_desktop.wiring import Services, build_services
@@ -123,11 +131,13 @@ async def test_only_the_device_holding_the_calendar_drains(team: Team) -> None:
         await desk.stop()
 
 
-async def test_the_listener_comes_back_after_its_connection_is_ended(team: Team, postgres_url: str,
-                                                                     caldav_calendar) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("in_thread", [False, True], ids=["async", "thread (as on Windows)"])
+async def test_the_listener_comes_back_after_its_connection_is_ended(team: Team, caldav_calendar,
+                                                                     in_thread: bool) -> None:  # type: ignore[no-untyped-def]
     scheduler = laptop_scheduler(team.laptop)
-    laptop = watch(team.laptop, scheduler)
-    laptop.feed._first_retry = 0.2  # the first try again comes sooner than in the app (1 s)
+    # The first try again comes sooner than in the app (1 s).
+    feed = ChangeFeed(conninfo(team.laptop.db.engine.url), first_retry=0.2, in_thread=in_thread)
+    laptop = TeamChangeWatch(feed, scheduler, team.laptop.db, team.laptop.config.device.id)
     scheduler.start()
     laptop.start()
     try:
