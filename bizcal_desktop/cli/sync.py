@@ -45,7 +45,7 @@ def report_text(report: DrainReport) -> str:
     # Another computer holds these calendars' secrets: they are written from there.
     lines += [f"{waiting_text(w)}." for w in report.elsewhere]
     if report.deletions_held:
-        lines.append(f"Held back: {report.deletions_held} cancelled booking(s) would remove many events from one "
+        lines.append(f"Held back: {report.deletions_held} booking(s) would remove many events from one "
                      "calendar; run `bizcal sync --confirm-deletions` to remove them.")
     return "\n".join(lines)
 

@@ -243,6 +243,9 @@ class OutboxJob(Base):
     #: Handed to this device (a ``device.json`` id): the booking's calendar is one only it can write.
     #: None = whichever device plans it first (``store/ownership.py``).
     for_device: Mapped[str | None] = mapped_column(String(36), default=None)
+    #: The user confirmed the deletions this job makes (the mass-deletion guard held them): they are
+    #: not held again, also after a deferral, until the job is done (``store/deletion_holds.py``).
+    deletion_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: The person's change this job follows (``AuditEvent``); None for jobs no one asked for (a
     #: retry, a resync). The engine's log rows copy it, so each write says what caused it.
     audit_event_id: Mapped[int | None] = mapped_column(ForeignKey("audit_event.id"), default=None)

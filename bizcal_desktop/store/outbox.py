@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from bizcal_desktop.store.deletion_holds import CONFIRMED, DELETIONS_HELD_UNTIL
+from bizcal_desktop.store.deletion_holds import DELETIONS_HELD_UNTIL
 from bizcal_desktop.store.models import Booking, JobStatus, OutboxJob
 from bizcal_desktop.store.ownership import claimable_by
 from bizcal_desktop.store.types import utcnow
@@ -174,12 +174,12 @@ def release_jobs(session: Session, job_ids: list[int], note: str) -> None:
 def bring_forward(session: Session) -> int:
     """Make every deferred job due now (the user asked to sync now); how many there were.
 
-    Deletions held for the user's confirmation, and confirmed ones, keep their marks (store/deletion_holds).
+    Deletions held for the user's confirmation keep their mark (store/deletion_holds).
     """
     result = session.execute(
         update(OutboxJob)
         .where(OutboxJob.status == JobStatus.PENDING, OutboxJob.not_before.is_not(None),
-               OutboxJob.not_before.not_in([DELETIONS_HELD_UNTIL, CONFIRMED]))
+               OutboxJob.not_before != DELETIONS_HELD_UNTIL)
         .values(not_before=None)
         .execution_options(synchronize_session=False)
     )

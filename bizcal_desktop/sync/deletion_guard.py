@@ -1,28 +1,30 @@
 """The guard against mass deletion: one drain never empties a calendar without the user's word.
 
 Why at claim time, per connection: a restore of an old database, a wrong "cancel all" or a bug
-shows as many cancelled bookings claimed at once. Before any of them is planned, the guard counts,
-per calendar, the events those cancellations would delete; when that is more than the limit (20) or
-more than half of what BizCal has in that calendar (when it has at least 6 there), the jobs of those
-bookings are *held* (``store/deletion_holds.py``: pending, not failed, not claimed again) and one
-sync-log row says what waits. The calm alerts then ask the user; confirming (the Sync Log, ``bizcal
-sync --confirm-deletions``, ``bizcal connections confirm-deletions ID``) marks the jobs confirmed and
-the next drain deletes exactly them. Everything else the drain claimed runs as before.
+shows as many bookings claimed at once whose plans delete events. Before any of them is planned, the
+guard counts, per calendar, every deletion those plans would make — a cancelled booking's events,
+and events left behind by failover in a calendar that works again — with the planner's own rules
+(``store/event_deletions.py``). When that is more than the limit (20) or more than half of what
+BizCal has in that calendar (when it has at least 6 there), the jobs of those bookings are *held*
+(``store/deletion_holds.py``: pending, not failed, not claimed again) and one sync-log row says what
+waits. The calm alerts then ask the user; confirming (the Sync Log, ``bizcal sync
+--confirm-deletions``, ``bizcal connections confirm-deletions ID``) marks the jobs confirmed — a mark
+that survives a deferral — and the next drain deletes exactly them. Everything else the drain
+claimed runs as before.
 
-Why count cancellations only: a cancelled booking's plan deletes each of its live events; the other
-deletions (an event left behind by failover) are one per booking moved and cannot add up unseen.
+A disconnect's removal is not held: the user confirmed it with its count in the disconnect itself,
+and it does not go through the drain (``services/event_removal.py``).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bizcal_desktop.store import deletion_holds, sync_log
-from bizcal_desktop.store.models import OutboxJob, Outcome, SyncAction
+from bizcal_desktop.store.event_deletions import planned_deletions
+from bizcal_desktop.store.models import Outcome, SyncAction
 from bizcal_desktop.store.settings import business_in
 
 #: Below this many events in a calendar, the share does not apply (removing 3 of 4 is ordinary).
@@ -44,15 +46,8 @@ def hold_mass_deletions(s: Session, claimed: dict[int, list[int]], actor: str) -
     """The claimed bookings left to run, and how many were held for the user's confirmation."""
     settings = business_in(s)
     limit = DeletionLimit(settings.mass_deletion_limit, settings.mass_deletion_percent)
-    job_ids = [job for jobs in claimed.values() for job in jobs]
-    confirmed = set(s.scalars(select(OutboxJob.booking_id).where(
-        OutboxJob.id.in_(job_ids), OutboxJob.not_before == deletion_holds.CONFIRMED)))
-    deleting = sorted(deletion_holds.cancelled_among(s, list(claimed)) - confirmed)
-    if not deleting:
-        return claimed, 0
-    per_calendar: dict[int, set[int]] = defaultdict(set)
-    for mapping in s.scalars(deletion_holds.live_mappings(deleting)):
-        per_calendar[mapping.connection_id].add(mapping.booking_id)
+    confirmed = deletion_holds.confirmed_among(s, [job for jobs in claimed.values() for job in jobs])
+    per_calendar = planned_deletions(s, [b for b in claimed if b not in confirmed])
     held: set[int] = set()
     for connection_id, booking_ids in sorted(per_calendar.items()):
         events = deletion_holds.events_in(s, connection_id)

@@ -53,7 +53,8 @@ class DrainReport:
     held: int = 0
     #: Bookings handed to the device that holds their calendar's secret (store/ownership).
     handed: int = 0
-    #: Cancelled bookings whose deletions wait for the user's confirmation (sync/deletion_guard).
+    #: Bookings whose deletions (cancelled, or failover's clean-up) wait for the user's confirmation
+    #: (sync/deletion_guard).
     deletions_held: int = 0
     #: After the drain: the changes that wait for other devices, per device.
     elsewhere: list[ownership.Waiting] = field(default_factory=list)

@@ -28,8 +28,9 @@ from sqlalchemy.orm import Session
 
 from bizcal_desktop.domain.privacy import BookingFacts, PrivacyLevel, event_description, event_title
 from bizcal_desktop.providers.base import ConnectionInfo, EventRef, EventSpec
+from bizcal_desktop.store import event_deletions
 from bizcal_desktop.store.audit import cause_of
-from bizcal_desktop.store.connections import connection_info, usable_connections
+from bizcal_desktop.store.connections import connection_info
 from bizcal_desktop.store.models import (
     Booking,
     BookingStatus,
@@ -174,9 +175,9 @@ def _plan_upsert(
 ) -> BookingPlan:
     # Keep the event where it already lives while that connection works; otherwise the staff
     # member's default, or the next active connection when the default is switched off.
-    live = [m for m in mappings if m.connection.usable and not m.deleted and m.state != MappingState.SUPERSEDED]
-    mapping = live[0] if live else None
-    connection = mapping.connection if mapping is not None else s.scalars(usable_connections(booking.staff_id)).first()
+    current = event_deletions.live(mappings)
+    mapping = current[0] if current else None
+    connection = event_deletions.write_connection(s, booking, mappings)
     if connection is None:
         return BookingPlan(
             booking.id, [],
@@ -184,8 +185,7 @@ def _plan_upsert(
             "connect or reconnect one, then run Resync",
         )
     # Events left in a calendar that works again after the booking moved on: removed, not kept twice.
-    left_behind = [m for m in mappings if m.state == MappingState.SUPERSEDED and not m.deleted
-                   and m.connection.usable and m.connection_id != connection.id]
+    left_behind = event_deletions.left_behind(mappings, connection.id)
     waiting = _paused(booking, [connection, *(m.connection for m in left_behind)])
     if waiting is not None:
         return waiting
@@ -226,7 +226,7 @@ def _mapping_on(
 
 def _plan_delete(booking: Booking, spec: EventSpec, mappings: list[CalendarEventMapping]) -> BookingPlan:
     # A mapping row is committed before any write, so no mapping means no event was ever made.
-    present = [m for m in mappings if not m.deleted and m.connection.usable]
+    present = event_deletions.present(mappings)
     waiting = _paused(booking, [m.connection for m in present])
     if waiting is not None:
         return waiting

@@ -195,7 +195,7 @@ class SyncLogWindow(BaseWindow):
         self.confirm_deletions_button.setEnabled(False)
         try:
             confirmed = await off_thread(self.services.engine.confirm_deletions, None)
-            self.show_message(self.tr("Removing the events of {n} cancelled booking(s)…").format(n=confirmed))
+            self.show_message(self.tr("Removing the events of {n} booking(s)…").format(n=confirmed))
             await self.controller.sync_now()
             await self.refresh()
         finally:
