@@ -50,6 +50,7 @@ from bizcal_desktop.errors import (
     TransientError,
     internal_error_sentence,
 )
+from bizcal_desktop.logging_setup import log_unexpected
 from bizcal_desktop.providers.base import EventRef
 from bizcal_desktop.providers.factory_protocol import ProviderSource
 from bizcal_desktop.store import deletion_holds, outbox, ownership, pauses
@@ -210,8 +211,8 @@ class SyncEngine:
         while True:
             try:
                 plan: BookingPlan = await asyncio.to_thread(self._plan, run)
-            except Exception as exc:
-                log.exception("planning booking %s failed", booking_id)
+            except Exception as exc:  # noqa: BLE001 - logged (log_unexpected)
+                log_unexpected(log, f"planning booking {booking_id} failed", exc)
                 report.failed += 1
                 return f"Could not plan the sync: {exc}"
             if plan.skip_reason is not None:
@@ -301,8 +302,8 @@ class SyncEngine:
             except BizCalError as exc:
                 message = await asyncio.to_thread(self._record, run, outcomes.record_failure, target, attempt, str(exc))
                 return self._event(target, Outcome.FAILURE, message, FailureKind.PERMANENT)
-            except Exception as exc:
-                log.exception("unexpected error syncing booking %s", target.spec.booking_public_id)
+            except Exception as exc:  # noqa: BLE001 - logged (log_unexpected)
+                log_unexpected(log, f"unexpected error syncing booking {target.spec.booking_public_id}", exc)
                 error = internal_error_sentence(exc, "writing this booking's event")
                 message = await asyncio.to_thread(self._record, run, outcomes.record_failure, target, attempt, error)
                 return self._event(target, Outcome.FAILURE, message, FailureKind.PERMANENT)

@@ -48,6 +48,7 @@ from sqlalchemy import delete, insert, select
 from bizcal_desktop.domain.local_time import local_midnight_utc
 from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.errors import BizCalError, NotFoundError, internal_error_sentence
+from bizcal_desktop.logging_setup import log_unexpected
 from bizcal_desktop.providers.base import BusyChanges, BusyInterval, ConnectionInfo
 from bizcal_desktop.providers.factory_protocol import ProviderSource
 from bizcal_desktop.store import sync_log
@@ -209,7 +210,7 @@ class AvailabilityImporter:
             result.ok = False
             result.message = f"no answer within {self._request_timeout:g} seconds"
         except Exception as exc:  # noqa: BLE001 - one broken calendar must not stop the others
-            log.exception("import of connection %s failed", target.info.id)
+            log_unexpected(log, f"import of connection {target.info.id} failed", exc)
             result.ok = False
             result.message = internal_error_sentence(exc, "reading this calendar")
         result.seconds = time.perf_counter() - started

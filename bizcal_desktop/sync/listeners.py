@@ -12,6 +12,8 @@ import logging
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from bizcal_desktop.logging_setup import log_unexpected
+
 log = logging.getLogger(__name__)
 
 E = TypeVar("E")
@@ -43,5 +45,5 @@ class Listeners(Generic[E]):
         for callback in list(self._callbacks):
             try:
                 callback(event)
-            except Exception:  # noqa: BLE001 - a listener must never break the work that told it
-                log.exception("%s listener failed", self._what)
+            except Exception as exc:  # noqa: BLE001 - a listener must never break the work that told it
+                log_unexpected(log, f"{self._what} listener failed", exc)

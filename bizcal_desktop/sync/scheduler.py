@@ -27,6 +27,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bizcal_desktop.logging_setup import log_unexpected
+
 log = logging.getLogger(__name__)
 
 Work = Callable[[], Awaitable[Any]]
@@ -235,8 +237,8 @@ class Scheduler:
                 for listener in list(self.wake_listeners):
                     try:
                         listener(late)
-                    except Exception:
-                        log.exception("scheduler wake listener failed")
+                    except Exception as exc:  # noqa: BLE001 - logged (log_unexpected)
+                        log_unexpected(log, "scheduler wake listener failed", exc)
 
     # ----- one timer --------------------------------------------------------------------------
     async def _loop(self, timer: _Timer) -> None:
@@ -268,8 +270,8 @@ class Scheduler:
             timer.running = False
             timer.done.set()
             raise
-        except Exception as exc:
-            log.exception("timer %s failed", timer.name)
+        except Exception as exc:  # noqa: BLE001 - logged (log_unexpected)
+            log_unexpected(log, f"timer {timer.name} failed", exc)
             error = exc
         timer.running = False
         timer.last_result, timer.last_error = result, error
@@ -280,15 +282,15 @@ class Scheduler:
         for listener in list(self.started_listeners):
             try:
                 listener(name)
-            except Exception:
-                log.exception("scheduler listener failed")
+            except Exception as exc:  # noqa: BLE001 - logged (log_unexpected)
+                log_unexpected(log, "scheduler listener failed", exc)
 
     def _emit_finished(self, name: str, result: Any, error: BaseException | None) -> None:
         for listener in list(self.finished_listeners):
             try:
                 listener(name, result, error)
-            except Exception:
-                log.exception("scheduler listener failed")
+            except Exception as exc:  # noqa: BLE001 - logged (log_unexpected)
+                log_unexpected(log, "scheduler listener failed", exc)
 
 
 def build_scheduler(

@@ -1,9 +1,10 @@
 """A bug met in a window is logged by the id-only policy: its type and frames, never its text (issue 18 item 5).
 
-A window shows one plain sentence for an exception nothing expected (``error_text``) and a task
-started without an error handler is logged by ``spawn``; both used to write the exception's message
-at ERROR, and a bug's message may quote a customer's name. The log file at the default level must
-not hold it; ``--debug`` may.
+A window shows one plain sentence for an exception nothing expected (``error_text``), a task
+started without an error handler is logged by ``spawn``, and the controller's listeners (told by the
+engine and the scheduler) are logged by them when they fail; each used to write the exception's
+message at ERROR, and a bug's message may quote a customer's name. The log file at the default level
+must not hold it; ``--debug`` may.
 """
 
 from __future__ import annotations
@@ -64,6 +65,25 @@ def test_a_background_task_without_a_handler_is_logged_without_its_text(log_file
     qtbot.waitUntil(task.done)
     qtbot.waitUntil(lambda: "background task failed: KeyError" in read(log_file))
     assert "Zelda" not in read(log_file)
+
+
+async def test_a_failing_listener_or_timer_is_logged_without_its_text(log_file: Path) -> None:
+    from bizcal_desktop.sync.listeners import Listeners
+    from bizcal_desktop.sync.scheduler import Scheduler
+
+    configure_logging(log_file)
+    listeners: Listeners[int] = Listeners("sync")
+    listeners.add(lambda _event: bug())
+    listeners.notify(1)
+    scheduler = Scheduler()
+    scheduler.add("drain", failing_task, 3600.0)
+    scheduler.finished_listeners.append(lambda *_args: bug())
+    with pytest.raises(KeyError):
+        await scheduler.run_now("drain")
+    text = read(log_file)
+    assert "sync listener failed: KeyError" in text and "timer drain failed: KeyError" in text
+    assert "scheduler listener failed: KeyError" in text
+    assert "Zelda" not in text
 
 
 def test_with_debug_the_text_is_logged(log_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
