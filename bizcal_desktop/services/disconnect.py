@@ -1,7 +1,9 @@
 """Disconnect, safely: the secret goes, and BizCal's own events stay — or go, if asked, with a count first.
 
 Without removal the keychain entry is deleted in the disconnect's own transaction, as a person who
-disconnects because a laptop is lost expects, and the Google grant is revoked right after. Events
+disconnects because a laptop is lost expects, and the Google grant is revoked right after — unless
+another connection in use signs in to the same Google account (two calendars of one account): the
+grant is one per account, and revoking it would end that connection too. Events
 that stay keep their mappings, marked *left* (``store/disconnects.py``): connecting the same calendar
 again takes them over instead of writing them twice.
 
@@ -162,7 +164,7 @@ class DisconnectFlow(ReconnectFlow):
         view = await asyncio.to_thread(self.disconnect, connection_id, actor, door, False)
         result = Disconnected(view, left=await asyncio.to_thread(self._left_count, connection_id),
                               removal_error="its password or token was missing" if remove_events else None)
-        if info.provider == "google" and secret:
+        if info.provider == "google" and secret and not await asyncio.to_thread(self._grant_shared, connection_id):
             await self.removals.revoke_google(connection_id, secret, actor)
         return result
 
@@ -187,6 +189,11 @@ class DisconnectFlow(ReconnectFlow):
     def _known_bookings(self, public_ids: list[str]) -> dict[str, int]:
         with self._db.session() as s:
             return disconnects.bookings_by_public_id(s, public_ids)
+
+    def _grant_shared(self, connection_id: int) -> bool:
+        """Another connection in use signs in to the same account: its grant is theirs too, not revoked."""
+        with self._db.session() as s:
+            return disconnects.grant_in_use_elsewhere(s, _row(s, connection_id))
 
     def _left_count(self, connection_id: int) -> int:
         with self._db.session() as s:

@@ -15,8 +15,8 @@ Why the secret is kept while it runs (issue 18 said "secrets are deleted at once
 deletion after a crash or a network outage needs the credentials, and a removal that silently gives
 up on the first interruption would leave the events the user asked us to delete. So: without
 removal the secret goes at once, as before. With removal it is kept only as long as the removal
-needs it, usable for nothing else meanwhile, and deleted — and Google's grant revoked — when the
-removal ends, which is the first of:
+needs it, usable for nothing else meanwhile, and deleted — and Google's grant revoked, unless another
+connection in use signs in to that account — when the removal ends, which is the first of:
 
 * the last event is deleted;
 * the calendar refuses our credentials or the deletion (``AuthError``, ``NotFoundError``,
@@ -28,6 +28,10 @@ removal ends, which is the first of:
 
 A failure that may pass (the network, a server's 5xx) only pauses it: the events not yet removed
 wait for the next run, and the secret stays until one of the ends above.
+
+Connecting the same calendar again while a removal goes on stops it there: the events not removed
+yet are taken over by the new connection (``store/disconnects.reattach_left_events``); each delete
+reads the next event afresh, so nothing the new connection took over is deleted.
 
 Only the device whose keychain holds the secret runs a removal (``store/ownership.is_here``); two
 processes that both run one (the tray and a CLI) only delete some events twice, and ending it is a
@@ -144,7 +148,7 @@ class EventRemoval:
         started = await asyncio.to_thread(self._start, connection_id)
         if started is None:
             return await asyncio.to_thread(self.state_of, connection_id)
-        info, events, overdue = started
+        info, overdue = started
         if overdue:
             return await self._ended(connection_id, actor, f"not finished within {REMOVAL_TIME_LIMIT.days} days")
         state = await asyncio.to_thread(self.state_of, connection_id)
@@ -157,7 +161,7 @@ class EventRemoval:
             on_progress(removed, total)
         waiting: str | None = None
         async with provider:
-            for event in events:
+            while (event := await asyncio.to_thread(self._next_to_remove, connection_id)) is not None:
                 try:
                     await provider.delete_event(event.booking_public_id, _ref(event))
                 except (TransientError, ConflictError) as exc:  # may pass: the rest waits for the next run
@@ -171,8 +175,13 @@ class EventRemoval:
                 removed += 1
                 if on_progress is not None:
                     on_progress(removed, total)
-                if not going_on:  # stopped or ended meanwhile (Forget now, another process)
-                    return await asyncio.to_thread(self.state_of, connection_id)
+                if not going_on:
+                    break
+        if not await asyncio.to_thread(self._still_removing, connection_id):
+            # Ended meanwhile (Forget now, another process): the secret goes again, in case this
+            # run's provider wrote a renewed token back after that deletion.
+            await asyncio.to_thread(self._delete_secret, connection_id)
+            return await asyncio.to_thread(self.state_of, connection_id)
         if waiting is not None:
             log.info("removing BizCal's events from connection %s waits: %d of %d removed", connection_id,
                      removed, total)
@@ -197,8 +206,11 @@ class EventRemoval:
             if provider == "google":
                 token = await asyncio.to_thread(self._secrets.get, secret_key, secret_name)
             await asyncio.to_thread(self._secrets.delete, secret_key, secret_name)
-        state = await asyncio.to_thread(self._record_end, connection_id, actor, reason, door)
-        if state is not None and token:
+        ended = await asyncio.to_thread(self._record_end, connection_id, actor, reason, door)
+        if ended is None:
+            return None
+        state, grant_shared = ended
+        if token and not grant_shared:
             await self.revoke_google(connection_id, token, actor)
         return state
 
@@ -207,14 +219,27 @@ class EventRemoval:
         with self._db.session() as s:
             return [row.id for row in disconnects.removing_connections(s) if is_here(row, self._config.device.id)]
 
-    def _start(self, connection_id: int) -> tuple[ConnectionInfo, list[disconnects.EventToRemove], bool] | None:
+    def _start(self, connection_id: int) -> tuple[ConnectionInfo, bool] | None:
         with self._db.session() as s:
             row = s.get(CalendarConnection, connection_id)
             if row is None or row.status != ConnectionStatus.REMOVING:
                 return None
             since = disconnects.disconnected_at(s, connection_id)
-            overdue = since is not None and self.clock() - since > REMOVAL_TIME_LIMIT
-            return connection_info(row), disconnects.to_remove(s, connection_id), overdue
+            return connection_info(row), since is not None and self.clock() - since > REMOVAL_TIME_LIMIT
+
+    def _next_to_remove(self, connection_id: int) -> disconnects.EventToRemove | None:
+        with self._db.session() as s:
+            return disconnects.next_to_remove(s, connection_id)
+
+    def _still_removing(self, connection_id: int) -> bool:
+        with self._db.session() as s:
+            row = s.get(CalendarConnection, connection_id)
+            return row is not None and row.status == ConnectionStatus.REMOVING
+
+    def _delete_secret(self, connection_id: int) -> None:
+        secret_key, _provider, secret_name = self._secret_of(connection_id)
+        if secret_name is not None:
+            self._secrets.delete(secret_key, secret_name)
 
     def _secret_of(self, connection_id: int) -> tuple[str, str, str | None]:
         with self._db.session() as s:
@@ -226,7 +251,9 @@ class EventRemoval:
         with self._db.session() as s:
             return disconnects.mark_removed(s, mapping_id)
 
-    def _record_end(self, connection_id: int, actor: str, reason: str | None, door: str | None) -> RemovalState | None:
+    def _record_end(self, connection_id: int, actor: str, reason: str | None,
+                    door: str | None) -> tuple[RemovalState, bool] | None:
+        """The ended removal's state, and whether the grant is still used by another connection."""
         with self._db.session() as s:
             row = s.get(CalendarConnection, connection_id)
             assert row is not None
@@ -243,7 +270,7 @@ class EventRemoval:
             sync_log.record(s, actor=actor, action=SyncAction.DELETE,
                             outcome=Outcome.FAILURE if left else Outcome.SUCCESS, connection_id=connection_id,
                             message=state.message, audit_event_id=cause)
-            return state
+            return state, disconnects.grant_in_use_elsewhere(s, row)
 
     async def revoke_google(self, connection_id: int, token: str, actor: str) -> None:
         """End the grant at Google (best effort: a failure is logged with where to remove the app)."""

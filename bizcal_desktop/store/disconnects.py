@@ -80,16 +80,35 @@ class EventToRemove:
     known: tuple[str, str | None, str | None] | None  #: (external id, href, etag) when one was saved
 
 
-def to_remove(session: Session, connection_id: int) -> list[EventToRemove]:
-    """The events a disconnect's removal still has to delete from that calendar, in booking order."""
-    rows = session.execute(
+def next_to_remove(session: Session, connection_id: int) -> EventToRemove | None:
+    """The next event a disconnect's removal has to delete from that calendar (the earliest booking's);
+    None when none is left, or the removal ended or was stopped meanwhile.
+
+    Read afresh before each delete, never from a list made at the start: Forget now, another process,
+    or the same calendar connected again (:func:`reattach_left_events`) may have changed what is to go.
+    """
+    row = session.execute(
         select(CalendarEventMapping, Booking.public_id).join(Booking, Booking.id == CalendarEventMapping.booking_id)
-        .where(CalendarEventMapping.connection_id == connection_id,
+        .join(CalendarConnection, CalendarConnection.id == CalendarEventMapping.connection_id)
+        .where(CalendarEventMapping.connection_id == connection_id, CalendarConnection.status == ConnectionStatus.REMOVING,
                CalendarEventMapping.state == MappingState.REMOVING, CalendarEventMapping.deleted.is_(False))
-        .order_by(Booking.start_utc, Booking.id)
-    ).all()
-    return [EventToRemove(m.id, m.booking_id, public_id,
-                          (m.external_id, m.href, m.etag) if m.external_id else None) for m, public_id in rows]
+        .order_by(Booking.start_utc, Booking.id).limit(1)
+    ).first()
+    if row is None:
+        return None
+    m, public_id = row
+    return EventToRemove(m.id, m.booking_id, public_id, (m.external_id, m.href, m.etag) if m.external_id else None)
+
+
+def grant_in_use_elsewhere(session: Session, row: CalendarConnection) -> bool:
+    """Whether another connection in use signs in to the same account of the same provider: revoking
+    ``row``'s grant would end theirs too (Google revokes the app's whole grant for that account)."""
+    if not row.username:
+        return False
+    others = session.scalars(select(CalendarConnection).where(
+        CalendarConnection.id != row.id, CalendarConnection.provider == row.provider,
+        CalendarConnection.active.is_(True)))
+    return any((o.username or "").casefold() == row.username.casefold() for o in others)
 
 
 def mark_removed(session: Session, mapping_id: int) -> bool:
@@ -178,8 +197,17 @@ def reattach_left_events(session: Session, row: CalendarConnection) -> int:
     then not taken over (it would show the booking twice). Returns how many were taken over.
     """
     earlier = [c for c in session.scalars(select(CalendarConnection).where(
-        CalendarConnection.status == ConnectionStatus.DISCONNECTED, CalendarConnection.id != row.id,
+        CalendarConnection.status.in_([ConnectionStatus.DISCONNECTED, ConnectionStatus.REMOVING]),
+        CalendarConnection.id != row.id,
     )) if _same_calendar(c, row)]
+    # A removal still going on in this calendar stops where it is: connecting it again says the
+    # events are wanted there, so those not removed yet are taken over like left ones.
+    removing = [c.id for c in earlier if c.status == ConnectionStatus.REMOVING]
+    if removing:
+        for mapping in session.scalars(select(CalendarEventMapping).where(
+                CalendarEventMapping.connection_id.in_(removing), CalendarEventMapping.state == MappingState.REMOVING)):
+            mapping.state = MappingState.LEFT
+        session.flush()
     left = session.scalars(select(CalendarEventMapping).where(
         CalendarEventMapping.connection_id.in_([c.id for c in earlier]),
         CalendarEventMapping.state == MappingState.LEFT, CalendarEventMapping.deleted.is_(False),

@@ -94,3 +94,21 @@ async def test_two_tasks_of_one_process_do_not_remove_twice(practice: Practice) 
     assert sorted(s.finished for s in (*first, *second)) == [False, True]  # the second saw the first at work
     assert [c.operation for c in p.calendar.calls].count("delete") == 4
     assert p.secret() is None and p.calendar.own_events() == []
+
+
+async def test_connecting_the_same_calendar_again_stops_the_removal_and_takes_the_rest_over(
+        practice: Practice) -> None:  # noqa: F811
+    p = practice
+    await crash_after_first_delete(p)
+    again = restarted(p)
+    new_id = again._save_connection(staff="Mark", provider="caldav", display_name="Work", secret="app-password",
+                                    calendar_id="work", calendar_href="work", calendar_name="Work").id
+    [state] = await again.removals.resume_all()
+
+    assert (state.finished, state.removed, state.left) == (True, 1, 0)
+    assert [c.operation for c in p.calendar.calls].count("delete") == 2  # the crash's attempt, and no more
+    assert p.secret() is None  # the old connection's secret
+    with p.services.db.session() as s:
+        on_new = sorted(m.booking_id for m in s.scalars(select(CalendarEventMapping)
+                                                        .where(CalendarEventMapping.connection_id == new_id)))
+    assert on_new == [b.id for b in p.bookings[1:]]

@@ -4,7 +4,8 @@ The run is abandoned where a crash would leave it: the progress callback raises 
 right after the first event was deleted and its row committed. A second ``build_services`` on the same
 data folder is the restarted app; its ``resume_all`` (what the tray's timer and ``bizcal sync`` call)
 removes the rest. Only our future events go — the foreign event, the past booking's event and another
-installation's event stay — the secret is deleted at the end, and Google's grant is revoked then, once.
+installation's event stay — the secret is deleted at the end, and Google's grant is revoked then, once
+(not when another connection still signs in to that account).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from bizcal_desktop.store.models import CalendarConnection
 from bizcal_desktop.wiring import Services, build_services
+from tests.support.connections import seed_connection
 from tests.sync.test_disconnect_caldav import soon, uids, written  # noqa: F401  (the fixture)
 from tests.sync.test_engine_renewal import google_services  # noqa: F401  (the fixture)
 
@@ -93,3 +96,25 @@ async def test_google_a_removal_abandoned_after_one_delete_finishes_after_a_rest
     assert secret_of(again, connection.id, "oauth_token") is None
     assert google_fake.counts["oauth.revoke"] == 1
     assert google_fake.counts["events.delete"] == 3
+
+
+async def test_google_a_grant_another_connection_still_uses_is_not_revoked(google_services, google_fake) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """Two calendars of one Google account: disconnecting one (with or without removal) must not end the
+    other's grant, which is the same one at Google."""
+    services = google_services
+    [first] = services.connections.list()
+    with services.db.session() as s:
+        s.get(CalendarConnection, first.id).username = "sarah@example.com"
+    seed_connection(services, staff="Sarah", provider="google", display_name="Google – sarah (team)",
+                    calendar_id="team", calendar_name="Team", secret=google_fake.grant_token_json(),
+                    username="Sarah@example.com")
+    booking = services.bookings.add("Sarah", "Massage", "Emma", soon(2))
+    assert (await services.engine.drain()).synced == 1
+
+    result = await services.connections.disconnect_and_revoke(first.id, remove_events=True)
+
+    assert (result.removed, result.removing) == (1, 0)
+    gone = google_fake.calendar("primary").get(booking.public_id)
+    assert gone is None or gone.get("status") == "cancelled"
+    assert secret_of(services, first.id, "oauth_token") is None
+    assert google_fake.counts["oauth.revoke"] == 0
