@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from bizcal_desktop.store.connections import usable_connections
@@ -62,7 +62,7 @@ def planned_deletions(s: Session, booking_ids: Iterable[int]) -> dict[int, set[i
 
     Calendars that are paused are left out: a plan waits for Resume there rather than deleting.
     """
-    ids = list(booking_ids)
+    ids = _may_delete(s, list(booking_ids))
     per_calendar: dict[int, set[int]] = defaultdict(set)
     if not ids:
         return per_calendar
@@ -81,3 +81,15 @@ def planned_deletions(s: Session, booking_ids: Iterable[int]) -> dict[int, set[i
             if not mapping.connection.paused:
                 per_calendar[mapping.connection_id].add(booking.id)
     return per_calendar
+
+
+def _may_delete(s: Session, booking_ids: list[int]) -> list[int]:
+    """The bookings among ``booking_ids`` whose plan can delete anything: cancelled ones, and those
+    with an event left behind (one indexed query; a drain of moves and new bookings loads nothing more)."""
+    if not booking_ids:
+        return []
+    cancelled = select(Booking.id).where(Booking.id.in_(booking_ids), Booking.status == BookingStatus.CANCELLED)
+    left = select(CalendarEventMapping.booking_id).where(
+        CalendarEventMapping.booking_id.in_(booking_ids), CalendarEventMapping.state == MappingState.SUPERSEDED,
+        CalendarEventMapping.deleted.is_(False))
+    return list(s.scalars(union(cancelled, left)))
