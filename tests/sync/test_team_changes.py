@@ -112,6 +112,32 @@ async def test_a_booking_at_the_front_desk_is_written_by_the_laptop_at_once(team
         await scheduler.stop()
 
 
+async def test_a_job_the_front_desk_hands_to_the_laptop_is_written_at_once(team: Team, caldav_calendar) -> None:  # type: ignore[no-untyped-def]
+    scheduler = laptop_scheduler(team.laptop)
+    runs: list[str] = []
+    scheduler.finished_listeners.append(lambda name, result, error: runs.append(name))
+    told: list[TeamChanges] = []
+    laptop = watch(team.laptop, scheduler)
+    laptop.listeners.add(told.append)
+    scheduler.hold("test")  # the booking's own news is heard but not acted on: only the hand-over may be
+    scheduler.start()
+    laptop.start()
+    try:
+        await until(lambda: laptop.feed.backend_pid is not None, "the laptop's listener connecting")
+        booking = await asyncio.to_thread(team.front_desk.bookings.add, "Sarah", "Cut", "Handed", "2026-12-11T10:00")
+        await until(lambda: any(booking.id in batch.booking_ids for batch in told), "the laptop hearing the booking")
+        assert runs == [] and not any(batch.drained for batch in told)
+        scheduler.release("test")
+        report = await team.front_desk.engine.drain()  # the desk plans it and hands it to the laptop
+        assert (report.handed, report.synced) == (1, 0)
+        await until(lambda: bool(runs), "the laptop draining the job handed to it")
+        assert any(batch.drained for batch in told)
+        assert len(caldav_calendar.reader().events()) == 1
+    finally:
+        await laptop.stop()
+        await scheduler.stop()
+
+
 async def test_only_the_device_holding_the_calendar_drains(team: Team) -> None:
     scheduler = Scheduler()
     scheduler.add(DRAIN, team.front_desk.engine.drain, interval=3600, initial_delay=3600)
