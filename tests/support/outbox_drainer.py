@@ -51,6 +51,8 @@ async def drain_until_empty(engine: SyncEngine, services, deadline: float) -> in
 def main(argv: list[str]) -> int:
     data_dir, name, lease_seconds = argv[0], argv[1], float(argv[2])
     keyring.set_keyring(MemoryKeyring())
+    if not isinstance(getattr(sync_engine, "LEASE", None), timedelta):  # loud, not a silent 5-minute wait
+        raise SystemExit("sync/engine.py has no LEASE any more: give the drainer its short lease another way")
     sync_engine.LEASE = timedelta(seconds=lease_seconds)
     services = build_services(Config.load(data_dir))
     with services.db.session() as s:
