@@ -30,9 +30,10 @@ from bizcal_desktop.ui import resources
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.network_monitor import pick_network_status
 from bizcal_desktop.ui.notifications import Notifier
+from bizcal_desktop.ui.person_picker import PersonDialog
 from bizcal_desktop.ui.single_instance import SingleInstanceServer, claim_single_instance
-from bizcal_desktop.ui.termination import install_termination_watcher
 from bizcal_desktop.ui.tasks import off_thread, spawn
+from bizcal_desktop.ui.termination import install_termination_watcher
 from bizcal_desktop.ui.tray import Tray
 from bizcal_desktop.ui.window_manager import WindowManager
 from bizcal_desktop.wiring import Services, build_services
@@ -70,6 +71,8 @@ class DesktopApp(QObject):
         self._show_window = show_window
         self._quitting = False
         self.instance_server: SingleInstanceServer | None = None
+        #: "Who uses this computer?", while it is open (asked once at start on a team database).
+        self.person_dialog: PersonDialog | None = None
 
     def start(self) -> None:
         self.tray.show()
@@ -90,6 +93,14 @@ class DesktopApp(QObject):
         if first_start and status.needs_wizard:
             log.info("no staff member yet: opening the set-up wizard")
             self.windows.open("setup")
+        elif first_start and await off_thread(self.services.person.needs_asking):
+            self.ask_who_uses_this_computer()
+
+    def ask_who_uses_this_computer(self) -> None:
+        """On a team database, once: which staff member uses this computer (the audit trail's person)."""
+        log.info("team database: asking who uses this computer")
+        self.person_dialog = PersonDialog(self.services.person, self.services.directory)
+        self.person_dialog.open()
 
     def _data_changed(self) -> None:
         if not self._quitting:

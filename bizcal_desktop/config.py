@@ -116,6 +116,9 @@ class Config:
     #: The team database chosen for this run (``--database-url``, else ``BIZCAL_DATABASE_URL``), used as
     #: given, password and all, and never written anywhere; None = the one saved in Settings, or SQLite.
     database_url: str | None = field(default=None, repr=False)
+    #: The staff member this run's changes are made as (``bizcal --as NAME`` or ``BIZCAL_PERSON``; the
+    #: CLI only); None = this computer's saved answer on a team database (``services/person.py``).
+    person: str | None = None
 
     @property
     def database_path(self) -> Path:
@@ -131,9 +134,11 @@ class Config:
         return load_device(self.data_dir)
 
     @classmethod
-    def load(cls, data_dir: str | Path | None = None, database_url: str | None = None) -> Config:
-        """Build the configuration from the command line's ``--data-dir`` / ``--database-url`` and the
-        environment."""
+    def load(
+        cls, data_dir: str | Path | None = None, database_url: str | None = None, person: str | None = None
+    ) -> Config:
+        """Build the configuration from the command line's ``--data-dir`` / ``--database-url`` / ``--as``
+        and the environment."""
         folder = Path(data_dir).expanduser() if data_dir else default_data_dir()
 
         def env_float(name: str, default: float) -> float:
@@ -151,4 +156,5 @@ class Config:
             max_attempts=int(env_float("BIZCAL_MAX_ATTEMPTS", 5)),
             database_url=database_url or os.environ.get("BIZCAL_DATABASE_URL") or None,
             network_monitor=os.environ.get("BIZCAL_NETWORK_MONITOR", "auto"),
+            person=person or None,
         )

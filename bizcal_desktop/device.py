@@ -6,6 +6,11 @@ a renamed computer, and two data folders on one computer (a test, a second user)
 The id is a random UUID written once to ``device.json``; the name starts as the host name and can be
 changed (``bizcal device rename``), it only labels the id for people ("3 changes wait for …").
 
+Who uses this computer is kept beside it, in ``person.json`` (issue 19 item 6): the staff member
+changes made here are recorded as, on a team's database. It is this device's answer, never written to
+the shared database, and it *identifies*, it does not authenticate: anyone at this computer can
+change it, as anyone at it can change the OS user's files. The audit trail says so.
+
 Why created atomically: the tray and a CLI may start together on a fresh folder. Each writes its
 candidate to a private temporary file and *links* it to ``device.json``; the link fails for all but
 the first, and the others read the winner's id, so one folder never has two ids.
@@ -26,6 +31,7 @@ from bizcal_desktop.errors import ConfigurationError
 log = logging.getLogger(__name__)
 
 DEVICE_FILE = "device.json"
+PERSON_FILE = "person.json"
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,54 @@ class Device:
 
     id: str  #: a UUID (hex with dashes), never changes
     name: str  #: for people; the host name unless renamed
+
+
+@dataclass(frozen=True)
+class Person:
+    """The staff member changes are made as: their id in the database and their name then."""
+
+    staff_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class PersonChoice:
+    """This computer's answer to "Who uses this computer?"; ``person`` None: several people share it."""
+
+    person: Person | None
+
+
+def load_person_choice(data_dir: Path) -> PersonChoice | None:
+    """The saved answer of ``data_dir``; None when the question was never answered (or the file is unreadable)."""
+    path = data_dir / PERSON_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("%s cannot be read (%s); asking who uses this computer again", path, exc.__class__.__name__)
+        return None
+    if not isinstance(data, dict):
+        return None
+    staff_id, name = data.get("staff_id"), data.get("name")
+    if staff_id is None:
+        return PersonChoice(None)
+    try:
+        return PersonChoice(Person(int(staff_id), str(name or "")))
+    except (TypeError, ValueError):
+        return None
+
+
+def save_person_choice(data_dir: Path, choice: PersonChoice) -> None:
+    """Keep ``choice`` for this device (replaced whole: a reader never sees half a file)."""
+    person = choice.person
+    data = {"staff_id": person.staff_id, "name": person.name} if person else {"staff_id": None, "name": None}
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / PERSON_FILE
+    temporary = path.with_name(f".{PERSON_FILE}.{os.getpid()}.{uuid.uuid4().hex[:8]}")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+    os.replace(temporary, path)
 
 
 def default_name() -> str:

@@ -5,6 +5,8 @@ the importer, the token guardian and resync are given this installation's device
 (``Config.device``): on a team's shared database each uses only the connections whose secret this
 device's keychain holds. Connections from before devices were recorded are given to this device here,
 at start (``DeviceService.adopt_unowned``), as a migration cannot know which computer it runs on.
+Who this run's changes are made as (the audit trail's person, ``services/person.py``) is resolved at
+start too, when there is someone to resolve (``--as``, or a team database).
 
 Why each service is built on first use: a CLI command needs one or two services, and importing and
 building all of them (the sync engine, the importer, the connect flows and their provider stacks)
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from bizcal_desktop.services.connections import ConnectionService
     from bizcal_desktop.services.devices import DeviceService
     from bizcal_desktop.services.directory import DirectoryService
+    from bizcal_desktop.services.person import PersonService
     from bizcal_desktop.services.setup import SetupService
     from bizcal_desktop.services.sync_log import SyncLogService
     from bizcal_desktop.store.settings import SettingsStore
@@ -175,6 +178,12 @@ def _audit(s: Services) -> AuditService:
     return AuditService(s.db)
 
 
+def _person(s: Services) -> PersonService:
+    from bizcal_desktop.services.person import PersonService
+
+    return PersonService(s.db, s.config)
+
+
 class Services:
     """Every service of one installation; each is built (and its module imported) on first use."""
 
@@ -197,6 +206,8 @@ class Services:
     audit = OnFirstUse(_audit)
     #: This computer on a shared database: its id and name, and the connections it holds.
     devices = OnFirstUse(_devices)
+    #: Who this computer's changes are recorded as (identified, not authenticated).
+    person = OnFirstUse(_person)
 
     def __init__(self, config: Config, db: Database, secrets: SecretStore,
                  team_database: TeamDatabaseService) -> None:
@@ -218,4 +229,10 @@ def build_services(config: Config) -> Services:
     team_database = TeamDatabaseService(config, secrets)
     services = Services(config, open_database(config.database_path, team_database.resolve()), secrets, team_database)
     services.devices.adopt_unowned()
+    if config.person or services.db.dialect == "postgresql":  # else nobody: nothing to read
+        try:
+            services.person.identify()
+        except BaseException:
+            services.close()
+            raise
     return services

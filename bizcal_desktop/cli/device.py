@@ -4,6 +4,8 @@ Why a command: on a team's database each calendar connection is written by the c
 its secret, and the others say "3 changes wait for Sarah's laptop". The name in that sentence is this
 one; it starts as the host name, and ``bizcal device rename "Sarah's laptop"`` changes it here and on
 the connections this computer holds. The id (``device.json`` in the data folder) never changes.
+It also says who this run's changes are recorded as in the audit trail (``--as``, ``BIZCAL_PERSON``,
+or this computer's answer to "Who uses this computer?" on a team database).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ class DeviceInfo:
     name: str
     #: The connections whose secret this computer holds (it writes and reads their calendars).
     connections: list[int]
+    #: The staff member this run's changes are recorded as (``--as``, BIZCAL_PERSON, or this computer's
+    #: answer on a team database); None = nobody in particular.
+    person: str | None = None
 
 
 def add_parser(nouns: Nouns, common: argparse.ArgumentParser) -> None:
@@ -37,7 +42,9 @@ def cmd_device(args: argparse.Namespace, svc: Services, out: Output) -> int:
         svc.devices.rename(args.name)
     device = svc.devices.device
     held = [c for c in svc.connections.list() if c.used_here(device.id)]
-    info = DeviceInfo(device.id, device.name, [c.id for c in held])
+    person = svc.db.person
+    info = DeviceInfo(device.id, device.name, [c.id for c in held], person.name if person else None)
     names = ", ".join(c.display_name for c in held) or "none"
-    out.emit(info, f"This computer: {device.name} (device {device.id}). Calendars it writes: {names}.")
+    as_whom = f" Changes are recorded as made by {person.name}." if person else ""
+    out.emit(info, f"This computer: {device.name} (device {device.id}). Calendars it writes: {names}.{as_whom}")
     return 0

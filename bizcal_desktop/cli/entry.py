@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,7 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     debug = getattr(args, "debug", False)
     try:
-        config = Config.load(getattr(args, "data_dir", None), getattr(args, "database_url", None))
+        person = getattr(args, "as_person", None) or os.environ.get("BIZCAL_PERSON")
+        config = Config.load(getattr(args, "data_dir", None), getattr(args, "database_url", None), person)
         configure_logging(config.log_path, verbose=debug)
         if hasattr(args, "db_func"):  # ``bizcal db``: must work on a database the app would refuse
             return run_command(args, config, config.log_path, debug)

@@ -63,6 +63,10 @@ def common_flags() -> argparse.ArgumentParser:
     common.add_argument("--database-url", default=argparse.SUPPRESS, metavar="URL",
                         help="use this team database (PostgreSQL) for this run (default: BIZCAL_DATABASE_URL, "
                         "the one chosen in Settings, or the data folder's SQLite file)")
+    common.add_argument("--as", dest="as_person", default=argparse.SUPPRESS, metavar="NAME",
+                        help="the staff member this run's changes are recorded as in the audit trail (default: "
+                        "BIZCAL_PERSON, or this computer's answer to 'Who uses this computer?' on a team "
+                        "database); it identifies, it does not sign in")
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show tracebacks and debug logging")
     return common

@@ -3,6 +3,8 @@
 Rows are written by :mod:`bizcal_desktop.store.audit`, in the transaction of the change they
 describe. This side only reads: there is no method that edits or deletes an audit event (the
 database refuses it too), and the retention setting is applied by the store as rows are written.
+Who made a change is the OS user and the device, and the person (a staff member) when this computer's
+user said who they are — which identifies, it does not authenticate (``services/person.py``).
 The text filter compares case-insensitively the way people mean it ("müller" finds "Müller"), so it
 runs here over the rows of the chosen period rather than in SQL.
 """
@@ -26,8 +28,8 @@ from bizcal_desktop.store.models import AuditEvent
 __all__ = ["CSV_COLUMNS", "AuditEntry", "AuditService", "Door", "csv_text"]
 
 #: The columns of an export, in order (before and after as JSON text).
-CSV_COLUMNS = ("id", "at_utc", "os_user", "device", "staff_member_id", "door", "kind", "action", "subject",
-               "summary", "before", "after", "booking_id", "connection_id")
+CSV_COLUMNS = ("id", "at_utc", "os_user", "device", "staff_member_id", "person", "door", "kind", "action",
+               "subject", "summary", "before", "after", "booking_id", "connection_id")
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class AuditEntry:
     at: datetime  #: UTC
     os_user: str
     device: str
-    staff_member_id: int | None  #: the signed-in staff member in a team mode; None until then
+    staff_member_id: int | None  #: the staff member the change was made as (identified, not signed in)
     door: str
     kind: str
     action: str
@@ -47,9 +49,14 @@ class AuditEntry:
     booking_id: int | None
     connection_id: int | None
 
+    #: That staff member's name as it was then; None on a solo file or a computer several people share.
+    person: str | None = None
+
     @property
     def who(self) -> str:
-        return f"{self.os_user}@{self.device}"
+        """"Sarah (sarah@salon-laptop)": the person said at that computer, and the OS user and device."""
+        account = f"{self.os_user}@{self.device}"
+        return f"{self.person} ({account})" if self.person else account
 
     def text(self) -> str:
         """Everything a text filter may match."""
@@ -62,6 +69,7 @@ def _entry(row: AuditEvent) -> AuditEntry:
         row.id, row.at, row.os_user, row.device, row.staff_member_id, row.door, row.kind, row.action,
         row.subject, row.summary, json.loads(row.before_json) if row.before_json else None,
         json.loads(row.after_json) if row.after_json else None, row.booking_id, row.connection_id,
+        row.staff_member_name,
     )
 
 
@@ -107,8 +115,8 @@ def csv_text(entries: list[AuditEntry]) -> str:
     writer.writerow(CSV_COLUMNS)
     for e in entries:
         writer.writerow([
-            e.id, e.at.isoformat(), e.os_user, e.device, e.staff_member_id or "", e.door, e.kind, e.action,
-            e.subject, e.summary, _json_cell(e.before), _json_cell(e.after), e.booking_id or "",
+            e.id, e.at.isoformat(), e.os_user, e.device, e.staff_member_id or "", e.person or "", e.door, e.kind,
+            e.action, e.subject, e.summary, _json_cell(e.before), _json_cell(e.after), e.booking_id or "",
             e.connection_id or "",
         ])
     return out.getvalue()

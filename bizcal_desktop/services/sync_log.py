@@ -68,10 +68,16 @@ class SyncLogService:
             ]
 
 
+def _who(e: AuditEvent) -> str:
+    """"Sarah (sarah@laptop)" when a person was said at that computer, else "sarah@laptop"."""
+    account = f"{e.os_user}@{e.device}"
+    return f"{e.staff_member_name} ({account})" if e.staff_member_name else account
+
+
 def _causes(s: Session, ids: set[int]) -> dict[int | None, str]:
     if not ids:
         return {}
     return {
-        e.id: f"audit #{e.id}: {e.kind} {e.action} by {e.os_user}@{e.device} ({e.door})"
+        e.id: f"audit #{e.id}: {e.kind} {e.action} by {_who(e)} ({e.door})"
         for e in s.scalars(select(AuditEvent).where(AuditEvent.id.in_(ids)))
     }

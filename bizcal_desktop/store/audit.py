@@ -2,8 +2,8 @@
 
 Why apart from the sync log: the sync log says what the *engine* did (actor "engine", "importer"),
 which tells an auditor that an event was written but not who made the change behind it. An audit
-event says who (the OS user and the device; the signed-in staff member in a later team mode, null
-now), what (before and after as JSON, never a secret), when (UTC) and through which door (the desktop
+event says who (the OS user and the device, and the person: the staff member this computer's user said
+they are, with their name as it was — see below), what (before and after as JSON, never a secret), when (UTC) and through which door (the desktop
 window, the CLI, or a move that flowed back from a calendar). It is written in the caller's
 transaction, so a change and its audit event are committed together or not at all; the outbox job
 the change queues carries its id, and the engine's log rows copy it, so each write links to the
@@ -13,6 +13,12 @@ Append-only: nothing here edits or deletes a row, and the database refuses it to
 migration 0009): an UPDATE always, a DELETE unless the row is older than the retention setting
 (``BusinessSettings.audit_retention_days``; None, the default, keeps everything). Old rows go only
 through :func:`apply_retention`, which runs as new rows are written.
+
+The person comes with the session (``session.info["person"]``, set by ``Database.session`` from what
+``services/person.py`` resolved: "Who uses this computer?" on a team database, ``bizcal --as NAME``,
+``BIZCAL_PERSON``). It *identifies*, it does not authenticate: BizCal has no sign-in, and whoever sits
+at a computer can say they are someone else. The OS user and the device stay beside it. On a solo
+SQLite file nobody is asked and the person stays empty.
 """
 
 from __future__ import annotations
@@ -110,8 +116,10 @@ def record(
 ) -> AuditEvent:
     """Add one audit event to the caller's transaction (flushed: its id can go on the outbox job)."""
     user, device = who_is_here()
+    person = session.info.get("person")
     row = AuditEvent(
-        at=utcnow(), os_user=user, device=device, staff_member_id=None, door=str(Door(door)), kind=str(kind),
+        at=utcnow(), os_user=user, device=device, staff_member_id=person.staff_id if person else None,
+        staff_member_name=person.name[:200] if person else None, door=str(Door(door)), kind=str(kind),
         action=action, subject=subject[:64], summary=summary[:1000], before_json=_json(before),
         after_json=_json(after), booking_id=booking_id, connection_id=connection_id,
     )

@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bizcal_desktop.device import Person
 from bizcal_desktop.errors import SlotTakenError, StorageError
 from bizcal_desktop.store import postgres
 from bizcal_desktop.store.booking_slots import is_slot_taken
@@ -166,6 +167,9 @@ class Database:
             self.where = str(path)
             self.engine = self._sqlite_engine(path, read_only)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        #: Who this process's changes are made as (``services/person.py`` sets it at start and when it
+        #: is changed); every session carries it in ``info["person"]`` for the audit trail.
+        self.person: Person | None = None
 
     @staticmethod
     def _sqlite_engine(path: Path, read_only: bool) -> Engine:
@@ -232,6 +236,7 @@ class Database:
     def session(self) -> Iterator[Session]:
         """A unit of work: commits on success, rolls back on any exception."""
         session = self._sessions()
+        session.info["person"] = self.person
         try:
             yield session
             session.commit()

@@ -284,8 +284,11 @@ class AuditEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     os_user: Mapped[str] = mapped_column(String(128))
     device: Mapped[str] = mapped_column(String(255))
-    #: The staff member signed in, in a team mode still to come; None until then.
+    #: The staff member this computer's user said they are ("Who uses this computer?", ``--as``): an
+    #: identification, not a sign-in. None on a solo SQLite file and on a computer several people share.
     staff_member_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    #: That staff member's name as it was at the change (a later rename does not rewrite history).
+    staff_member_name: Mapped[str | None] = mapped_column(String(200), default=None)
     door: Mapped[str] = mapped_column(String(16))  #: "desktop", "cli", "calendar"
     kind: Mapped[str] = mapped_column(String(16))  #: "booking", "connection", "setting"
     action: Mapped[str] = mapped_column(String(32))  #: "create", "move", "cancel", "connect", ...

@@ -30,6 +30,7 @@ from bizcal_desktop.ui.autostart import Autostart, command_text, launch_command
 from bizcal_desktop.ui.base_window import BaseWindow
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.hours_editor import HoursEditor
+from bizcal_desktop.ui.person_picker import PersonRow
 from bizcal_desktop.ui.privacy_choice import privacy_combo, select
 from bizcal_desktop.ui.tasks import off_thread
 from bizcal_desktop.ui.team_database_group import TeamDatabaseGroup
@@ -54,7 +55,11 @@ class SettingsWindow(BaseWindow):
         self.layout_.addWidget(self._working_hours_group())
         self.layout_.addWidget(self._booking_rules_group())
         self.layout_.addWidget(self._calendars_group())
-        self.team_database = TeamDatabaseGroup(self.services.team_database, self.run)
+        person = self.services.person
+        self.team_database = TeamDatabaseGroup(
+            self.services.team_database, self.run,
+            person_row=PersonRow(person, self.services.directory, self.run) if person.team else None,
+        )
         self.layout_.addWidget(self.team_database)
         self.layout_.addLayout(self._button_row())
         self.finish_layout()

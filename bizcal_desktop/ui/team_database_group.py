@@ -2,7 +2,8 @@
 
 Why a group of its own, with its own buttons: the database is not a business setting (it is this
 device's choice, kept in the data folder, its password in the keychain) and it takes effect at the
-next start, so it is tested and saved on its own rather than by the form's Save. Every call goes
+next start, so it is tested and saved on its own rather than by the form's Save. On a team database
+it also holds *Used by* (``ui/person_picker.py``): who this computer's changes are recorded as. Every call goes
 through :class:`~bizcal_desktop.services.team_database.TeamDatabaseService`, off the Qt thread.
 """
 
@@ -21,9 +22,12 @@ Runner = Callable[[Coroutine[Any, Any, None]], Any]
 
 
 class TeamDatabaseGroup(QGroupBox):
-    def __init__(self, service: TeamDatabaseService, run: Runner, parent: QWidget | None = None) -> None:
+    def __init__(self, service: TeamDatabaseService, run: Runner, parent: QWidget | None = None,
+                 person_row: QWidget | None = None) -> None:
         super().__init__(self.tr("Team database"), parent)
         self._service, self._run = service, run
+        #: "Used by": who this computer's changes are recorded as (only while on a team database).
+        self.person_row = person_row
         form = QFormLayout(self)
         self.using = QLabel()
         self.using.setWordWrap(True)
@@ -45,6 +49,8 @@ class TeamDatabaseGroup(QGroupBox):
         form.addRow(self.tr("Password:"), self.password)
         form.addRow("", buttons)
         form.addRow("", self.result)
+        if person_row is not None:
+            form.addRow(self.tr("Used by:"), person_row)
         self.test_button.clicked.connect(lambda: self._run(self.test()))
         self.use_button.clicked.connect(lambda: self._run(self.use()))
         self.local_button.clicked.connect(lambda: self._run(self.use_local()))
@@ -55,6 +61,9 @@ class TeamDatabaseGroup(QGroupBox):
         self.url.setText(choice.saved_url or "")
         self.password.clear()
         self.password.setPlaceholderText(self.tr("saved in the keychain") if choice.has_password else "")
+        refresh = getattr(self.person_row, "refresh", None)
+        if refresh is not None:
+            await refresh()
 
     def _show_choice(self, choice: DatabaseChoice) -> None:
         if choice.kind == "sqlite":

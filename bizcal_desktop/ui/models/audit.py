@@ -26,6 +26,7 @@ def describe_change(e: AuditEntry) -> str:
     lines = [
         f"{_tr('When')}: {e.at.isoformat()} (UTC)",
         f"{_tr('Who')}: {e.os_user} on {e.device}",
+        *([f"{_tr('Person')}: {e.person} ({_tr('as said on that computer; not a sign-in')})"] if e.person else []),
         f"{_tr('Door')}: {door_text(e.door)}",
         f"{_tr('What')}: {e.kind} {e.action} — {e.subject}",
         f"{_tr('Summary')}: {e.summary}",
