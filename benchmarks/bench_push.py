@@ -148,7 +148,8 @@ async def _vdirsyncer(server: Server, base: Path) -> Timed:
     folder = base / f"vdir-{uuid.uuid4().hex[:8]}"
     config = _vdirsyncer_config(folder, server, calendar)
     command = [sys.executable, "-m", "vdirsyncer", "-c", str(config), "sync"]
-    discovered = subprocess.run([*command[:-1], "discover", "push"], capture_output=True, text=True, check=False)
+    discovered = await asyncio.to_thread(subprocess.run, [*command[:-1], "discover", "push"], capture_output=True,
+                                         text=True, check=False)
     if discovered.returncode != 0:  # setup, not timed: it only records the pair's collections
         raise RuntimeError(f"vdirsyncer discover failed: {discovered.stdout[-1000:]}{discovered.stderr[-1000:]}")
 

@@ -28,6 +28,10 @@ Why it is shaped like this
 * On a team's shared database a device writes only to connections whose secret its keychain holds
   (``device``): a booking whose calendar another device holds is *handed* to that device — its jobs
   pending, nothing counted — and this device claims them no more (:mod:`bizcal_desktop.store.ownership`).
+* Bookings go in groups (:data:`GROUP`): one transaction plans a group and one records its plain
+  successes and finishes their jobs (:mod:`.batches`); the mapping rows are still committed before
+  any write. A booking whose write does anything but succeed plainly leaves the group's path and
+  is converged and finished on its own, exactly as a single booking is.
 * Database work runs in worker threads (``asyncio.to_thread``) so the Qt/asyncio loop never blocks.
   Planning lives in :mod:`.planning`, the records each call leaves in :mod:`.outcomes`.
 """
@@ -57,7 +61,7 @@ from bizcal_desktop.store import deletion_holds, outbox, ownership, pauses
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.models import ConnectionStatus, Outcome, SyncAction
 from bizcal_desktop.store.types import utcnow
-from bizcal_desktop.sync import deletion_guard, outcomes
+from bizcal_desktop.sync import batches, deletion_guard, outcomes
 from bizcal_desktop.sync.backoff import BackoffPolicy
 from bizcal_desktop.sync.claimants import engine_owner, is_dead_local_owner
 from bizcal_desktop.sync.drain_report import DrainReport, FailureKind, SyncEvent
@@ -70,6 +74,10 @@ log = logging.getLogger(__name__)
 
 #: How long a claim on a booking's jobs holds without being renewed (each attempt renews it).
 LEASE = timedelta(minutes=5)
+#: Bookings planned in one transaction and recorded in one (:mod:`.batches`).
+GROUP = 25
+#: Groups under way at once: one is planned or recorded while another's writes keep the server busy.
+GROUPS_IN_FLIGHT = 2
 
 
 @dataclass
@@ -150,12 +158,10 @@ class SyncEngine:
                         break
                     claimed, held = await asyncio.to_thread(self._hold_mass_deletions, claimed)
                     report.deletions_held += held
-                    semaphore = asyncio.Semaphore(self._concurrency)
+                    runs = [_BookingRun(booking_id, job_ids) for booking_id, job_ids in claimed.items()]
+                    semaphore, groups = asyncio.Semaphore(self._concurrency), asyncio.Semaphore(GROUPS_IN_FLIGHT)
                     rounds = await asyncio.gather(
-                        *(
-                            self._run_booking(_BookingRun(booking_id, job_ids), pool, semaphore)
-                            for booking_id, job_ids in claimed.items()
-                        )
+                        *(self._run_group(runs[i:i + GROUP], pool, semaphore, groups) for i in range(0, len(runs), GROUP))
                     )
                     for part in rounds:
                         report.merge(part)
@@ -187,34 +193,69 @@ class SyncEngine:
         with self._db.session() as s:
             return ownership.waiting_elsewhere(s, self.device)
 
+    # ----- a group of bookings ---------------------------------------------------------------
+    async def _run_group(self, runs: list[_BookingRun], pool: ProviderPool, semaphore: asyncio.Semaphore,
+                         groups: asyncio.Semaphore) -> DrainReport:
+        """Plan the group in one transaction, write its bookings, record the plain successes in one.
+
+        Anything but a plain success (a conflict, a failure, a skip, a pause, a handover) takes the
+        single-booking path from where it stands (:meth:`_converge`), as it did before groups existed.
+        """
+        report = DrainReport()
+        async with groups:
+            plans = await asyncio.to_thread(batches.plan_in_one, self._db, [run.booking_id for run in runs], self.device)
+            succeeded: list[tuple[_BookingRun, DrainReport]] = []
+            parts = await asyncio.gather(
+                *(self._run_booking(run, pool, semaphore, plans.get(run.booking_id), succeeded) for run in runs)
+            )
+            if succeeded:
+                await asyncio.to_thread(self._record_group, [run for run, _part in succeeded])
+                for _run, part in succeeded:
+                    self._tell(part)
+        for part in parts:
+            report.merge(part)
+        return report
+
     # ----- one booking -----------------------------------------------------------------------
-    async def _run_booking(self, run: _BookingRun, pool: ProviderPool, semaphore: asyncio.Semaphore) -> DrainReport:
+    async def _run_booking(self, run: _BookingRun, pool: ProviderPool, semaphore: asyncio.Semaphore,
+                           plan: BookingPlan | None = None,
+                           succeeded: list[tuple[_BookingRun, DrainReport]] | None = None) -> DrainReport:
+        """Converge one booking (from ``plan`` if its group planned it); a plain success joins ``succeeded``,
+        whose jobs the group finishes, anything else is finished here."""
         report = DrainReport(bookings=1)
         async with semaphore:
             try:
                 if self.network.offline:  # it went while other bookings were being written
                     raise _WentOffline(None, "the network went away before this booking's turn")
-                error = await self._converge(run, pool, report)
+                error = await self._converge(run, pool, report, plan)
             except _WentOffline as gone:
                 report.waiting += 1
                 await asyncio.to_thread(self._give_back, run, gone)
             else:
+                if succeeded is not None and error is None and run.retry_at is None and run.hand_to is None:
+                    succeeded.append((run, report))  # told once the group's record is committed
+                    return report
                 await asyncio.to_thread(self._finish_jobs, run, error)
-        for event in report.events:
-            self.listeners.notify(event)
+        self._tell(report)
         return report
 
-    async def _converge(self, run: _BookingRun, pool: ProviderPool, report: DrainReport) -> str | None:
-        """Plan and execute until the booking's calendars match it; the jobs' error, if any."""
+    def _tell(self, report: DrainReport) -> None:
+        for event in report.events:
+            self.listeners.notify(event)
+
+    async def _converge(self, run: _BookingRun, pool: ProviderPool, report: DrainReport,
+                        planned: BookingPlan | None = None) -> str | None:
+        """Plan (unless ``planned``) and execute until the booking's calendars match it; the jobs' error, if any."""
         booking_id = run.booking_id
         conflicts = 0
         while True:
             try:
-                plan: BookingPlan = await asyncio.to_thread(self._plan, run)
+                plan = planned if planned is not None else await asyncio.to_thread(self._plan, run)
             except Exception as exc:  # noqa: BLE001 - logged (log_unexpected)
                 log_unexpected(log, f"planning booking {booking_id} failed", exc)
                 report.failed += 1
                 return f"Could not plan the sync: {exc}"
+            planned = None  # after a conflict: plan again from the booking as it is now
             if plan.skip_reason is not None:
                 await asyncio.to_thread(self._record, run, outcomes.record_skip, booking_id, plan.skip_reason)
                 report.skipped += 1
@@ -331,6 +372,13 @@ class SyncEngine:
     def _hold_mass_deletions(self, claimed: dict[int, list[int]]) -> tuple[dict[int, list[int]], int]:
         with self._db.session() as s:
             return deletion_guard.hold_mass_deletions(s, claimed, self._actor)
+
+    def _record_group(self, runs: list[_BookingRun]) -> None:
+        """Record the writes of bookings that all succeeded and finish their jobs, in one transaction."""
+        finished = [(run.written, run.job_ids) for run in runs]
+        for run in runs:
+            run.written = []
+        batches.record_in_one(self._db, self._actor, finished)
 
     def _plan(self, run: _BookingRun) -> BookingPlan:
         with self._db.session() as s:

@@ -28,6 +28,14 @@ from bizcal_desktop.sync.planning import SyncTarget
 
 
 def record_success(s: Session, actor: str, target: SyncTarget, ref: EventRef | None, attempts: int) -> str:
+    row = apply_success(s, actor, target, ref, attempts)
+    sync_log.record(s, **row)
+    return str(row["message"])
+
+
+def apply_success(s: Session, actor: str, target: SyncTarget, ref: EventRef | None, attempts: int) -> dict[str, object]:
+    """Mark the mapping synced and its connection working; the sync-log row that says so (not added yet,
+    so a group's rows go in with one statement: :func:`~bizcal_desktop.store.sync_log.record_many`)."""
     mapping = s.get(CalendarEventMapping, target.mapping_id)
     assert mapping is not None
     mapping.state = MappingState.SYNCED
@@ -47,13 +55,9 @@ def record_success(s: Session, actor: str, target: SyncTarget, ref: EventRef | N
     connection = mapping.connection
     connection.last_success_at = utcnow()
     connection.last_error = None
-    message = describe(target)
-    sync_log.record(
-        s, actor=actor, action=target.action, outcome=Outcome.SUCCESS, message=message,
-        booking_id=mapping.booking_id, connection_id=connection.id, mapping_id=mapping.id,
-        audit_event_id=target.caused_by,
-    )
-    return message
+    return {"actor": actor, "action": target.action, "outcome": Outcome.SUCCESS, "message": describe(target),
+            "booking_id": mapping.booking_id, "connection_id": connection.id, "mapping_id": mapping.id,
+            "audit_event_id": target.caused_by}
 
 
 def record_attempt(s: Session, target: SyncTarget, attempt: int, error: str) -> None:

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 from bizcal_desktop.errors import ConflictError, PermanentError
 from bizcal_desktop.providers.base import EventRef, EventSpec
 from bizcal_desktop.providers.caldav.discovery import ICS_CONTENT_TYPE
-from bizcal_desktop.providers.caldav.ical_event import build_ics, load_zone, read_event_summary
+from bizcal_desktop.providers.caldav.ical_event import load_zone, read_event_summary
+from bizcal_desktop.providers.caldav.ical_write import event_text
 from bizcal_desktop.providers.caldav.reports import read_getetag
 from bizcal_desktop.providers.caldav.session import CalDAVSession
 
@@ -51,7 +52,7 @@ class EventWriter:
         against) for :data:`MAX_WRITE_ATTEMPTS` tries; PermanentError when the calendar is gone.
         """
         url = (known.href if known and known.href else None) or self.event_url(spec.booking_public_id)
-        body = build_ics(spec)
+        body = event_text(spec)
         zone = load_zone(self._timezone) if self._timezone else None
         etag = known.etag if known else None
         for _attempt in range(MAX_WRITE_ATTEMPTS):
