@@ -62,22 +62,29 @@ def _due(now: datetime):  # type: ignore[no-untyped-def]
 
 def claim_bookings(
     session: Session, owner: str, lease: timedelta, booking_ids: set[int] | None = None,
-    now: datetime | None = None, device: str | None = None,
+    now: datetime | None = None, device: str | None = None, most: int | None = None,
 ) -> dict[int, list[int]]:
     """Claim the pending jobs of every booking no other process holds; booking id -> its job ids.
 
     A booking is a candidate when one of its pending jobs is due (no ``not_before``, or one that has
     passed); then all its pending jobs are claimed, a deferred one with a new change alike. With a
     ``device``, jobs handed to another device that can still write them are left to it
-    (:func:`~bizcal_desktop.store.ownership.claimable_by`).
+    (:func:`~bizcal_desktop.store.ownership.claimable_by`). With ``most``, at most that many bookings
+    (the oldest first) are claimed: a drain claims a round at a time, so a second drainer finds work
+    left and no claim waits long enough for its lease to run out.
     """
     now = now or utcnow()
     for_here = claimable_by(device)
     candidates = (
-        select(OutboxJob.booking_id).where(OutboxJob.status == JobStatus.PENDING, _due(now), for_here).distinct()
+        select(OutboxJob.booking_id)
+        .where(OutboxJob.status == JobStatus.PENDING, _due(now), for_here, _free_or_mine(owner, now),
+               ~_held_elsewhere(owner, now))
+        .distinct().order_by(OutboxJob.booking_id)
     )
     if booking_ids is not None:
         candidates = candidates.where(OutboxJob.booking_id.in_(booking_ids))
+    if most is not None:
+        candidates = candidates.limit(most)
     locking = session.get_bind().dialect.name == "postgresql"
     found = list(session.scalars(candidates).all())
     for start in range(0, len(found), CLAIM_CHUNK):

@@ -74,6 +74,8 @@ log = logging.getLogger(__name__)
 
 #: How long a claim on a booking's jobs holds without being renewed (each attempt renews it).
 LEASE = timedelta(minutes=5)
+#: Bookings claimed per round: a second drainer finds work left, and a round ends well within its lease.
+ROUND = 200
 #: Bookings planned in one transaction and recorded in one (:mod:`.batches`).
 GROUP = 25
 #: Groups under way at once: one is planned or recorded while another's writes keep the server busy.
@@ -137,11 +139,11 @@ class SyncEngine:
         self.after_write_hook: Callable[[int], None] | None = None
 
     # ----- public ----------------------------------------------------------------------------
-    async def drain(self, booking_ids: set[int] | None = None, max_rounds: int = 20) -> DrainReport:
+    async def drain(self, booking_ids: set[int] | None = None, max_rounds: int = 50) -> DrainReport:
         """Process every pending job (or those of ``booking_ids``) this process can claim.
 
-        Jobs added while a round runs (a reschedule during a sync) are picked up by the next round;
-        jobs another process holds are left to it.
+        A round claims up to :data:`ROUND` bookings; jobs added while a round runs (a reschedule during
+        a sync) are picked up by the next round; jobs another process holds are left to it.
         """
         report = DrainReport()
         async with self._drain_lock:
@@ -367,7 +369,8 @@ class SyncEngine:
                 if holder != self.owner and is_dead_local_owner(holder):
                     log.info("taking over the outbox jobs of %s, which is no longer running", holder)
                     outbox.release_claims_of(s, holder)
-            return outbox.claim_bookings(s, self.owner, LEASE, booking_ids, now=self._clock(), device=self.device)
+            return outbox.claim_bookings(s, self.owner, LEASE, booking_ids, now=self._clock(), device=self.device,
+                                         most=ROUND)
 
     def _hold_mass_deletions(self, claimed: dict[int, list[int]]) -> tuple[dict[int, list[int]], int]:
         with self._db.session() as s:
