@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from bizcal_desktop import __version__
 from bizcal_desktop.config import Config
-from bizcal_desktop.logging_setup import configure_logging
+from bizcal_desktop.logging_setup import configure_logging, log_unexpected
 from bizcal_desktop.runtime import tune_garbage_collector
 from bizcal_desktop.services.attention import Alert
 from bizcal_desktop.sync.network import NetworkStatus
@@ -146,7 +146,7 @@ async def _run(app: QApplication, config: Config, show_window: bool, instance: S
     try:
         services = await off_thread(build_services, config)
     except Exception as exc:
-        log.exception("could not open the data folder")
+        log_unexpected(log, "could not open the data folder", exc)
         QMessageBox.critical(
             None,
             app.tr("BizCal Desktop"),

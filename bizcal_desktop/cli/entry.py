@@ -21,7 +21,7 @@ from bizcal_desktop.cli.output import Output
 from bizcal_desktop.cli.parser import build_parser
 from bizcal_desktop.config import Config
 from bizcal_desktop.errors import BizCalError
-from bizcal_desktop.logging_setup import configure_logging
+from bizcal_desktop.logging_setup import configure_logging, log_unexpected
 from bizcal_desktop.wiring import Services, build_services
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def run_command(args: argparse.Namespace, services: Services | Config, log_path:
         print("bizcal: interrupted; queued changes are kept and will sync next time.", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - one clear line, details in the log
-        log.exception("unexpected error")
+        log_unexpected(log, "unexpected error", exc)
         if debug:
             raise
         print(

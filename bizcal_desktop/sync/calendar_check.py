@@ -30,6 +30,7 @@ from bizcal_desktop.domain.connection import ConnectionInfo
 from bizcal_desktop.domain.local_time import local_midnight_utc
 from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.errors import AuthError, BizCalError, NotFoundError
+from bizcal_desktop.logging_setup import log_unexpected
 from bizcal_desktop.providers.factory_protocol import ProviderSource
 from bizcal_desktop.store.connections import connection_info, needs_attention
 from bizcal_desktop.store.models import (
@@ -112,7 +113,7 @@ async def compare(factory: ProviderSource, check: CalendarCheck) -> CheckResult:
         result.error = exc
         return result
     except Exception as exc:  # one calendar that cannot be read must not stop the others
-        log.exception("resync could not read the calendar %s", check.name)
+        log_unexpected(log, f"resync could not read the calendar {check.name}", exc)
         result.error = exc
         return result
     for public_id, (mapping_id, etag) in check.written.items():

@@ -27,6 +27,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from bizcal_desktop.logging_setup import log_unexpected
 from bizcal_desktop.store import sync_log
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.models import Outcome, SyncAction
@@ -159,8 +160,8 @@ class ConnectivityWatch:
         if self._bring_forward is not None:
             try:
                 await asyncio.to_thread(self._bring_forward)
-            except Exception:  # noqa: BLE001 - they still come due by themselves
-                log.exception("could not make the changes waiting to be tried again due now")
+            except Exception as exc:  # noqa: BLE001 - they still come due by themselves
+                log_unexpected(log, "could not make the changes waiting to be tried again due now", exc)
 
     async def _log_offline(self) -> None:
         reason = f" ({self.network.name}: {self.network.reason})" if self.network.reason else ""
@@ -214,8 +215,8 @@ class ConnectivityWatch:
             text = message(pending)
             log.info("%s", text)
             await asyncio.to_thread(self._note, text, outcome)
-        except Exception:  # noqa: BLE001 - a log row that cannot be written must not stop the catch-up
-            log.exception("could not write the network note to the sync log")
+        except Exception as exc:  # noqa: BLE001 - a log row that cannot be written must not stop the catch-up
+            log_unexpected(log, "could not write the network note to the sync log", exc)
 
     def _spawn(self, work: object) -> None:
         task = asyncio.ensure_future(work)  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from bizcal_desktop.config import Config
+from bizcal_desktop.logging_setup import log_unexpected
 from bizcal_desktop.store.connections import in_use
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.models import CalendarConnection
@@ -145,8 +146,8 @@ class ProbeNetworkStatus(NetworkStatus):
     async def _probe(self) -> NetworkState:
         try:
             addresses = list(await asyncio.to_thread(self._targets))
-        except Exception:  # noqa: BLE001 - a database hiccup says nothing about the network
-            log.exception("network probe: could not read the servers to probe")
+        except Exception as exc:  # noqa: BLE001 - a database hiccup says nothing about the network
+            log_unexpected(log, "network probe: could not read the servers to probe", exc)
             return self.state
         if not addresses:
             self.report(NetworkState.UNKNOWN, "no calendar connected: nothing to probe")

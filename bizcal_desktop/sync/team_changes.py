@@ -25,6 +25,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
+from bizcal_desktop.logging_setup import log_unexpected
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.notifications import Change, ChangeFeed, ChangeKind, feed_for, written_here
 from bizcal_desktop.sync.listeners import Listeners
@@ -124,8 +125,8 @@ class TeamChangeWatch:
             caught_up, self._caught_up = self._caught_up, False
             try:
                 await self._handle(heard, caught_up)
-            except Exception:  # a database hiccup must not end live updates
-                log.exception("handling the team's changes failed")
+            except Exception as exc:  # noqa: BLE001 - a database hiccup must not end live updates
+                log_unexpected(log, "handling the team's changes failed", exc)
             await asyncio.sleep(self._cooldown)
 
     async def _handle(self, heard: list[Change], caught_up: bool) -> None:

@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from bizcal_desktop.errors import AuthError, BizCalError, TransientError
+from bizcal_desktop.logging_setup import log_unexpected
 from bizcal_desktop.providers.base import ConnectionInfo
 from bizcal_desktop.providers.factory_protocol import ProviderSource
 from bizcal_desktop.store import sync_log
@@ -163,8 +164,8 @@ class TokenGuardian:
             log.warning("token renewal of connection %s failed: %s; will try again at the next check",
                         connection_id, error)
         else:
-            kind, detail = "unexpected error", f"{error.__class__.__name__}: {error}."
-            log.error("token renewal of connection %s failed unexpectedly", connection_id, exc_info=error)
+            kind, detail = "unexpected error", f"{error.__class__.__name__} (details in the log file)."
+            log_unexpected(log, f"token renewal of connection {connection_id} failed unexpectedly", error)
         with self._db.session() as s:
             if s.get(CalendarConnection, connection_id) is None:
                 return
