@@ -60,16 +60,17 @@ EVENTS = int(os.environ.get("BIZCAL_BENCH_IMPORT_N", "5000"))
 RECURRING_EVERY = 4  # every 4th event is a weekly series (a quarter), a third of those with an EXDATE
 OUTSIDE_EVERY = 10  # every 10th single event lies before or after the window
 REPEATS = int(os.environ.get("BIZCAL_BENCH_REPEATS", "3"))
+FIRST_DAY = NOW.date()  # the tray's RSS benchmark places the same events from today on
 
 
-def _event_text(index: int) -> str:
+def _event_text(index: int, first_day: date = FIRST_DAY) -> str:
     cal = icalendar.Calendar()
     cal.add("prodid", "-//bench//EN")
     cal.add("version", "2.0")
     ev = icalendar.Event()
     ev.add("uid", f"bench-{index}@example.org")
     ev.add("dtstamp", datetime(2026, 3, 1, tzinfo=UTC))
-    day = date(2026, 3, 23) + timedelta(days=index % WINDOW_DAYS)
+    day = first_day + timedelta(days=index % WINDOW_DAYS)
     if index % OUTSIDE_EVERY == 5:
         day = day + timedelta(days=(WINDOW_DAYS + 30) * (1 if index % 20 == 5 else -1))
     start = datetime(day.year, day.month, day.day, 8 + index % 9, 15 * (index % 4), tzinfo=ZONE)

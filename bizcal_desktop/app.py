@@ -17,6 +17,10 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 
+# First, before anything large is imported: PySide6 would keep every module's source in memory.
+from bizcal_desktop.ui import pyside_sources  # noqa: F401
+
+# isort: split
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
