@@ -194,25 +194,21 @@ class EventRemoval:
 
     async def _end(self, connection_id: int, actor: str, reason: str | None,
                    door: str | None = None) -> RemovalState | None:
-        """Delete the secret, mark the removal ended (left events counted, logged), revoke Google's grant.
+        """Revoke Google's grant, delete the secret, mark the removal ended (left events counted, logged).
 
-        The secret goes before the row changes: a crash in between leaves a removal whose secret is
-        missing, which the next run ends (nothing is left holding a secret). None when another process
-        ended it first.
+        The grant is revoked while the token is still in hand: were the secret deleted first, a crash
+        before the revocation would leave a live grant with nothing left to revoke it with. The secret
+        goes before the row changes: a crash in between leaves a removal whose secret is missing, which
+        the next run ends (nothing is left holding a secret). None when another process ended it first.
         """
         secret_key, provider, secret_name = await asyncio.to_thread(self._secret_of, connection_id)
-        token = None
         if secret_name is not None:
             if provider == "google":
                 token = await asyncio.to_thread(self._secrets.get, secret_key, secret_name)
+                if token and not await asyncio.to_thread(self._grant_shared, connection_id):
+                    await self.revoke_google(connection_id, token, actor)
             await asyncio.to_thread(self._secrets.delete, secret_key, secret_name)
-        ended = await asyncio.to_thread(self._record_end, connection_id, actor, reason, door)
-        if ended is None:
-            return None
-        state, grant_shared = ended
-        if token and not grant_shared:
-            await self.revoke_google(connection_id, token, actor)
-        return state
+        return await asyncio.to_thread(self._record_end, connection_id, actor, reason, door)
 
     # ----- the store (worker threads) --------------------------------------------------------------
     def _removing_here(self) -> list[int]:
@@ -251,9 +247,15 @@ class EventRemoval:
         with self._db.session() as s:
             return disconnects.mark_removed(s, mapping_id)
 
+    def _grant_shared(self, connection_id: int) -> bool:
+        """Whether another connection in use signs in to the same Google account (one grant per account)."""
+        with self._db.session() as s:
+            row = s.get(CalendarConnection, connection_id)
+            return row is not None and disconnects.grant_in_use_elsewhere(s, row)
+
     def _record_end(self, connection_id: int, actor: str, reason: str | None,
-                    door: str | None) -> tuple[RemovalState, bool] | None:
-        """The ended removal's state, and whether the grant is still used by another connection."""
+                    door: str | None) -> RemovalState | None:
+        """The ended removal's state; None when another process ended it first."""
         with self._db.session() as s:
             row = s.get(CalendarConnection, connection_id)
             assert row is not None
@@ -270,7 +272,7 @@ class EventRemoval:
             sync_log.record(s, actor=actor, action=SyncAction.DELETE,
                             outcome=Outcome.FAILURE if left else Outcome.SUCCESS, connection_id=connection_id,
                             message=state.message, audit_event_id=cause)
-            return state, disconnects.grant_in_use_elsewhere(s, row)
+            return state
 
     async def revoke_google(self, connection_id: int, token: str, actor: str) -> None:
         """End the grant at Google (best effort: a failure is logged with where to remove the app)."""

@@ -118,3 +118,29 @@ async def test_google_a_grant_another_connection_still_uses_is_not_revoked(googl
     assert gone is None or gone.get("status") == "cancelled"
     assert secret_of(services, first.id, "oauth_token") is None
     assert google_fake.counts["oauth.revoke"] == 0
+
+
+async def test_google_a_crash_as_the_secret_is_deleted_leaves_no_live_grant(  # type: ignore[no-untyped-def]
+        google_services, google_fake, restart, monkeypatch) -> None:  # noqa: F811
+    """The grant is revoked while the token is still in hand: a crash right after the secret's deletion
+    (before the removal is recorded as ended) must not leave a live grant nothing can revoke any more."""
+    services = google_services
+    [connection] = services.connections.list()
+    services.bookings.add("Sarah", "Massage", "Emma", soon(2))
+    assert (await services.engine.drain()).synced == 1
+    delete = services.secrets.delete
+
+    def delete_then_die(key: str, name: str) -> None:
+        delete(key, name)
+        raise Crash()
+    monkeypatch.setattr(services.secrets, "delete", delete_then_die)
+
+    with pytest.raises(Crash):
+        await services.connections.disconnect_and_revoke(connection.id, remove_events=True)
+    assert google_fake.counts["oauth.revoke"] == 1
+    assert secret_of(services, connection.id, "oauth_token") is None
+
+    again = restart(services)
+    await again.connections.removals.resume_all()
+    assert again.connections.get(connection.id).status == "disconnected"
+    assert google_fake.counts["oauth.revoke"] == 1
