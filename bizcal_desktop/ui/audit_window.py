@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QWidget,
@@ -29,7 +28,7 @@ from bizcal_desktop.services.audit import AuditEntry
 from bizcal_desktop.ui.base_window import BaseWindow
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.models.audit import audit_model, describe_change
-from bizcal_desktop.ui.tables import row_table
+from bizcal_desktop.ui.tables import rows_over_details, selected_row
 from bizcal_desktop.ui.tasks import off_thread
 
 #: How many changes one view shows (``bizcal audit`` reaches further back).
@@ -69,16 +68,9 @@ class AuditWindow(BaseWindow):
 
     def _table_and_details(self) -> QSplitter:
         self.model = audit_model(self)
-        self.table = row_table(self.model, wrap_text=False)
-        self.details = QPlainTextEdit()
-        self.details.setReadOnly(True)
-        self.details.setPlaceholderText(
-            self.tr("Select a change to see who made it and what it was before and after.")
+        self.table, self.details, splitter = rows_over_details(
+            self.model, self.tr("Select a change to see who made it and what it was before and after."), (380, 160)
         )
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.table)
-        splitter.addWidget(self.details)
-        splitter.setSizes([380, 160])
         return splitter
 
     def _buttons(self) -> QHBoxLayout:
@@ -118,8 +110,7 @@ class AuditWindow(BaseWindow):
         self._selection_changed()
 
     def selected_entry(self) -> AuditEntry | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
+        return selected_row(self.table, self.model)
 
     def _selection_changed(self) -> None:
         entry = self.selected_entry()

@@ -6,14 +6,12 @@ alert sends the user to this window, where the log row says what would go, besid
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QWidget,
@@ -24,7 +22,7 @@ from bizcal_desktop.store.deletion_holds import HeldDeletions
 from bizcal_desktop.ui.base_window import BaseWindow
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.models.sync_log import describe_entry, sync_log_model
-from bizcal_desktop.ui.tables import row_table
+from bizcal_desktop.ui.tables import rows_over_details, selected_row
 from bizcal_desktop.ui.tasks import off_thread
 
 #: How many entries one view shows (the CLI's ``bizcal log --limit`` reaches further back).
@@ -74,14 +72,9 @@ class SyncLogWindow(BaseWindow):
 
     def _table_and_details(self) -> QSplitter:
         self.model = sync_log_model(self._connection_names, self)
-        self.table = row_table(self.model, wrap_text=False)
-        self.details = QPlainTextEdit()
-        self.details.setReadOnly(True)
-        self.details.setPlaceholderText(self.tr("Select an entry to see its details."))
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.table)
-        splitter.addWidget(self.details)
-        splitter.setSizes([400, 120])
+        self.table, self.details, splitter = rows_over_details(
+            self.model, self.tr("Select an entry to see its details."), (400, 120)
+        )
         return splitter
 
     def _action_buttons(self) -> QHBoxLayout:
@@ -156,8 +149,7 @@ class SyncLogWindow(BaseWindow):
 
     # ----- selection and actions -----------------------------------------------------------------------
     def selected_entry(self) -> LogEntry | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
+        return selected_row(self.table, self.model)
 
     def select_row(self, row: int) -> None:
         self.table.selectRow(row)

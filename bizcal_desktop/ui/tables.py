@@ -3,15 +3,16 @@
 Why a helper: Bookings, the Sync Log and a connection's details all pick one row and act on it
 (reschedule, show details, retry), so they share one look — whole-row single selection, no row
 numbers, banded rows, columns as wide as their content with the last one taking the rest. Set up
-in three copies, the windows drifted apart one setting at a time.
+in three copies, the windows drifted apart one setting at a time. The two logs (Sync Log, Audit)
+also share their shape: one-line rows above a read-only pane with the selected row in full.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QPlainTextEdit, QSplitter, QTableView
 
 
 def row_table(model: QAbstractItemModel, *, wrap_text: bool = True) -> QTableView:
@@ -43,3 +44,17 @@ def select_row_with_id(table: QTableView, model: Any, row_id: int) -> None:
     for i, row in enumerate(model.rows()):
         if row.id == row_id:
             table.selectRow(i)
+
+
+def rows_over_details(model: QAbstractItemModel, placeholder: str, sizes: tuple[int, int]
+                      ) -> tuple[QTableView, QPlainTextEdit, QSplitter]:
+    """One-line rows above a read-only details pane (``placeholder`` until a row is chosen)."""
+    table = row_table(model, wrap_text=False)
+    details = QPlainTextEdit()
+    details.setReadOnly(True)
+    details.setPlaceholderText(placeholder)
+    splitter = QSplitter(Qt.Orientation.Vertical)
+    splitter.addWidget(table)
+    splitter.addWidget(details)
+    splitter.setSizes(list(sizes))
+    return table, details, splitter

@@ -104,7 +104,7 @@ async def audit_shot(controller, services) -> None:  # type: ignore[no-untyped-d
     from bizcal_desktop.ui.audit_window import AuditWindow
 
     emma = next(b for b in services.bookings.list() if b.customer_name == "Emma Schmidt")
-    services.bookings.move(emma.id, emma.start + timedelta(hours=5), door=Door.DESKTOP)
+    services.bookings.move(emma.id, emma.start + timedelta(hours=7), door=Door.DESKTOP)
     services.settings.update(door=Door.CLI, min_notice_minutes=240)
     otto = next(b for b in services.bookings.list() if b.customer_name == "Otto Meyer")
     services.bookings.cancel(otto.id, door=Door.CLI)
