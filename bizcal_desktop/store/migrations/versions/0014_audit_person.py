@@ -6,7 +6,9 @@ what. Both are filled by ``store/audit.py`` from the person this computer's user
 ("Who uses this computer?" on a team database, ``bizcal --as NAME``) — an identification, not a
 sign-in. Existing rows stay without a person: nobody was asked then.
 
-A plain ADD COLUMN on both engines (no batch rebuild on SQLite), so 0009's append-only triggers stay.
+A plain ADD COLUMN on both engines (no batch rebuild on SQLite), so 0009's append-only triggers stay;
+the downgrade drops it with SQLite's own DROP COLUMN for the same reason: a batch rebuild would
+recreate the table and silently lose the triggers that keep the trail append-only.
 
 Revision ID: 0014
 Revises: 0013
@@ -27,5 +29,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("audit_event") as batch:
-        batch.drop_column("staff_member_name")
+    op.execute("ALTER TABLE audit_event DROP COLUMN staff_member_name")
