@@ -94,3 +94,25 @@ def test_a_solo_file_records_no_person_unless_told(tmp_path: Path, capsys) -> No
     (tmp_path / "data" / "person.json").write_text(json.dumps({"staff_id": sarah, "name": "Sarah"}))
     assert _made_by(solo, _book(solo, 9)) == (None, None)  # no question on a solo file: its answer is unused
     assert _made_by(solo, _book(solo, 10, "--as", "Sarah")) == (sarah, "Sarah")
+
+
+def test_an_admin_answers_who_uses_this_computer_from_the_command_line(  # type: ignore[no-untyped-def]
+    postgres_url: str, tmp_path: Path, capsys
+) -> None:
+    desk = Computer(["--data-dir", str(tmp_path / "desk"), "--database-url", postgres_url], capsys)
+    desk.ok("staff", "add", "Sarah", "--timezone", "Europe/Berlin")
+    desk.ok("service", "add", "Cut", "--duration", "60")
+
+    assert desk.ok("device", "used-by", "Sarah")["person"] == "Sarah"
+    assert _made_by(desk, _book(desk, 9)) == (1, "Sarah")  # a later run reads the saved answer
+    assert desk.ok("device", "used-by", "--several")["person"] is None
+    assert _made_by(desk, _book(desk, 10)) == (None, None)
+    code, _out, err = desk.run("device", "used-by", "Nobody")
+    assert code != 0 and "Nobody" in err and "Traceback" not in err
+
+
+def test_a_solo_file_is_not_asked_who_uses_the_computer(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    solo = Computer(["--data-dir", str(tmp_path / "solo")], capsys)
+    solo.ok("staff", "add", "Sarah", "--timezone", "Europe/Berlin")
+    code, _out, err = solo.run("device", "used-by", "Sarah")
+    assert code != 0 and "Only a team database" in err
