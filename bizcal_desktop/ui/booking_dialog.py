@@ -342,9 +342,11 @@ class BookingDialog(QDialog):
         return made
 
     async def _taken(self, exc: SlotTakenError) -> None:
-        """Someone else booked that time first: say so, and offer the times that are still free."""
+        """Someone else booked that time first: say so as the lost-time warning (amber, like a time that
+        just became busy; it is no mistake of the user's), and offer the times that are still free."""
         self._forget_choice()
-        self.error.setText(str(exc))
+        self.error.clear()
+        self.notice.warn_lost(str(exc))
         await self._load_slots()
 
     def _show_error(self, exc: BaseException) -> None:

@@ -96,9 +96,13 @@ class BusyNotice(QWidget):
 
     def warn_taken(self, start: datetime, zone: str) -> None:
         """The chosen time is no longer offered for another reason (a booking, the notice): no override."""
-        self.clear_warning()
-        self.warning.setText(self.tr("{time} is no longer free; pick another time.").format(
+        self.warn_lost(self.tr("{time} is no longer free; pick another time.").format(
             time=f"{start.astimezone(ZoneInfo(zone)):%H:%M}"))
+
+    def warn_lost(self, sentence: str) -> None:
+        """The chosen time was lost (e.g. another device booked it first): the sentence, no override."""
+        self.clear_warning()
+        self.warning.setText(sentence)
         self.warning.show()
 
     def clear_warning(self) -> None:

@@ -40,6 +40,8 @@ _NOT_A_SIGN_IN = (
     "This identifies, it does not sign anyone in: whoever uses this computer can change it."
 )
 
+_CHANGED_IN_SETTINGS = "You can change the answer later in Settings → Team database."
+
 
 class PersonPicker(QComboBox):
     """The staff members, and "Several people use this computer"."""
@@ -75,8 +77,10 @@ class PersonDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(self.tr("BizCal — Who uses this computer?"))
         self._person, self._directory = person, directory
+        self.setMinimumWidth(460)
         self.question = QLabel(self.tr("Who uses this computer?"))
-        self.explanation = QLabel(self.tr(_NOT_A_SIGN_IN))
+        self.question.setStyleSheet("font-weight: bold;")
+        self.explanation = QLabel(self.tr(_NOT_A_SIGN_IN) + " " + self.tr(_CHANGED_IN_SETTINGS))
         self.explanation.setWordWrap(True)
         self.picker = PersonPicker()
         self.error = QLabel()

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from bizcal_desktop.services.event_removal import RemovalState
+
+#: A notice's look (an information bar), so the line does not read as a stray caption above the list.
+_LINE_STYLE = "QFrame#removalLine { background: #e8f0fe; border: 1px solid #aecbfa; border-radius: 4px; }"
 
 
 class RemovalBanner(QWidget):
@@ -49,9 +52,11 @@ class RemovalBanner(QWidget):
         self.setVisible(True)
 
     def _add_line(self, connection_id: int) -> tuple[QLabel, QPushButton]:
-        line = QWidget(self)
+        line = QFrame(self)
+        line.setObjectName("removalLine")
+        line.setStyleSheet(_LINE_STYLE)
         row = QHBoxLayout(line)
-        row.setContentsMargins(0, 0, 0, 0)
+        row.setContentsMargins(8, 4, 4, 4)
         label = QLabel(line)
         label.setWordWrap(True)
         button = QPushButton(self.tr("Forget now"), line)

@@ -28,7 +28,7 @@ class TeamDatabaseGroup(QGroupBox):
         self._service, self._run = service, run
         #: "Used by": who this computer's changes are recorded as (only while on a team database).
         self.person_row = person_row
-        form = QFormLayout(self)
+        form = self._form = QFormLayout(self)
         self.using = QLabel()
         self.using.setWordWrap(True)
         self.url = QLineEdit()
@@ -49,6 +49,7 @@ class TeamDatabaseGroup(QGroupBox):
         form.addRow(self.tr("Password:"), self.password)
         form.addRow("", buttons)
         form.addRow("", self.result)
+        form.setRowVisible(self.result, False)  # no empty gap above "Used by" until there is something to say
         if person_row is not None:
             form.addRow(self.tr("Used by:"), person_row)
         self.test_button.clicked.connect(lambda: self._run(self.test()))
@@ -77,6 +78,7 @@ class TeamDatabaseGroup(QGroupBox):
     def _say(self, text: str, error: bool = False) -> None:
         self.result.setStyleSheet("color: #c62828;" if error else "")
         self.result.setText(text)
+        self._form.setRowVisible(self.result, bool(text))
 
     async def test(self) -> None:
         self._say(self.tr("Connecting…"))

@@ -63,9 +63,10 @@ def test_a_time_another_device_just_booked_is_refused_with_one_sentence(  # type
     run_async(qtbot, dialog.save())
 
     assert dialog.result_booking is None and dialog.isVisible()
-    assert dialog.error.text() == (
+    assert dialog.error.text() == "" and dialog.notice.warning.isVisible()
+    assert dialog.notice.warning.text() == (
         f"That time was just taken: Alice Example already has a booking from 10:15 to 11:00 on "
         f"{monday:%a} {monday.day} {monday:%b}. Pick another time.")
-    assert "Front desk" not in dialog.error.text()
+    assert "Front desk" not in dialog.notice.warning.text()
     assert not {"10:00", "10:15", "10:30"} & set(_times(dialog)) and "11:00" in _times(dialog)
     assert [b.customer_name for b in services.bookings.list()] == ["Front desk customer"]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bizcal_desktop.ui.controller import DesktopController
-from bizcal_desktop.ui.disconnect_box import KEEP_TEXT
+from bizcal_desktop.ui.disconnect_box import KEEP_TEXT, KEPT_FOR_REMOVAL
 from bizcal_desktop.ui.integrations_window import IntegrationsWindow
 from tests.sync.test_disconnect_caldav import ics
 from tests.ui.conftest import connect_radicale, run_async
@@ -41,11 +41,13 @@ def test_removal_is_counted_before_disconnect_can_be_pressed(window, qtbot, serv
     box = window.ask_disconnect()
     qtbot.addWidget(box)
     assert box.informativeText() == KEEP_TEXT and box.yes.isEnabled()
+    assert "deleted from the keychain at once" in box.informativeText()
     box.remove.setChecked(True)
     assert not box.yes.isEnabled()  # until the count is in
     qtbot.waitUntil(lambda: box.counting is not None and box.counting.done())
     assert box.informativeText() == (f"1 future event will be removed from {caldav_calendar.display_name}. "
-                                     "Past events and other apps' events stay.")
+                                     + KEPT_FOR_REMOVAL)
+    assert "stays in the keychain until the events are removed" in box.informativeText()  # not "at once"
     assert box.yes.isEnabled()
     box.yes.click()
     qtbot.waitUntil(lambda: "removed 1 of BizCal's future events" in window.status_label.text(), timeout=20000)
