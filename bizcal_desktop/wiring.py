@@ -228,6 +228,7 @@ def build_services(config: Config) -> Services:
     secrets = SecretStore(config.keyring_service)
     team_database = TeamDatabaseService(config, secrets)
     services = Services(config, open_database(config.database_path, team_database.resolve()), secrets, team_database)
+    services.db.device_name = config.device.name
     services.devices.adopt_unowned()
     if config.person or services.db.dialect == "postgresql":  # else nobody: nothing to read
         try:

@@ -51,6 +51,7 @@ class DeviceService:
         """Call this computer ``name`` (here and on the connections it holds)."""
         device = rename_device(self._config.data_dir, name)
         vars(self._config)["device"] = device  # Config.device is cached: it follows the rename
+        self._db.device_name = device.name  # and so does the audit trail's device, from now on
         with self._db.session() as s:
             ownership.rename(s, device.id, device.name)
         return device

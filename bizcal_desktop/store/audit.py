@@ -69,7 +69,11 @@ _CONNECTION_FIELDS = (
 
 @functools.cache
 def who_is_here() -> tuple[str, str]:
-    """(OS user, device name) of this process; asked once, as neither changes while it runs."""
+    """(OS user, host name) of this process; asked once, as neither changes while it runs.
+
+    The host name is the device only where no device name was given (``Database.device_name``): on
+    a team, "Sarah's laptop" tells the front desk more than "DESKTOP-7Q2K".
+    """
     try:
         user = getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name in some containers
@@ -115,7 +119,8 @@ def record(
     connection_id: int | None = None,
 ) -> AuditEvent:
     """Add one audit event to the caller's transaction (flushed: its id can go on the outbox job)."""
-    user, device = who_is_here()
+    user, host = who_is_here()
+    device = session.info.get("device") or host
     person = session.info.get("person")
     row = AuditEvent(
         at=utcnow(), os_user=user, device=device, staff_member_id=person.staff_id if person else None,

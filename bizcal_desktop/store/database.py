@@ -170,6 +170,9 @@ class Database:
         #: Who this process's changes are made as (``services/person.py`` sets it at start and when it
         #: is changed); every session carries it in ``info["person"]`` for the audit trail.
         self.person: Person | None = None
+        #: This computer's name for people ("Sarah's laptop", ``device.json``; wiring sets it, a rename
+        #: follows): the audit trail's device, so a team can tell its computers apart. None: the host name.
+        self.device_name: str | None = None
 
     @staticmethod
     def _sqlite_engine(path: Path, read_only: bool) -> Engine:
@@ -237,6 +240,7 @@ class Database:
         """A unit of work: commits on success, rolls back on any exception."""
         session = self._sessions()
         session.info["person"] = self.person
+        session.info["device"] = self.device_name
         try:
             yield session
             session.commit()

@@ -58,6 +58,14 @@ def shop(services: Services) -> Shop:
     return Shop(services)
 
 
+def test_the_device_is_the_name_people_gave_this_computer(shop: Shop) -> None:
+    """On a team, "Sarah's laptop" tells computers apart where two host names may not."""
+    shop.services.devices.rename("Sarah's laptop")
+    shop.services.bookings.add("Mark", "Massage", "Emma Schmidt", when(3), door="desktop")
+    [made] = [e for e in shop.audit() if e.kind == "booking"]
+    assert (made.os_user, made.device) == (getpass.getuser(), "Sarah's laptop")
+
+
 def test_booking_changes_say_who_which_door_before_and_after(shop: Shop) -> None:
     bookings = shop.services.bookings
     booking = bookings.add("Mark", "Massage", "Emma Schmidt", when(3), door="desktop")
