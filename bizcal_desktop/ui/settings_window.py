@@ -6,6 +6,9 @@ The working-hours rows are :class:`~bizcal_desktop.ui.hours_editor.HoursEditor`,
 Services uses for one staff member's own hours. Nothing is applied until Save, and Save goes through
 SettingsStore.update, which validates everything at once; its one-sentence refusal is shown under
 the form.
+
+The groups scroll, the Save row and the status line do not: on a team database the form is taller than
+a 768-pixel laptop screen, and Save must never be below its bottom edge.
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -51,22 +57,39 @@ class SettingsWindow(BaseWindow):
         super().__init__(controller, self.tr("BizCal — Settings"), "settings", parent)
         self.autostart = autostart or Autostart()
         self.setMinimumWidth(560)
-        self.layout_.addWidget(self._business_group())
-        self.layout_.addWidget(self._working_hours_group())
-        self.layout_.addWidget(self._booking_rules_group())
-        self.layout_.addWidget(self._calendars_group())
+        form = QWidget()
+        groups = QVBoxLayout(form)
+        groups.setContentsMargins(0, 0, 6, 0)  # room beside the scroll bar
+        groups.addWidget(self._business_group())
+        groups.addWidget(self._working_hours_group())
+        groups.addWidget(self._booking_rules_group())
+        groups.addWidget(self._calendars_group())
         person = self.services.person
         self.team_database = TeamDatabaseGroup(
             self.services.team_database, self.run,
             person_row=PersonRow(person, self.services.directory, self.run) if person.team else None,
         )
-        self.layout_.addWidget(self.team_database)
+        groups.addWidget(self.team_database)
+        groups.addStretch(1)
+        self.layout_.addWidget(self._scrolling(form), 1)
         self.layout_.addLayout(self._button_row())
         self.finish_layout()
         self.revert_button.clicked.connect(self.request_refresh)
         self.save_button.clicked.connect(self._save_clicked)
 
     # ----- building the form -----------------------------------------------------------------------
+    def _scrolling(self, form: QWidget) -> QScrollArea:
+        """The groups in a frameless scroll area, as tall as they need where the screen allows."""
+        area = QScrollArea()
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setWidget(form)
+        wanted = form.sizeHint().height() + 90  # plus the Save row and the margins
+        screen = self.screen()
+        room = screen.availableGeometry().height() - 80 if screen is not None else wanted
+        self.resize(max(self.minimumWidth(), form.sizeHint().width() + 40), min(wanted, room))
+        return area
+
     def _business_group(self) -> QGroupBox:
         general = QGroupBox(self.tr("Business"))
         form = QFormLayout(general)
