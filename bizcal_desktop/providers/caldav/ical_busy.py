@@ -12,8 +12,10 @@ Rules applied (RFC 5545 wording in brackets):
   ``recurring-ical-events``, because several servers (Radicale, Google CalDAV, SOGo) return the
   master unexpanded. A single event without any of them is its own only instance and skips the
   expansion (the same answer; the exact window test below decides either way).
-* The plainest resource (one VEVENT that does not recur, in a zone the database knows) is read
-  line by line by :mod:`.ical_lean`, which leaves everything it is not sure of to this module.
+* Most resources (one event in a zone the database knows, once or recurring by the common rules,
+  perhaps with EXDATEs and overrides) are read line by line by :mod:`.ical_lean`, which expands a
+  series only up to the window with this library's own rules and leaves everything it is not sure
+  of (RDATE, other rule parts, an unknown VTIMEZONE…) to this module.
 * Parsing is most of an import's cost, and most of the text is VTIMEZONE blocks for zones the zone
   database already knows, which ``icalendar`` then ignores (it prefers a known zone to the
   file's definition): such blocks are cut out before parsing. A VTIMEZONE for a zone the database

@@ -1,18 +1,21 @@
-"""A lean reading of the plainest calendar resources: one VEVENT in a zone the database knows, once or weekly.
+"""A lean reading of the common calendar resources: one event, once or recurring, perhaps with overrides.
 
-Why: parsing with ``icalendar`` costs about half a millisecond a resource, most of an import of a
-large calendar, and most resources of a real calendar are exactly this plain shape. Here the text is
-read line by line for the few properties busy time needs (UID, DTSTART, DTEND or DURATION, TRANSP,
-STATUS, SUMMARY, our marker) and nothing else is built. A simple series - ``FREQ=DAILY`` or
-``WEEKLY`` with an ``INTERVAL`` and a ``COUNT`` at most :data:`.ical_checks.MAX_INSTANCES`, timed,
-perhaps with EXDATEs - is expanded with ``dateutil`` in the event's own wall time, as the expansion
-library does.
+Why: parsing with ``icalendar`` and expanding with ``recurring-ical-events`` costs about a millisecond
+a resource (several for a long-running series), most of an import of a large calendar, and most
+resources of real calendars are of a few plain shapes. Here the text is read line by line for the few
+properties busy time needs (UID, DTSTART, DTEND or DURATION, TRANSP, STATUS, SUMMARY, RRULE, EXDATE,
+RECURRENCE-ID, our marker) and nothing else is built. A series - DAILY, WEEKLY, MONTHLY or YEARLY,
+endless or with a COUNT or UNTIL, weekdays, ordinals like ``2TU``, days of the month, EXDATEs of any
+form, timed or all-day - is expanded by :mod:`.ical_lean_series` only up to the import window, in the
+event's own wall time, exactly as the expansion library does (DST included). Overrides (VEVENTs with
+a RECURRENCE-ID of the same UID) replace the instance they name, and block (or free) time of their own.
 
 Whatever it is not sure of, it leaves to the full path (``icalendar`` and ``recurring-ical-events`` in
-:mod:`.ical_busy`) by answering None: any other recurrence or an override, a second component, a VTIMEZONE left in the
-text (a zone the database does not know), a quoted or escaped value, an attendee when declines
-matter, a DTEND before its DTSTART, a date or duration of an unusual form. So both paths give the
-same answer - checked on generated resources in ``tests/providers/test_ical_busy_lean.py``.
+:mod:`.ical_busy`) by answering None: an RDATE, another rule part, a RANGE override or one an EXDATE
+names, two masters, a VTIMEZONE left in the text (a zone the database does not know), a quoted or
+escaped value, an attendee when declines matter, a DTEND before its DTSTART, a date or duration of
+an unusual form. So both paths give the same answer - checked on generated resources in
+``tests/providers/test_ical_busy_lean.py`` and ``tests/providers/test_ical_lean_series.py``.
 """
 
 from __future__ import annotations
@@ -22,27 +25,26 @@ import zoneinfo
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
-from dateutil import rrule
-
 from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.providers.base import OWN_EVENT_MARKER, BusyInterval, booking_uid, is_own_uid
-from bizcal_desktop.providers.caldav.ical_checks import MAX_INSTANCES, to_utc
+from bizcal_desktop.providers.caldav.ical_checks import to_utc
+from bizcal_desktop.providers.caldav.ical_lean_series import NotLean, recurrence_ids, series_starts
 
 #: (intervals, own booking UID or None, the resource's UID or None), as :class:`.ical_busy.ParsedResource` holds them.
 LeanResult = tuple[list[BusyInterval], str | None, str | None]
+#: One VEVENT's properties by name: each occurrence as (parameters, raw value).
+Properties = dict[str, list[tuple[dict[str, str], str]]]
 
 _UNFOLD = re.compile(r"\r?\n[ \t]")
 _DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DATE_TIME = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z?)$")
 _DURATION = re.compile(r"^\+?P(?:(\d+)W|(?=\d|T\d)(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?)$")
-_OVERRIDES = ("RDATE", "RECURRENCE-ID")
 _EVENT_PROPERTIES = frozenset({"UID", "DTSTART", "DTEND", "DURATION", "TRANSP", "STATUS", "SUMMARY", "ATTENDEE",
-                               OWN_EVENT_MARKER, "RRULE", "EXDATE"})
-_FREQUENCIES = {"DAILY": rrule.DAILY, "WEEKLY": rrule.WEEKLY}
+                               OWN_EVENT_MARKER, "RRULE", "EXDATE", "RECURRENCE-ID"})
 
 
 class _NotPlain(Exception):
-    """The resource is not of the plain shape this module reads: the full path answers."""
+    """The resource is not of a shape this module reads: the full path answers."""
 
 
 @cache
@@ -53,35 +55,151 @@ def _zone_names() -> frozenset[str]:
 def lean_busy(text: str, window: TimeRange, zone: zoneinfo.ZoneInfo, keep_titles: bool,
               self_addresses: frozenset[str]) -> LeanResult | None:
     """The busy intervals of a plain resource overlapping ``window`` (UTC); None when it is not plain."""
-    if any(word in text for word in _OVERRIDES) or "BEGIN:VTIMEZONE" in text or text.count("BEGIN:VEVENT") != 1:
+    if "RDATE" in text or "BEGIN:VTIMEZONE" in text:
         return None
     try:
-        calendar_marker, event = _read(text)
-        return _result(calendar_marker, event, window, zone, keep_titles, self_addresses)
-    except (_NotPlain, ValueError, OverflowError):
+        calendar_marker, events = _read(text)
+        return _result(calendar_marker, events, window, zone, keep_titles, self_addresses)
+    except (_NotPlain, NotLean, ValueError, OverflowError):
         return None
 
 
-def _read(text: str) -> tuple[str | None, dict[str, list[tuple[dict[str, str], str]]]]:
-    """(the calendar's own marker, the event's properties by name); raises _NotPlain for any other shape."""
+def _read(text: str) -> tuple[str | None, list[Properties]]:
+    """(the calendar's own marker, each event's properties by name); raises _NotPlain for any other shape."""
     lines = [line.rstrip("\r") for line in _UNFOLD.sub("", text).split("\n")]
     lines = [line for line in lines if line]
     if not lines or lines[0].upper() != "BEGIN:VCALENDAR" or lines[-1].upper() != "END:VCALENDAR":
         raise _NotPlain
-    event: dict[str, list[tuple[dict[str, str], str]]] = {}
+    events: list[Properties] = []
     calendar_marker = None
     nesting: list[str] = []
     for line in lines[1:-1]:
         name, params, value = _property(line)
         if name in ("BEGIN", "END"):
             nesting = _nest(nesting, name, value.upper())
+            if nesting == ["VEVENT"] and name == "BEGIN":
+                events.append({})
         elif nesting == ["VEVENT"] and name in _EVENT_PROPERTIES:
-            event.setdefault(name, []).append((params, value))
+            events[-1].setdefault(name, []).append((params, value))
         elif not nesting and name == OWN_EVENT_MARKER:
             calendar_marker = value
-    if nesting or not event:
+    if nesting or not events or not all(events):
         raise _NotPlain
-    return calendar_marker, event
+    return calendar_marker, events
+
+
+def _result(calendar_marker: str | None, events: list[Properties], window: TimeRange, zone: zoneinfo.ZoneInfo,
+            keep_titles: bool, self_addresses: frozenset[str]) -> LeanResult:
+    uids = {(_text(event, "UID") or "").strip() or None for event in events}
+    uid = next(iter(uids))
+    if len(uids) != 1:
+        raise _NotPlain  # several series in one resource: the full path groups them
+    for marker in (*(_text(event, OWN_EVENT_MARKER) for event in events), calendar_marker):
+        if marker is not None and "\\" in marker:
+            raise _NotPlain
+        if marker and marker.strip():
+            return [], booking_uid(marker.strip().lower()), uid
+    if is_own_uid(uid):
+        return [], uid, uid
+    if self_addresses and any("ATTENDEE" in event for event in events):
+        raise _NotPlain  # a decline of the staff member's: the full path reads the participation
+    masters = [event for event in events if "RECURRENCE-ID" not in event]
+    overrides = [event for event in events if "RECURRENCE-ID" in event]
+    if len(masters) != 1 or (overrides and "RRULE" not in masters[0]):
+        raise _NotPlain
+    return _series_intervals(masters[0], overrides, window, zone, keep_titles), None, uid
+
+
+def _series_intervals(master: Properties, overrides: list[Properties], window: TimeRange, zone: zoneinfo.ZoneInfo,
+                      keep_titles: bool) -> list[BusyInterval]:
+    """The master's instances not replaced by an override (nor excluded), and the overrides, that block time."""
+    raw_start, raw_end = _span(master, zone)
+    replaced: set[datetime] = set()
+    exdates = [moment for params, values in master.get("EXDATE", []) for moment in _moments(params, values)]
+    exdate_ids = {identity for moment in exdates for identity in recurrence_ids(moment)}
+    for override in overrides:
+        if "RRULE" in override or "EXDATE" in override:
+            raise _NotPlain
+        ids = set(recurrence_ids(_when(_only_required(override, "RECURRENCE-ID"))))
+        if not ids.isdisjoint(replaced) or not ids.isdisjoint(exdate_ids):
+            raise _NotPlain  # two overrides of one instance, or an excluded one: the library's sequence rules
+        replaced |= ids
+    rule = _only(master, "RRULE")
+    if rule is not None and isinstance(raw_start, datetime) and raw_start.tzinfo is not getattr(raw_end, "tzinfo", 0):
+        raise _NotPlain  # an end in another zone: the library's length arithmetic differs
+    if rule is None:
+        if exdates:
+            raise _NotPlain
+        spans = [(raw_start, raw_end)]
+    else:
+        if rule[0]:
+            raise _NotPlain
+        lo, hi = _expansion_bounds(window, zone, raw_start, raw_end - raw_start)
+        starts = series_starts(rule[1], raw_start, exdates, lo, hi)
+        kept = [first for first in starts if replaced.isdisjoint(recurrence_ids(first))]
+        if not isinstance(raw_start, datetime):
+            kept = [date(first.year, first.month, first.day) for first in kept]
+        spans = [(first, first + (raw_end - raw_start)) for first in kept]
+    intervals = _intervals(master, spans, window, zone, keep_titles)
+    for override in overrides:
+        intervals += _intervals(override, [_span(override, zone)], window, zone, keep_titles)
+    intervals.sort(key=lambda i: (i.start, i.end, i.title or ""))
+    return intervals
+
+
+def _expansion_bounds(window: TimeRange, zone: zoneinfo.ZoneInfo, start: date | datetime,
+                      length: timedelta) -> tuple[datetime, datetime]:
+    """The window widened by an instance's length and a day or two, in DTSTART's kind (aware, or wall time)."""
+    margin = max(length, timedelta(0)) + timedelta(days=2)
+    if isinstance(start, datetime) and start.tzinfo is not None:
+        return window.start - margin, window.end + timedelta(days=2)
+    lo, hi = window.start.astimezone(zone).replace(tzinfo=None), window.end.astimezone(zone).replace(tzinfo=None)
+    return lo - margin, hi + timedelta(days=2)
+
+
+def _intervals(event: Properties, spans: list[tuple[date | datetime, date | datetime]], window: TimeRange,
+               zone: zoneinfo.ZoneInfo, keep_titles: bool) -> list[BusyInterval]:
+    """The spans of one component that block time (it is opaque, not cancelled) and overlap the window."""
+    if (_text(event, "TRANSP") or "").strip().upper() == "TRANSPARENT" or \
+            (_text(event, "STATUS") or "").strip().upper() == "CANCELLED":
+        return []
+    title = _text(event, "SUMMARY") if keep_titles else None
+    intervals = []
+    for raw_first, raw_last in spans:
+        start, end = to_utc(raw_first, zone), to_utc(raw_last, zone)
+        if start < end and start < window.end and window.start < end:
+            intervals.append(BusyInterval(start=start, end=end, all_day=not isinstance(raw_first, datetime),
+                                          title=title))
+    return intervals
+
+
+def _span(event: Properties, zone: zoneinfo.ZoneInfo) -> tuple[date | datetime, date | datetime]:
+    """One component's own (start, end) as written: DTEND, DTSTART + DURATION, or the RFC's default."""
+    start_prop, end_prop, length = _only(event, "DTSTART"), _only(event, "DTEND"), _only(event, "DURATION")
+    if start_prop is None or (end_prop is not None and length is not None):
+        raise _NotPlain
+    raw_start = _when(start_prop)
+    if end_prop is not None:
+        raw_end = _when(end_prop)
+        if type(raw_end) is not type(raw_start) or to_utc(raw_end, zone) < to_utc(raw_start, zone):
+            raise _NotPlain  # mixed kinds, or a DTEND before DTSTART: the full path applies its rule
+    elif length is not None:
+        raw_end = raw_start + _duration(length)
+    else:
+        raw_end = raw_start if isinstance(raw_start, datetime) else raw_start + timedelta(days=1)
+    return raw_start, raw_end
+
+
+def _moments(params: dict[str, str], values: str) -> list[date | datetime]:
+    """The dates or times of an EXDATE line (comma-separated, one kind and zone for all)."""
+    return [_when((params, value)) for value in values.split(",")]
+
+
+def _only_required(event: Properties, name: str) -> tuple[dict[str, str], str]:
+    found = _only(event, name)
+    if found is None:
+        raise _NotPlain
+    return found
 
 
 def _nest(nesting: list[str], action: str, component: str) -> list[str]:
@@ -127,7 +245,7 @@ def _text(event: dict[str, list[tuple[dict[str, str], str]]], name: str) -> str 
 
 def _when(prop: tuple[dict[str, str], str]) -> date | datetime:
     """DTSTART/DTEND: a DATE, a floating or UTC DATE-TIME, or one in a zone the database knows."""
-    params, value = prop
+    params, value = dict(prop[0]), prop[1]
     kind = params.pop("VALUE", "").upper()
     tzid = params.pop("TZID", None)
     if params:
@@ -149,74 +267,3 @@ def _duration(prop: tuple[dict[str, str], str]) -> timedelta:
         raise _NotPlain
     weeks, days, hours, minutes, seconds = (int(group or 0) for group in match.groups())
     return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
-
-
-def _result(calendar_marker: str | None, event: dict[str, list[tuple[dict[str, str], str]]], window: TimeRange,
-            zone: zoneinfo.ZoneInfo, keep_titles: bool, self_addresses: frozenset[str]) -> LeanResult:
-    uid = (_text(event, "UID") or "").strip() or None
-    for marker in (_text(event, OWN_EVENT_MARKER), calendar_marker):
-        if marker is not None and "\\" in marker:
-            raise _NotPlain
-        if marker and marker.strip():
-            return [], booking_uid(marker.strip().lower()), uid
-    if is_own_uid(uid):
-        return [], uid, uid
-    if self_addresses and "ATTENDEE" in event:
-        raise _NotPlain  # a decline of the staff member's: the full path reads the participation
-    start_prop, end_prop, length = _only(event, "DTSTART"), _only(event, "DTEND"), _only(event, "DURATION")
-    if start_prop is None or (end_prop is not None and length is not None):
-        raise _NotPlain
-    raw_start = _when(start_prop)
-    if end_prop is not None:
-        raw_end = _when(end_prop)
-        if type(raw_end) is not type(raw_start) or to_utc(raw_end, zone) < to_utc(raw_start, zone):
-            raise _NotPlain  # mixed kinds, or a DTEND before DTSTART: the full path applies its rule
-    elif length is not None:
-        raw_end = raw_start + _duration(length)
-    else:
-        raw_end = raw_start if isinstance(raw_start, datetime) else raw_start + timedelta(days=1)
-    if (_text(event, "TRANSP") or "").strip().upper() == "TRANSPARENT" or \
-            (_text(event, "STATUS") or "").strip().upper() == "CANCELLED":
-        return [], None, uid
-    title = _text(event, "SUMMARY") if keep_titles else None
-    all_day = not isinstance(raw_start, datetime)
-    rule = _only(event, "RRULE")
-    if rule is None:
-        if "EXDATE" in event:
-            raise _NotPlain
-        spans = [(raw_start, raw_end)]
-    else:
-        spans = [(first, first + (raw_end - raw_start)) for first in _series(rule, raw_start, raw_end, event)]
-    intervals = []
-    for raw_first, raw_last in spans:
-        start, end = to_utc(raw_first, zone), to_utc(raw_last, zone)
-        if start < end and start < window.end and window.start < end:
-            intervals.append(BusyInterval(start=start, end=end, all_day=all_day, title=title))
-    intervals.sort(key=lambda i: (i.start, i.end, i.title or ""))
-    return intervals, None, uid
-
-
-def _series(rule_prop: tuple[dict[str, str], str], start: date | datetime, end: date | datetime,
-            event: dict[str, list[tuple[dict[str, str], str]]]) -> list[datetime]:
-    """The starts of a simple timed series (DAILY/WEEKLY, INTERVAL, COUNT), its EXDATEs left out."""
-    params, value = rule_prop
-    parts = dict(part.split("=", 1) for part in value.upper().split(";") if "=" in part)
-    if params or len(parts) != value.count(";") + 1 or set(parts) - {"FREQ", "INTERVAL", "COUNT"}:
-        raise _NotPlain
-    if not isinstance(start, datetime) or getattr(start, "tzinfo", None) is not getattr(end, "tzinfo", None):
-        raise _NotPlain
-    frequency = _FREQUENCIES.get(parts.get("FREQ", ""))
-    count, interval = parts.get("COUNT", ""), parts.get("INTERVAL", "1")
-    if frequency is None or not count.isdigit() or not interval.isdigit():
-        raise _NotPlain
-    if not 1 <= int(count) <= MAX_INSTANCES or int(interval) < 1:
-        raise _NotPlain
-    excluded = set()
-    for exdate_params, values in event.get("EXDATE", []):
-        for text in values.split(","):
-            gone = _when((dict(exdate_params), text))
-            if not isinstance(gone, datetime) or gone.tzinfo is not start.tzinfo:
-                raise _NotPlain
-            excluded.add(gone)
-    starts = rrule.rrule(frequency, dtstart=start, interval=int(interval), count=int(count))
-    return [first for first in starts if first not in excluded]
