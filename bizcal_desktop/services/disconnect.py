@@ -184,7 +184,7 @@ class DisconnectFlow(ReconnectFlow):
             if row.status == ConnectionStatus.REMOVING:
                 raise UserInputError(f"{row.display_name} is already disconnected; BizCal's events are being "
                                      "removed from it (Forget now, or --forget-now, stops that).")
-            return connection_info(row), row.calendar_name or row.display_name
+            return connection_info(row), disconnects.calendar_label(row)
 
     def _known_bookings(self, public_ids: list[str]) -> dict[str, int]:
         with self._db.session() as s:

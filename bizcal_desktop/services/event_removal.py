@@ -140,7 +140,7 @@ class EventRemoval:
                 raise UserInputError(f"No connection {connection_id}; see `bizcal connections`.")
             removed, remaining = disconnects.removal_counts(s, connection_id)
             finished = row.status != ConnectionStatus.REMOVING
-            return RemovalState(connection_id, row.display_name, removed, removed + remaining, finished,
+            return RemovalState(connection_id, disconnects.calendar_label(row), removed, removed + remaining, finished,
                                 disconnects.left_count(s, connection_id) if finished else 0)
 
     # ----- one run ---------------------------------------------------------------------------
@@ -265,7 +265,7 @@ class EventRemoval:
                 return None
             s.refresh(row)
             removed, _ = disconnects.removal_counts(s, connection_id)
-            state = RemovalState(connection_id, row.display_name, removed, removed + left, True, left, reason)
+            state = RemovalState(connection_id, disconnects.calendar_label(row), removed, removed + left, True, left, reason)
             cause = disconnects.last_disconnect(s, connection_id)
             if door is not None:  # the user stopped it: a person's change, audited
                 cause = audit.connection_changed(s, door, "stop_removal", row, before, state.message).id

@@ -225,3 +225,9 @@ def reattach_left_events(session: Session, row: CalendarConnection) -> int:
         if booking.end_utc > utcnow() or booking.status == BookingStatus.CANCELLED:
             enqueue(session, booking.id, REATTACH_REASON)
     return taken
+
+
+def calendar_label(row: CalendarConnection) -> str:
+    """What a disconnect calls the calendar — its count first, then the removal's progress: one name
+    for both, the calendar's own (what the user sees in their calendar app), else the connection's."""
+    return row.calendar_name or row.display_name

@@ -95,7 +95,7 @@ def test_bizcal_sync_finishes_an_interrupted_removal(synced, caldav_calendar) ->
     assert bizcal.json("connections", "--all")[0]["status"] == "removing"
     code, out, err = bizcal("sync")
     assert code == 0, err
-    assert out.splitlines()[0] == (f"Removed 1 of BizCal's 1 future event(s) from {conn['display_name']}; its secret "
+    assert out.splitlines()[0] == (f"Removed 1 of BizCal's 1 future event(s) from {conn['calendar_name']}; its secret "
                                    "was deleted from the keychain.")
     assert [str(e["UID"]) for e in caldav_calendar.reader().events()] == ["dentist-1"]
     assert bizcal.json("connections", "--all")[0]["status"] == "disconnected"

@@ -83,7 +83,7 @@ def test_an_unfinished_removal_shows_its_progress_and_forget_now_ends_it(window,
     window.controller.data_changed.emit()
     qtbot.waitUntil(lambda: window.removals.isVisible())
     [(label, forget)] = window.removals.lines.values()
-    assert label.text().startswith(f"Removing BizCal's events from {services.connections.get(window.cid).display_name}: "
+    assert label.text().startswith(f"Removing BizCal's events from {services.connections.get(window.cid).calendar_name}: "
                                    "0 of 1.")
     assert window._connections == {}  # gone from the list at once
     forget.click()
