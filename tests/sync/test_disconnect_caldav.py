@@ -88,7 +88,7 @@ async def test_removal_counts_first_then_deletes_only_our_future_events(written,
     with services.db.session() as s:
         row = s.scalars(select(CalendarSyncLog).order_by(CalendarSyncLog.id.desc())).first()
         assert row is not None and row.message == (f"Removed 2 of BizCal's 2 future event(s) from "
-                                                   f"{view.display_name}; its secret was deleted from the keychain.")
+                                                   f"{view.calendar_name}; its secret was deleted from the keychain.")
         assert row.audit_event_id == disconnect.id
         states = {m.booking_id: (m.state, m.deleted) for m in s.scalars(select(CalendarEventMapping))}
     assert states == {future[0].id: ("removed", True), future[1].id: ("removed", True), past.id: ("left", False)}
