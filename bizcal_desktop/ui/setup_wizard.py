@@ -227,9 +227,13 @@ class SetupWizard(QWizard):
 
     async def _save(self, draft: SetupDraft) -> None:
         status = await off_thread(self.services.setup.save_basics, draft)
+        self.staff_id = status.staff.id if status.staff else None
+        if self.staff_id is not None and await off_thread(self.services.person.needs_asking):
+            # On a new team database the wizard just asked "You": that answers "Who uses this computer?"
+            # too, so the first computer is not asked again at its next start (Settings changes it).
+            await off_thread(self.services.person.choose, self.staff_id)
         self.saving = False
         self._enable_buttons(True)
-        self.staff_id = status.staff.id if status.staff else None
         self.services_page.mark_saved(status.services)
         self._saved = _key(draft)
         self.hours_page.show_message("")

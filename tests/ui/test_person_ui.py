@@ -111,3 +111,21 @@ def test_a_solo_file_never_asks(qloop, qtbot, services, tmp_path: Path) -> None:
     finally:
         app.windows.close_all()
     assert _settings(services, qtbot, tmp_path).team_database.person_row is None
+
+
+def test_the_set_up_wizard_answers_who_uses_the_first_team_computer(  # type: ignore[no-untyped-def]
+    qloop, qtbot, tmp_path: Path, postgres_url: str
+) -> None:
+    """The first computer on a new team database: "You" in the wizard is who uses it; not asked again."""
+    from tests.ui.test_setup_wizard import answer_questions, open_wizard, to_connect_page
+
+    services = build_services(Config.load(tmp_path / "data", postgres_url))
+    try:
+        wizard = open_wizard(qtbot, DesktopController(services))
+        answer_questions(qtbot, wizard)
+        to_connect_page(qtbot, wizard)
+        assert services.person.current is not None and services.person.current.name == "Mark Weber"
+        assert not services.person.needs_asking()
+        wizard.close()
+    finally:
+        services.close()
