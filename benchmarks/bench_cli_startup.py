@@ -13,12 +13,15 @@ What is measured, and why this way
   under a temporary ``PYTHONPYCACHEPREFIX`` even when the caller's environment sets
   ``PYTHONDONTWRITEBYTECODE`` (with it, every run compiled ~60 app modules from source: +70 ms).
   One untimed run of each command warms that cache.
-* Medians of the repetitions; ``python -X importtime`` says where a regression comes from.
+* Medians of the repetitions, wall time and the process's CPU time (user + system): start-up is one
+  thread, so on a quiet machine the two agree, and on a loaded one the CPU time is the steadier
+  figure. ``python -X importtime`` says where a regression comes from.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -33,13 +36,19 @@ ORM_FLOOR = "ORM floor (import sqlalchemy.orm + the models + configure_mappers)"
 ORM_FLOOR_CODE = "import sqlalchemy.orm, bizcal_desktop.store.models; sqlalchemy.orm.configure_mappers()"
 
 
-def _seconds(args: list[str], env: dict[str, str]) -> float:
-    started = time.perf_counter()
+def _cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _seconds(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one run of ``python args``."""
+    cpu_before, started = _cpu_of_children(), time.perf_counter()
     done = subprocess.run([sys.executable, *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _cpu_of_children() - cpu_before
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed: {done.stderr.strip()[-500:]}")
-    return seconds
+    return seconds, cpu
 
 
 def run() -> list[tuple[str, float, str]]:
@@ -57,10 +66,14 @@ def run() -> list[tuple[str, float, str]]:
         for args in commands.values():  # warm the bytecode cache
             _seconds(args, env)
         times: dict[str, list[float]] = {name: [] for name in commands}
+        cpu_times: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(REPEATS):
             for name, args in commands.items():
-                times[name].append(_seconds(args, env))
+                wall, cpu = _seconds(args, env)
+                times[name].append(wall)
+                cpu_times[name].append(cpu)
     median = {name: statistics.median(values) for name, values in times.items()}
+    cpu_median = {name: statistics.median(values) for name, values in cpu_times.items()}
     cli, bare, sqla = median["bizcal staff list"], median["python -c pass"], median["python -c 'import sqlalchemy.orm'"]
     floor = median[ORM_FLOOR]
     label = f"CLI start-up (median of {REPEATS}, interleaved)"
@@ -73,6 +86,9 @@ def run() -> list[tuple[str, float, str]]:
         (f"{label}: bizcal staff list / import sqlalchemy.orm", cli / sqla, "x"),
         (f"{label}: bizcal staff list / ORM floor", cli / floor, "x"),
         (f"{label}: bizcal staff list - ORM floor (the app's own)", cli - floor, "s"),
+        (f"{label}: CPU time, bizcal staff list", cpu_median["bizcal staff list"], "s"),
+        (f"{label}: CPU time, ORM floor", cpu_median[ORM_FLOOR], "s"),
+        (f"{label}: CPU time, bizcal staff list / ORM floor", cpu_median["bizcal staff list"] / cpu_median[ORM_FLOOR], "x"),
     ]
 
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 from bizcal_desktop import __version__
 from bizcal_desktop.config import Config
 from bizcal_desktop.logging_setup import configure_logging, log_unexpected
-from bizcal_desktop.runtime import tune_garbage_collector
+from bizcal_desktop.runtime import tune_for_the_ui_thread
 from bizcal_desktop.services.attention import Alert
 from bizcal_desktop.sync.network import NetworkStatus
 from bizcal_desktop.ui import resources
@@ -166,7 +166,7 @@ async def _run(app: QApplication, config: Config, show_window: bool, instance: S
     if termination is not None:
         termination.requested.connect(desktop.request_quit)
     desktop.start()
-    tune_garbage_collector()  # after start-up: every long-lived object exists now
+    tune_for_the_ui_thread()  # after start-up: every long-lived object exists now
     await done.wait()
     if termination is not None:
         termination.close()

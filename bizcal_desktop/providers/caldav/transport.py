@@ -35,6 +35,8 @@ from urllib.parse import urlsplit
 import httpx
 from lxml import etree
 
+from bizcal_desktop.providers import async_backend  # noqa: F401 - the first request's imports, off the UI thread
+
 #: Content types whose bodies are never XML, so no parse is attempted (an event's text, say).
 _NOT_XML = ("text/calendar", "text/plain", "application/octet-stream")
 #: Schemes this client can answer a challenge with, in the order it prefers them.

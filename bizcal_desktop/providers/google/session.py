@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from bizcal_desktop.errors import AuthError, ProviderError, TransientError
+from bizcal_desktop.providers import async_backend  # noqa: F401 - the first request's imports, off the UI thread
 from bizcal_desktop.providers.http_errors import error_for_status, network_error, rest_api_words, retry_after
 
 log = logging.getLogger(__name__)
