@@ -203,17 +203,16 @@ def finish_jobs(session: Session, job_ids: list[int], error: str | None) -> None
     so nothing of theirs is left to do.
     """
     now = utcnow()
-    jobs = session.scalars(select(OutboxJob).where(OutboxJob.id.in_(job_ids))).all()
-    for job in jobs:
-        job.status = JobStatus.FAILED if error else JobStatus.DONE
-        job.last_error = error
-        job.finished_at = now
-        job.claimed_by = None
-        job.lease_until = None
-        job.not_before = None
-    if error or not jobs:
+    session.execute(  # one statement for a group's jobs: no row is loaded to change it
+        update(OutboxJob)
+        .where(OutboxJob.id.in_(job_ids))
+        .values(status=JobStatus.FAILED if error else JobStatus.DONE, last_error=error, finished_at=now,
+                claimed_by=None, lease_until=None, not_before=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    if error or not job_ids:
         return
-    booking_ids = {job.booking_id for job in jobs}
+    booking_ids = select(OutboxJob.booking_id).where(OutboxJob.id.in_(job_ids))
     for earlier in session.scalars(
         select(OutboxJob).where(OutboxJob.booking_id.in_(booking_ids), OutboxJob.status == JobStatus.FAILED)
     ):

@@ -22,7 +22,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, joinedload
@@ -46,6 +47,7 @@ from bizcal_desktop.store.settings import business_in
 from bizcal_desktop.sync import outcomes
 from bizcal_desktop.sync.planning import (
     BookingPlan,
+    Handover,
     SyncTarget,
     _on_device,
     _target,
@@ -59,6 +61,21 @@ log = logging.getLogger(__name__)
 Written = tuple[SyncTarget, EventRef | None, int]
 
 
+@dataclass
+class BookingRun:
+    """One booking's claimed jobs in a drain, and when they are tried again if a failure may pass by itself."""
+
+    booking_id: int
+    job_ids: list[int]
+    retry_at: datetime | None = None
+    deferrals: int = 0
+    #: The device the jobs go to once this device's calls are done (another one holds a calendar).
+    hand_to: Handover | None = None
+    #: Successful writes recorded in the booking's next transaction (or its group's): one fewer per
+    #: booking; a crash before it is healed like any crash after a write (adoption).
+    written: list[Written] = field(default_factory=list)
+
+
 def plan_in_one(db: Database, booking_ids: Sequence[int], device: str | None) -> dict[int, BookingPlan]:
     """The group's plans from one transaction; none (each booking is then planned alone) if that fails."""
     try:
@@ -69,8 +86,11 @@ def plan_in_one(db: Database, booking_ids: Sequence[int], device: str | None) ->
         return {}
 
 
-def record_in_one(db: Database, actor: str, finished: Sequence[tuple[Sequence[Written], Sequence[int]]]) -> None:
-    """:func:`record_group` in a transaction of its own."""
+def record_runs(db: Database, actor: str, runs: Sequence[BookingRun]) -> None:
+    """Record the writes of bookings that all succeeded and finish their jobs, in one transaction."""
+    finished = [(run.written, run.job_ids) for run in runs]
+    for run in runs:
+        run.written = []
     with db.session() as s:
         record_group(s, actor, finished)
 

@@ -41,7 +41,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -55,7 +54,6 @@ from bizcal_desktop.errors import (
     internal_error_sentence,
 )
 from bizcal_desktop.logging_setup import log_unexpected
-from bizcal_desktop.providers.base import EventRef
 from bizcal_desktop.providers.factory_protocol import ProviderSource
 from bizcal_desktop.store import deletion_holds, outbox, ownership, pauses
 from bizcal_desktop.store.database import Database
@@ -63,11 +61,12 @@ from bizcal_desktop.store.models import ConnectionStatus, Outcome, SyncAction
 from bizcal_desktop.store.types import utcnow
 from bizcal_desktop.sync import batches, deletion_guard, outcomes
 from bizcal_desktop.sync.backoff import BackoffPolicy
+from bizcal_desktop.sync.batches import BookingRun
 from bizcal_desktop.sync.claimants import engine_owner, is_dead_local_owner
 from bizcal_desktop.sync.drain_report import DrainReport, FailureKind, SyncEvent
 from bizcal_desktop.sync.listeners import Listeners
 from bizcal_desktop.sync.network import NetworkState, NetworkStatus, NullNetworkStatus
-from bizcal_desktop.sync.planning import BookingPlan, Handover, SyncTarget, plan_booking
+from bizcal_desktop.sync.planning import BookingPlan, SyncTarget, plan_booking
 from bizcal_desktop.sync.provider_pool import ProviderPool
 
 log = logging.getLogger(__name__)
@@ -80,21 +79,6 @@ ROUND = 200
 GROUP = 25
 #: Groups under way at once: one is planned or recorded while another's writes keep the server busy.
 GROUPS_IN_FLIGHT = 2
-
-
-@dataclass
-class _BookingRun:
-    """One booking's claimed jobs, and when they are tried again if a failure may pass by itself."""
-
-    booking_id: int
-    job_ids: list[int]
-    retry_at: datetime | None = None
-    deferrals: int = 0
-    #: The device the jobs go to once this device's calls are done (another one holds a calendar).
-    hand_to: Handover | None = None
-    #: Successful writes (target, ref, attempts) recorded in the booking's next transaction: one fewer
-    #: per booking; a crash before it is healed like any crash after a write (adoption).
-    written: list[tuple[SyncTarget, EventRef | None, int]] = field(default_factory=list)
 
 
 class _WentOffline(Exception):
@@ -160,7 +144,7 @@ class SyncEngine:
                         break
                     claimed, held = await asyncio.to_thread(self._hold_mass_deletions, claimed)
                     report.deletions_held += held
-                    runs = [_BookingRun(booking_id, job_ids) for booking_id, job_ids in claimed.items()]
+                    runs = [BookingRun(booking_id, job_ids) for booking_id, job_ids in claimed.items()]
                     semaphore, groups = asyncio.Semaphore(self._concurrency), asyncio.Semaphore(GROUPS_IN_FLIGHT)
                     rounds = await asyncio.gather(
                         *(self._run_group(runs[i:i + GROUP], pool, semaphore, groups) for i in range(0, len(runs), GROUP))
@@ -196,7 +180,7 @@ class SyncEngine:
             return ownership.waiting_elsewhere(s, self.device)
 
     # ----- a group of bookings ---------------------------------------------------------------
-    async def _run_group(self, runs: list[_BookingRun], pool: ProviderPool, semaphore: asyncio.Semaphore,
+    async def _run_group(self, runs: list[BookingRun], pool: ProviderPool, semaphore: asyncio.Semaphore,
                          groups: asyncio.Semaphore) -> DrainReport:
         """Plan the group in one transaction, write its bookings, record the plain successes in one.
 
@@ -206,12 +190,12 @@ class SyncEngine:
         report = DrainReport()
         async with groups:
             plans = await asyncio.to_thread(batches.plan_in_one, self._db, [run.booking_id for run in runs], self.device)
-            succeeded: list[tuple[_BookingRun, DrainReport]] = []
+            succeeded: list[tuple[BookingRun, DrainReport]] = []
             parts = await asyncio.gather(
                 *(self._run_booking(run, pool, semaphore, plans.get(run.booking_id), succeeded) for run in runs)
             )
             if succeeded:
-                await asyncio.to_thread(self._record_group, [run for run, _part in succeeded])
+                await asyncio.to_thread(batches.record_runs, self._db, self._actor, [run for run, _part in succeeded])
                 for _run, part in succeeded:
                     self._tell(part)
         for part in parts:
@@ -219,9 +203,9 @@ class SyncEngine:
         return report
 
     # ----- one booking -----------------------------------------------------------------------
-    async def _run_booking(self, run: _BookingRun, pool: ProviderPool, semaphore: asyncio.Semaphore,
+    async def _run_booking(self, run: BookingRun, pool: ProviderPool, semaphore: asyncio.Semaphore,
                            plan: BookingPlan | None = None,
-                           succeeded: list[tuple[_BookingRun, DrainReport]] | None = None) -> DrainReport:
+                           succeeded: list[tuple[BookingRun, DrainReport]] | None = None) -> DrainReport:
         """Converge one booking (from ``plan`` if its group planned it); a plain success joins ``succeeded``,
         whose jobs the group finishes, anything else is finished here."""
         report = DrainReport(bookings=1)
@@ -245,7 +229,7 @@ class SyncEngine:
         for event in report.events:
             self.listeners.notify(event)
 
-    async def _converge(self, run: _BookingRun, pool: ProviderPool, report: DrainReport,
+    async def _converge(self, run: BookingRun, pool: ProviderPool, report: DrainReport,
                         planned: BookingPlan | None = None) -> str | None:
         """Plan (unless ``planned``) and execute until the booking's calendars match it; the jobs' error, if any."""
         booking_id = run.booking_id
@@ -291,7 +275,7 @@ class SyncEngine:
                 return "; ".join(errors) or None
 
     async def _execute(
-        self, target: SyncTarget, pool: ProviderPool, run: _BookingRun, conflicts: int
+        self, target: SyncTarget, pool: ProviderPool, run: BookingRun, conflicts: int
     ) -> SyncEvent | None:
         """One provider call with its retries; ``None`` asks for a new plan after a conflict.
 
@@ -376,25 +360,18 @@ class SyncEngine:
         with self._db.session() as s:
             return deletion_guard.hold_mass_deletions(s, claimed, self._actor)
 
-    def _record_group(self, runs: list[_BookingRun]) -> None:
-        """Record the writes of bookings that all succeeded and finish their jobs, in one transaction."""
-        finished = [(run.written, run.job_ids) for run in runs]
-        for run in runs:
-            run.written = []
-        batches.record_in_one(self._db, self._actor, finished)
-
-    def _plan(self, run: _BookingRun) -> BookingPlan:
+    def _plan(self, run: BookingRun) -> BookingPlan:
         with self._db.session() as s:
             self._record_written(s, run)  # planning again must see what was already written
             return plan_booking(s, run.booking_id, self.device)
 
-    def _record_written(self, s: Session, run: _BookingRun) -> None:
+    def _record_written(self, s: Session, run: BookingRun) -> None:
         """Record the booking's successful writes not recorded yet, in ``s`` (in the order they were made)."""
         written, run.written = run.written, []
         for target, ref, attempts in written:
             outcomes.record_success(s, self._actor, target, ref, attempts)
 
-    def _record(self, run: _BookingRun, step: Callable[..., str | None], *args: object) -> str:
+    def _record(self, run: BookingRun, step: Callable[..., str | None], *args: object) -> str:
         """Run one of :mod:`.outcomes`' record steps in one transaction with the writes not recorded yet."""
         with self._db.session() as s:
             self._record_written(s, run)
@@ -407,7 +384,7 @@ class SyncEngine:
             outcomes.record_attempt(s, target, attempt, error)
             outbox.renew_lease(s, self.owner, job_ids, LEASE + timedelta(seconds=delay), now=self._clock())
 
-    def _defer(self, run: _BookingRun, retry_after: float | None) -> datetime:
+    def _defer(self, run: BookingRun, retry_after: float | None) -> datetime:
         """When the booking's jobs are tried again (the later of its targets' times); kept on ``run``."""
         with self._db.session() as s:
             deferrals = outbox.next_deferral(s, run.job_ids)
@@ -416,7 +393,7 @@ class SyncEngine:
         run.deferrals = deferrals
         return run.retry_at
 
-    def _finish_jobs(self, run: _BookingRun, error: str | None) -> None:
+    def _finish_jobs(self, run: BookingRun, error: str | None) -> None:
         with self._db.session() as s:
             self._record_written(s, run)
             if run.hand_to is not None and run.retry_at is None:
@@ -428,7 +405,7 @@ class SyncEngine:
             else:
                 outbox.finish_jobs(s, run.job_ids, error)
 
-    def _give_back(self, run: _BookingRun, gone: _WentOffline) -> None:
+    def _give_back(self, run: BookingRun, gone: _WentOffline) -> None:
         with self._db.session() as s:
             self._record_written(s, run)
             note = outcomes.record_waiting(s, self._actor, run.booking_id, gone.target, str(gone))
