@@ -4,7 +4,7 @@ What is measured, and why this way
 ----------------------------------
 * Three servers, started like the tests start them: Radicale (``[auth] delay = 0`` as in the test
   fixture), Radicale with its stock ``[auth] delay = 1`` (a 401 is held ~0.5-1.5 s, so credentials
-  sent up front matter; its request log counts what each client sent) and Xandikos.
+  sent up front matter) and Xandikos; both count in their own logs the requests each client sent.
 * The app's push goes through its real path: bookings made with ``BookingService.add`` queue outbox
   jobs, and one ``SyncEngine.drain`` writes them (claims, planning, provider, mapping rows, sync log).
 * The floor is the least any client can pay the server: the same number of ``PUT``s of event bodies
@@ -16,7 +16,10 @@ What is measured, and why this way
   and the three alternate (interleaved repetitions).
 * Client CPU is the client's CPU time (all threads) during the push: it competes with a CPU-bound
   server for the machine's two cores, which is why it shows in the wall time. The server's CPU for
-  the same push is read from its process (``/proc``), so the benchmark shows who used the cores.
+  the same push is read from its process (``/proc``), so the benchmark shows who used the cores;
+  "server busy" (server CPU / wall) is how much of the push the server spent working: a client that
+  keeps it as busy as the floor does is not what the wall time waits for.
+* vdirsyncer's figure includes its start-up; that alone is printed beside it (``--version``).
 * Figures are medians of the repetitions; the machine is shared, so read the ratios.
 """
 
@@ -71,7 +74,7 @@ class Timed:
     wall: float  #: seconds
     cpu: float  #: the client's CPU seconds
     server_cpu: float  #: the server process's CPU seconds during the same push
-    requests: int = 0  #: requests the server logged (Radicale with its log on), else 0
+    requests: int = 0  #: requests the server logged (Radicale with its log on, Xandikos), else 0
 
 
 def _server_cpu(server: Server) -> float:
@@ -84,7 +87,8 @@ def _server_cpu(server: Server) -> float:
 
 
 def _requests(server: Server) -> int:
-    return server.requests_logged() if isinstance(server, LoggingRadicale) else 0
+    """Requests the server logged so far (Radicale with its log on, Xandikos), else 0."""
+    return server.requests_logged() if isinstance(server, (LoggingRadicale, XandikosServer)) else 0
 
 
 async def _clocked(server: Server, work: Callable[[], Awaitable[float | None]]) -> Timed:
@@ -168,6 +172,14 @@ async def _vdirsyncer(server: Server, base: Path) -> Timed:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _vdirsyncer_startup_cpu() -> float:
+    """CPU of a vdirsyncer process that only starts (part of its figure, none of the app's: it runs in-process)."""
+    before = os.times()
+    subprocess.run([sys.executable, "-m", "vdirsyncer", "--version"], capture_output=True, check=True)
+    after = os.times()
+    return (after.children_user - before.children_user) + (after.children_system - before.children_system)
+
+
 async def _app(server: Server, base: Path) -> Timed:
     from bizcal_desktop.config import Config
     from bizcal_desktop.wiring import build_services
@@ -236,8 +248,10 @@ async def _measure_on(kind: str, base: Path) -> list[tuple[str, float, str]]:
         rows.append((f"{label}: {name}, wall / floor", figures["wall"] / floor["wall"], "x"))
         rows.append((f"{label}: {name}, client CPU", figures["cpu"], "s"))
         rows.append((f"{label}: {name}, server CPU", figures["server_cpu"], "s"))
+        rows.append((f"{label}: {name}, server busy (server CPU / wall)", figures["server_cpu"] / figures["wall"], "x"))
         if figures["requests"]:
             rows.append((f"{label}: {name}, requests the server logged", figures["requests"], ""))
+    rows.append((f"{label}: vdirsyncer start-up alone (--version), client CPU", _vdirsyncer_startup_cpu(), "s"))
     rows.append((f"{label}: client CPU app / vdirsyncer",
                  median["app, engine drain"]["cpu"] / median["vdirsyncer 0.21"]["cpu"], "x"))
     rows.append((f"{label}: client CPU app / floor",
