@@ -14,6 +14,8 @@ What is measured, and why this way
   imports SQLAlchemy's ORM and the app's models and idles, sampled the same way (with the app's
   :mod:`bizcal_desktop.ui.pyside_sources`, so PySide6 keeps no module sources there either). What the tray holds
   above it is the app's own (its windows' code, the sync stack, the CalDAV and HTTP libraries).
+* Offscreen Qt has no system tray, so the app opens its Bookings window at start, as it does on a
+  desktop without one: the idle figure includes that window.
 * The keychain: the real one when a Secret Service answers (``with-keychain``), else an in-memory
   one that ``keyring`` creates in the tray's process on first use (:mod:`.env_keyring`; the row says which).
 """
