@@ -5,7 +5,9 @@ the recurring shapes; its answer must be ``recurring-ical-events``' to the insta
 shapes are generated in zones with DST on both hemispheres and in UTC, with starts in the skipped and
 the repeated hour, EXDATEs in the event's zone, another zone, UTC, as dates and as floating times, and
 overrides that move or cancel an instance - and read both ways, in windows that cross DST changes.
-The repeated hour is also checked by hand: both of its halves, written as zoned and as UTC times.
+The repeated hour is also checked by hand: both of its halves, written as zoned and as UTC times; and
+so are instances in the skipped hour and across a change, which last the master's exact length (RFC 5545
+3.8.5.3), not its length in wall-clock time as the expansion library gives it.
 """
 
 from __future__ import annotations
@@ -227,18 +229,76 @@ def test_an_override_moves_an_instance_into_the_second_half_of_the_repeated_hour
     assert _starts(ics) == ["10-25 13:30", "11-01 06:30", "11-08 14:30", "11-15 14:30"]
 
 
-def test_a_start_in_the_skipped_hour_is_read_as_the_full_path_reads_it() -> None:
-    """Berlin skips 02:00-03:00 on 2026-03-29; the instance at 02:30 that day starts at 01:30 UTC (the offset
-    before the gap, as RFC 5545 says), but its end is its start plus 30 minutes of *wall* time - 03:00 CEST,
-    01:00 UTC - so it ends before it starts and blocks nothing, in the full path as in the lean one. That is
-    the library's arithmetic, kept here on purpose (both paths must agree); it is noted in issue 20's report."""
-    ics = _weekly("DTSTART;TZID=Europe/Berlin:20260322T023000")
+def _spans(ics: str, window: TimeRange, zone: ZoneInfo) -> list[str]:
+    """The instances as UTC spans, read lean (asserted) and equal to the full path's."""
+    assert _is_lean(ics, window, zone)
+    lean = busy_from_ical(ics, window, zone)
+    assert lean == _full_path(ics, window, zone, False)
+    return [f"{i.start:%m-%d %H:%M}-{i.end:%m-%d %H:%M}" for i in lean.intervals]
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+SPRING_WINDOW = TimeRange(datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 10, tzinfo=UTC))
+AUTUMN_WINDOW = TimeRange(datetime(2026, 10, 15, tzinfo=UTC), datetime(2026, 11, 10, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("end", ["DURATION:PT30M", "DTEND;TZID=Europe/Berlin:20260322T030000"])
+def test_an_instance_in_the_skipped_hour_blocks_its_length_from_the_offset_before_the_gap(end: str) -> None:
+    """Berlin skips 02:00-03:00 on 2026-03-29: 02:30 means 02:30+01:00 = 01:30 UTC (RFC 5545 3.3.5), and the
+    instance lasts the master's exact 30 minutes (3.8.5.3) - not "until 03:00 wall time", which would be 01:00
+    UTC, before its start, and leave the half hour free."""
+    ics = _weekly("DTSTART;TZID=Europe/Berlin:20260322T023000").replace("DURATION:PT30M", end)
     window = TimeRange(datetime(2026, 3, 20, tzinfo=UTC), datetime(2026, 4, 10, tzinfo=UTC))
-    berlin = ZoneInfo("Europe/Berlin")
-    assert _is_lean(ics, window, berlin)
-    lean = busy_from_ical(ics, window, berlin)
-    assert lean == _full_path(ics, window, berlin, False)
-    assert [f"{i.start:%m-%d %H:%M}" for i in lean.intervals] == ["03-22 01:30", "04-05 00:30"]
+    assert _spans(ics, window, BERLIN) == ["03-22 01:30-03-22 02:00", "03-29 01:30-03-29 02:00",
+                                           "04-05 00:30-04-05 01:00"]
+
+
+def test_an_instance_in_new_yorks_skipped_hour_blocks_its_length() -> None:
+    """New York skips 02:00-03:00 on 2026-03-08: 02:30 there is 02:30-05:00 = 07:30 UTC, for 30 minutes."""
+    ics = _weekly("DTSTART;TZID=America/New_York:20260301T023000")
+    window = TimeRange(datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 16, tzinfo=UTC))
+    assert _spans(ics, window, NEW_YORK) == ["03-01 07:30-03-01 08:00", "03-08 07:30-03-08 08:00",
+                                             "03-15 06:30-03-15 07:00"]
+
+
+def test_an_instance_spanning_the_autumn_change_keeps_the_masters_exact_length() -> None:
+    """Berlin's clocks go back at 03:00 CEST on 2026-10-25: the 3-hour instance from 01:30 CEST (23:30 UTC)
+    ends 3 hours later, at 03:30 CET wall time (02:30 UTC), not at 04:30 CET (4 hours)."""
+    ics = _weekly("DTSTART;TZID=Europe/Berlin:20261018T013000").replace(
+        "DURATION:PT30M", "DTEND;TZID=Europe/Berlin:20261018T043000")
+    assert _spans(ics, AUTUMN_WINDOW, BERLIN) == ["10-17 23:30-10-18 02:30", "10-24 23:30-10-25 02:30",
+                                                  "11-01 00:30-11-01 03:30", "11-08 00:30-11-08 03:30"]
+
+
+@pytest.mark.parametrize("end", ["DTEND;TZID=Europe/Berlin:20260322T043000", "DURATION:PT3H"])
+def test_an_instance_spanning_the_spring_change_keeps_the_masters_exact_length(end: str) -> None:
+    """On 2026-03-29 the 3-hour instance from 01:30 CET (00:30 UTC) ends at 05:30 CEST wall time (03:30 UTC)."""
+    ics = _weekly("DTSTART;TZID=Europe/Berlin:20260322T013000").replace("DURATION:PT30M", end)
+    window = TimeRange(datetime(2026, 3, 20, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))
+    assert _spans(ics, window, BERLIN) == ["03-22 00:30-03-22 03:30", "03-29 00:30-03-29 03:30"]
+
+
+@pytest.mark.parametrize(("duration", "spans"), [
+    ("P1D", ["03-27 09:00-03-28 09:00", "03-28 09:00-03-29 08:00", "03-29 08:00-03-30 08:00"]),  # nominal days
+    ("P1DT1H", ["03-27 09:00-03-28 10:00", "03-28 09:00-03-29 09:00", "03-29 08:00-03-30 09:00"]),
+])
+def test_a_duration_in_days_is_nominal_and_in_hours_exact(duration: str, spans: list[str]) -> None:
+    """RFC 5545 3.3.6: a day of a DURATION is a calendar day (23 hours on 2026-03-29 in Berlin), an hour is exact."""
+    ics = _weekly("DTSTART;TZID=Europe/Berlin:20260327T100000").replace(
+        "DURATION:PT30M", f"DURATION:{duration}").replace("RRULE:FREQ=WEEKLY", "RRULE:FREQ=DAILY;COUNT=3")
+    assert _spans(ics, SPRING_WINDOW, BERLIN) == spans
+
+
+def test_an_override_in_the_skipped_hour_is_taken_as_written() -> None:
+    """An override carries its own times: moved to 02:30 on the change day (01:30 UTC) until 04:00 CEST (02:00
+    UTC), it blocks that half hour, and the 10:00 instance it replaces is free."""
+    master = _weekly("DTSTART;TZID=Europe/Berlin:20260322T100000").removesuffix("END:VCALENDAR\r\n")
+    override = ["BEGIN:VEVENT", "UID:repeated@example.org", "DTSTAMP:20260101T000000Z",
+                "RECURRENCE-ID;TZID=Europe/Berlin:20260329T100000", "DTSTART;TZID=Europe/Berlin:20260329T023000",
+                "DTEND;TZID=Europe/Berlin:20260329T040000", "END:VEVENT", "END:VCALENDAR", ""]
+    ics = master + "\r\n".join(override)
+    window = TimeRange(datetime(2026, 3, 20, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))
+    assert _spans(ics, window, BERLIN) == ["03-22 09:00-03-22 09:30", "03-29 01:30-03-29 02:00"]
 
 
 @pytest.mark.parametrize("rule", ["FREQ=WEEKLY;BYSETPOS=1;BYDAY=MO,TU", "FREQ=MONTHLY;BYMONTH=3",

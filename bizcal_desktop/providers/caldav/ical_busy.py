@@ -34,6 +34,12 @@ Rules applied (RFC 5545 wording in brackets):
 * A DTEND before its DTSTART (RFC 5545 forbids it) is ignored and logged: the event blocks one
   hour from DTSTART (an all-day event one day), the length calendar apps give a new event. Swapping
   the two could block a year for a mistyped year; ignoring the event would offer its time as free.
+* Each instance lasts the master's *exact* length (DTEND - DTSTART as absolute time; days and weeks of
+  a DURATION, and an all-day event's days, on the calendar), not its length in wall-clock time as
+  ``recurring-ical-events`` gives it: RFC 5545 3.8.5.3 ("the same exact duration will apply to all
+  the members of the generated recurrence set"). So an instance at 02:30 on a spring-forward day
+  (01:30 UTC in Berlin, the offset before the gap, RFC 5545 3.3.5) blocks its 30 minutes instead of
+  ending before it starts, and one spanning a DST change keeps its length (:mod:`.ical_length`).
 * Instances are returned whole (not clipped to the window) when they overlap it; the window is
   half-open, so an instance that ends exactly when the window starts is not returned.
 * An event whose times or recurrence cannot be read or expanded (``FREQ=SECONDLY`` expanding to
@@ -49,7 +55,7 @@ import logging
 import re
 import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cache
 
 import icalendar
@@ -71,10 +77,10 @@ from bizcal_desktop.providers.caldav.ical_checks import (
     check_rule_size,
     fix_odd_times,
     is_date,
-    to_utc,
     validate_event,
 )
 from bizcal_desktop.providers.caldav.ical_lean import lean_busy
+from bizcal_desktop.providers.caldav.ical_length import instance_span, length_of
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +133,8 @@ def busy_from_ical(
     if own is not None:
         return ParsedResource(intervals=[], own_uid=own, uid=uid)
     fix_odd_times(events, zone, uid)
+    for index, event in enumerate(events):
+        event[_SOURCE] = str(index)  # the expansion copies it into the event's instances
     try:
         for event in events:
             validate_event(event)
@@ -137,7 +145,7 @@ def busy_from_ical(
     intervals = []
     for occurrence in occurrences:
         if _blocks_time(occurrence, mine):
-            interval = _interval(occurrence, zone, keep_titles, uid)
+            interval = _interval(occurrence, _source(occurrence, events), zone, keep_titles)
             if interval is not None and _overlaps(interval, window_utc):
                 intervals.append(interval)
     intervals.sort(key=lambda i: (i.start, i.end, i.title or ""))
@@ -161,7 +169,7 @@ def _as_written(
             continue
         blocking = True
         try:
-            interval = _interval(event, zone, keep_titles, uid)
+            interval = _interval(event, event, zone, keep_titles)
         except (KeyError, ValueError, TypeError, MalformedCalendarData):
             continue  # this component's own times cannot be read either
         readable = True
@@ -320,25 +328,35 @@ def _blocks_time(occurrence: icalendar.Component, self_addresses: frozenset[str]
     return True
 
 
+#: Set on each VEVENT before the expansion, which copies it into the instances: the index of the
+#: component an instance comes from (its master, or the override itself), whose length it takes.
+_SOURCE = "X-BIZCAL-READ-SOURCE"
+
+
+def _source(occurrence: icalendar.Component, events: list[icalendar.Component]) -> icalendar.Component:
+    """The VEVENT this instance was generated from (the master) or copied from (an override); itself if unknown."""
+    index = str(occurrence.get(_SOURCE, ""))
+    return events[int(index)] if index.isdigit() and int(index) < len(events) else occurrence
+
+
 def _interval(
-    occurrence: icalendar.Component, zone: zoneinfo.ZoneInfo, keep_titles: bool, uid: str | None
+    occurrence: icalendar.Component, source: icalendar.Component, zone: zoneinfo.ZoneInfo, keep_titles: bool
 ) -> BusyInterval | None:
-    """The instance as a UTC interval; None when it has no length (DTEND absent on a timed event)."""
+    """The instance as a UTC interval: its start, plus its source's exact length (see :mod:`.ical_length`).
+
+    None when it has no length (DTEND absent on a timed event).
+    """
     raw_start = occurrence.decoded("DTSTART")
-    if "DTEND" in occurrence:
-        raw_end = occurrence.decoded("DTEND")
-    elif "DURATION" in occurrence:
-        raw_end = raw_start + occurrence.decoded("DURATION")
-    else:
-        raw_end = raw_start if isinstance(raw_start, datetime) else raw_start + timedelta(days=1)
-    all_day = is_date(raw_start)
-    start, end = to_utc(raw_start, zone), to_utc(raw_end, zone)
+    source_start = source.decoded("DTSTART")
+    source_end = source.decoded("DTEND") if "DTEND" in source else None
+    duration = source.decoded("DURATION") if source_end is None and "DURATION" in source else None
+    start, end = instance_span(raw_start, length_of(source_start, source_end, duration, zone), zone)
     if end <= start:  # no length (a DTEND before DTSTART was already replaced by fix_odd_times)
         return None
     title = None
     if keep_titles and occurrence.get("SUMMARY") is not None:
         title = str(occurrence.get("SUMMARY"))
-    return BusyInterval(start=start, end=end, all_day=all_day, title=title)
+    return BusyInterval(start=start, end=end, all_day=is_date(raw_start), title=title)
 
 
 # ----------------------------------------------------------------------------- small helpers

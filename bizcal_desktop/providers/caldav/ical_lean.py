@@ -7,8 +7,10 @@ properties busy time needs (UID, DTSTART, DTEND or DURATION, TRANSP, STATUS, SUM
 RECURRENCE-ID, our marker) and nothing else is built. A series - DAILY, WEEKLY, MONTHLY or YEARLY,
 endless or with a COUNT or UNTIL, weekdays, ordinals like ``2TU``, days of the month, EXDATEs of any
 form, timed or all-day - is expanded by :mod:`.ical_lean_series` only up to the import window, in the
-event's own wall time, exactly as the expansion library does (DST included). Overrides (VEVENTs with
-a RECURRENCE-ID of the same UID) replace the instance they name, and block (or free) time of their own.
+event's own wall time, exactly as the expansion library does (DST included); each instance then lasts
+the master's exact length (RFC 5545 3.8.5.3, :mod:`.ical_length`, as the full path reads it). Overrides
+(VEVENTs with a RECURRENCE-ID of the same UID) replace the instance they name, and block (or free) time
+of their own.
 
 Whatever it is not sure of, it leaves to the full path (``icalendar`` and ``recurring-ical-events`` in
 :mod:`.ical_busy`) by answering None: an RDATE, another rule part, a RANGE override or one an EXDATE
@@ -29,6 +31,7 @@ from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.providers.base import OWN_EVENT_MARKER, BusyInterval, booking_uid, is_own_uid
 from bizcal_desktop.providers.caldav.ical_checks import to_utc
 from bizcal_desktop.providers.caldav.ical_lean_series import NotLean, recurrence_ids, series_starts
+from bizcal_desktop.providers.caldav.ical_length import InstanceLength, instance_span, length_of
 
 #: (intervals, own booking UID or None, the resource's UID or None), as :class:`.ical_busy.ParsedResource` holds them.
 LeanResult = tuple[list[BusyInterval], str | None, str | None]
@@ -113,7 +116,7 @@ def _result(calendar_marker: str | None, events: list[Properties], window: TimeR
 def _series_intervals(master: Properties, overrides: list[Properties], window: TimeRange, zone: zoneinfo.ZoneInfo,
                       keep_titles: bool) -> list[BusyInterval]:
     """The master's instances not replaced by an override (nor excluded), and the overrides, that block time."""
-    raw_start, raw_end = _span(master, zone)
+    raw_start, length = _span(master, zone)
     replaced: set[datetime] = set()
     exdates = [moment for params, values in master.get("EXDATE", []) for moment in _moments(params, values)]
     exdate_ids = {identity for moment in exdates for identity in recurrence_ids(moment)}
@@ -125,24 +128,25 @@ def _series_intervals(master: Properties, overrides: list[Properties], window: T
             raise _NotPlain  # two overrides of one instance, or an excluded one: the library's sequence rules
         replaced |= ids
     rule = _only(master, "RRULE")
-    if rule is not None and isinstance(raw_start, datetime) and raw_start.tzinfo is not getattr(raw_end, "tzinfo", 0):
-        raise _NotPlain  # an end in another zone: the library's length arithmetic differs
+    if rule is not None and isinstance(raw_start, datetime) and "DTEND" in master and \
+            raw_start.tzinfo is not getattr(_when(_only_required(master, "DTEND")), "tzinfo", None):
+        raise _NotPlain  # an end in another zone (rare): left to the full path
     if rule is None:
         if exdates:
             raise _NotPlain
-        spans = [(raw_start, raw_end)]
+        starts: list[date | datetime] = [raw_start]
     else:
         if rule[0]:
             raise _NotPlain
-        lo, hi = _expansion_bounds(window, zone, raw_start, raw_end - raw_start)
-        starts = series_starts(rule[1], raw_start, exdates, lo, hi)
-        kept = [first for first in starts if replaced.isdisjoint(recurrence_ids(first))]
-        if not isinstance(raw_start, datetime):
-            kept = [date(first.year, first.month, first.day) for first in kept]
-        spans = [(first, first + (raw_end - raw_start)) for first in kept]
-    intervals = _intervals(master, spans, window, zone, keep_titles)
+        lo, hi = _expansion_bounds(window, zone, raw_start, length.at_most)
+        kept = [first for first in series_starts(rule[1], raw_start, exdates, lo, hi)
+                if replaced.isdisjoint(recurrence_ids(first))]
+        starts = kept if isinstance(raw_start, datetime) else [date(first.year, first.month, first.day)
+                                                               for first in kept]
+    intervals = _intervals(master, starts, length, window, zone, keep_titles)
     for override in overrides:
-        intervals += _intervals(override, [_span(override, zone)], window, zone, keep_titles)
+        override_start, override_length = _span(override, zone)
+        intervals += _intervals(override, [override_start], override_length, window, zone, keep_titles)
     intervals.sort(key=lambda i: (i.start, i.end, i.title or ""))
     return intervals
 
@@ -157,37 +161,34 @@ def _expansion_bounds(window: TimeRange, zone: zoneinfo.ZoneInfo, start: date | 
     return lo - margin, hi + timedelta(days=2)
 
 
-def _intervals(event: Properties, spans: list[tuple[date | datetime, date | datetime]], window: TimeRange,
+def _intervals(event: Properties, starts: list[date | datetime], length: InstanceLength, window: TimeRange,
                zone: zoneinfo.ZoneInfo, keep_titles: bool) -> list[BusyInterval]:
-    """The spans of one component that block time (it is opaque, not cancelled) and overlap the window."""
+    """The instances of one component that block time (it is opaque, not cancelled) and overlap the window."""
     if (_text(event, "TRANSP") or "").strip().upper() == "TRANSPARENT" or \
             (_text(event, "STATUS") or "").strip().upper() == "CANCELLED":
         return []
     title = _text(event, "SUMMARY") if keep_titles else None
     intervals = []
-    for raw_first, raw_last in spans:
-        start, end = to_utc(raw_first, zone), to_utc(raw_last, zone)
+    for raw_first in starts:
+        start, end = instance_span(raw_first, length, zone)
         if start < end and start < window.end and window.start < end:
             intervals.append(BusyInterval(start=start, end=end, all_day=not isinstance(raw_first, datetime),
                                           title=title))
     return intervals
 
 
-def _span(event: Properties, zone: zoneinfo.ZoneInfo) -> tuple[date | datetime, date | datetime]:
-    """One component's own (start, end) as written: DTEND, DTSTART + DURATION, or the RFC's default."""
+def _span(event: Properties, zone: zoneinfo.ZoneInfo) -> tuple[date | datetime, InstanceLength]:
+    """One component's own start and the length of its instances: from DTEND, DURATION, or the RFC's default."""
     start_prop, end_prop, length = _only(event, "DTSTART"), _only(event, "DTEND"), _only(event, "DURATION")
     if start_prop is None or (end_prop is not None and length is not None):
         raise _NotPlain
     raw_start = _when(start_prop)
+    raw_end = None
     if end_prop is not None:
         raw_end = _when(end_prop)
         if type(raw_end) is not type(raw_start) or to_utc(raw_end, zone) < to_utc(raw_start, zone):
             raise _NotPlain  # mixed kinds, or a DTEND before DTSTART: the full path applies its rule
-    elif length is not None:
-        raw_end = raw_start + _duration(length)
-    else:
-        raw_end = raw_start if isinstance(raw_start, datetime) else raw_start + timedelta(days=1)
-    return raw_start, raw_end
+    return raw_start, length_of(raw_start, raw_end, _duration(length) if length is not None else None, zone)
 
 
 def _moments(params: dict[str, str], values: str) -> list[date | datetime]:
