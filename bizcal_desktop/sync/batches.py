@@ -49,10 +49,10 @@ from bizcal_desktop.sync.planning import (
     BookingPlan,
     Handover,
     SyncTarget,
-    _on_device,
-    _target,
     build_event_spec,
+    on_device,
     plan_booking,
+    sync_target,
 )
 
 log = logging.getLogger(__name__)
@@ -137,8 +137,8 @@ def _first_writes(s: Session, unmapped: Sequence[Booking], device: str | None) -
     plans = {}
     for (booking, connection), mapping in zip(writable, mappings, strict=True):
         spec = build_event_spec(booking, level_for(connection, business_level))
-        target = replace(_target(SyncAction.CREATE, booking, mapping, spec), caused_by=causes.get(booking.id))
-        plans[booking.id] = _on_device(s, BookingPlan(booking.id, [target]), device)
+        target = replace(sync_target(SyncAction.CREATE, booking, mapping, spec), caused_by=causes.get(booking.id))
+        plans[booking.id] = on_device(s, BookingPlan(booking.id, [target]), device)
     return plans
 
 

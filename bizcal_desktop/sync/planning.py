@@ -104,10 +104,10 @@ def plan_booking(s: Session, booking_id: int, device: str | None = None) -> Book
 
     With a ``device``, only the calls to its own connections are in the plan (see the module docstring).
     """
-    return _on_device(s, _plan(s, booking_id), device)
+    return on_device(s, _plan(s, booking_id), device)
 
 
-def _on_device(s: Session, plan: BookingPlan, device: str | None) -> BookingPlan:
+def on_device(s: Session, plan: BookingPlan, device: str | None) -> BookingPlan:
     """``plan`` with only ``device``'s calls, and the device of the first call left to another one."""
     if device is None or not plan.targets:
         return plan
@@ -164,7 +164,9 @@ def _paused(booking: Booking, connections: list[CalendarConnection]) -> BookingP
     return BookingPlan(booking.id, [], wait_reason=f"{paused.display_name} is paused; it is written when resumed")
 
 
-def _target(action: str, booking: Booking, mapping: CalendarEventMapping, spec: EventSpec) -> SyncTarget:
+def sync_target(action: str, booking: Booking, mapping: CalendarEventMapping, spec: EventSpec) -> SyncTarget:
+    """One call of a plan: ``action`` on ``booking``'s event in ``mapping``'s calendar (also used by
+    :mod:`.batches`, which plans never-written bookings together and must build the very same targets)."""
     connection = mapping.connection
     return SyncTarget(action, booking.id, mapping.id, connection_info(connection), connection.display_name, spec,
                       _known(mapping))
@@ -195,8 +197,8 @@ def _plan_upsert(
         mapping.state = MappingState.PENDING
     s.flush()  # a left-behind mapping stays superseded, also if deleting its event fails
     action = SyncAction.UPDATE if mapping.synced_version is not None else SyncAction.CREATE
-    targets = [_target(action, booking, mapping, spec)]
-    targets += [_target(SyncAction.DELETE, booking, stale, spec) for stale in left_behind]
+    targets = [sync_target(action, booking, mapping, spec)]
+    targets += [sync_target(SyncAction.DELETE, booking, stale, spec) for stale in left_behind]
     return BookingPlan(booking.id, targets)
 
 
@@ -233,7 +235,7 @@ def _plan_delete(booking: Booking, spec: EventSpec, mappings: list[CalendarEvent
     targets = []
     for mapping in present:
         mapping.state = MappingState.PENDING
-        targets.append(_target(SyncAction.DELETE, booking, mapping, spec))
+        targets.append(sync_target(SyncAction.DELETE, booking, mapping, spec))
     if not targets:
         if any(not m.deleted for m in mappings):
             reason = "its calendar connection needs attention; reconnecting it deletes the event"
