@@ -39,29 +39,20 @@ class DirectoryTab(QWidget):
         self.archive_button = QPushButton(self.tr("Archive…"))
         self.restore_button = QPushButton(self.tr("Restore"))
 
-    # ----- what a tab says (overridden) ----------------------------------------------------------
-    def make_dialog(self, row: Any | None) -> QDialog:
-        """The dialog that adds (``row`` None) or edits ``row``."""
-        raise NotImplementedError
-
-    def saved(self, dialog: Any) -> None:
-        """The dialog was saved: tell the user (and refresh, where the tab needs to)."""
-        raise NotImplementedError
-
-    def archive_impact(self, row_id: int) -> ArchiveImpact:
-        raise NotImplementedError
-
-    def archive_question(self, impact: ArchiveImpact) -> str:
-        raise NotImplementedError
-
-    def archive_row(self, row_id: int) -> Any:
-        raise NotImplementedError
-
-    def restore_row(self, row_id: int) -> Any:
-        raise NotImplementedError
-
-    def restored_message(self, row: Any) -> str:
-        raise NotImplementedError
+    # ----- what each tab says (its own methods; declared here so the base reads as a contract) ---------
+    #: The dialog that adds (row None) or edits a row.
+    make_dialog: Callable[[Any | None], QDialog]
+    #: The dialog was saved: tell the user (and refresh, where the tab needs to).
+    saved: Callable[[Any], None]
+    #: What archiving a row would touch (future bookings, calendars), read off the Qt thread.
+    archive_impact: Callable[[int], ArchiveImpact]
+    #: The question asked before archiving, with those numbers.
+    archive_question: Callable[[ArchiveImpact], str]
+    #: The directory calls that archive and restore a row (off the Qt thread).
+    archive_row: Callable[[int], Any]
+    restore_row: Callable[[int], Any]
+    #: What the status line says after a restore.
+    restored_message: Callable[[Any], str]
 
     # ----- building ------------------------------------------------------------------------------
     def list_column(self) -> QVBoxLayout:

@@ -46,8 +46,9 @@ def select_row_with_id(table: QTableView, model: Any, row_id: int) -> None:
             table.selectRow(i)
 
 
-def rows_over_details(model: QAbstractItemModel, placeholder: str, sizes: tuple[int, int]
-                      ) -> tuple[QTableView, QPlainTextEdit, QSplitter]:
+def rows_over_details(
+    model: QAbstractItemModel, placeholder: str, sizes: tuple[int, int],
+) -> tuple[QTableView, QPlainTextEdit, QSplitter]:
     """One-line rows above a read-only details pane (``placeholder`` until a row is chosen)."""
     table = row_table(model, wrap_text=False)
     details = QPlainTextEdit()
