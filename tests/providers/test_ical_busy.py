@@ -15,7 +15,13 @@ import pytest
 from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.errors import PermanentError
 from bizcal_desktop.providers.base import BusyInterval, SkippedEvent, booking_uid
-from bizcal_desktop.providers.caldav.ical_busy import MalformedCalendarData, ParsedResource, busy_from_ical
+from bizcal_desktop.providers.caldav.ical_busy import (
+    MalformedCalendarData,
+    ParsedResource,
+    busy_from_ical,
+    without_known_zones,
+)
+from bizcal_desktop.providers.caldav.ical_lean import lean_busy
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -97,6 +103,47 @@ def test_event_in_new_york_for_staff_in_berlin() -> None:
 def test_duration_instead_of_dtend() -> None:
     ics = vcalendar(event(DTSTART=";TZID=Europe/Berlin:20260610T090000", DURATION="PT1H30M"))
     assert spans(busy_from_ical(ics, JUNE, BERLIN)) == [(z(2026, 6, 10, 7), z(2026, 6, 10, 8, 30))]
+
+
+#: Read with the staff member's address, the ATTENDEE below makes the lean reading step aside (a decline would
+#: matter), so the resource goes through icalendar and the expansion; without it the lean reading answers.
+BOTH_PATHS = pytest.mark.parametrize("mine", [frozenset(), frozenset({STAFF})], ids=["lean", "full"])
+ACCEPTED = f";PARTSTAT=ACCEPTED:mailto:{STAFF}"
+
+
+def _read(ics: str, window: TimeRange, mine: frozenset[str]) -> list[tuple[datetime, datetime]]:
+    assert (lean_busy(without_known_zones(ics), window, BERLIN, False, mine) is None) == bool(mine)
+    return spans(busy_from_ical(ics, window, BERLIN, self_addresses=mine))
+
+
+@BOTH_PATHS
+@pytest.mark.parametrize(("duration", "end"), [("PT30H", z(2026, 3, 30, 1)), ("P1DT6H", z(2026, 3, 30, 0))])
+def test_a_duration_in_hours_is_exact_across_a_dst_change(mine: frozenset[str], duration: str, end: datetime) -> None:
+    """RFC 5545 3.3.6: hours are exact however many, days nominal. From 20:00 CET on 2026-03-28 (19:00 UTC), over
+    Berlin's spring change, 30 hours end at 01:00 UTC; a calendar day and 6 hours (20:00 CEST + 6 h) at 00:00 UTC."""
+    ics = vcalendar(event(DTSTART=";TZID=Europe/Berlin:20260328T200000", DURATION=duration, ATTENDEE=ACCEPTED))
+    assert _read(ics, MARCH, mine) == [(z(2026, 3, 28, 19), end)]
+
+
+@BOTH_PATHS
+def test_a_series_and_its_override_each_keep_their_duration_as_written(mine: frozenset[str]) -> None:
+    """The master lasts P1DT6H, its override of the 28th PT30H (the alarm's own DURATION is not the event's):
+    the 21st ends a calendar day and 6 hours later, the 28th 30 hours later, across the change."""
+    master = event(DTSTART=";TZID=Europe/Berlin:20260321T200000", DURATION="P1DT6H", RRULE="FREQ=WEEKLY;COUNT=2",
+                   ATTENDEE=ACCEPTED)
+    alarm = "BEGIN:VALARM\nACTION:DISPLAY\nDESCRIPTION:Soon\nTRIGGER:-PT15M\nREPEAT:1\nDURATION:PT5M\nEND:VALARM"
+    override = event(RECURRENCE_ID=";TZID=Europe/Berlin:20260328T200000",
+                     DTSTART=";TZID=Europe/Berlin:20260328T200000", DURATION="PT30H", ATTENDEE=ACCEPTED)
+    ics = vcalendar(master + "\n" + alarm, override)
+    assert _read(ics, MARCH, mine) == [(z(2026, 3, 21, 19), z(2026, 3, 23, 1)), (z(2026, 3, 28, 19), z(2026, 3, 30, 1))]
+
+
+def test_an_rdate_instance_lasts_the_masters_duration_as_written() -> None:
+    """RDATE is read by the full path only: its instance on 2026-03-28 20:00 CET lasts PT30H exactly."""
+    ics = vcalendar(event(DTSTART=";TZID=Europe/Berlin:20260321T200000", DURATION="PT30H",
+                          RDATE=";TZID=Europe/Berlin:20260328T200000"))
+    assert _read(ics, MARCH, frozenset({STAFF})) == [(z(2026, 3, 21, 19), z(2026, 3, 23, 1)),
+                                                     (z(2026, 3, 28, 19), z(2026, 3, 30, 1))]
 
 
 def test_timed_event_without_end_blocks_nothing() -> None:

@@ -50,12 +50,15 @@ def resources(draw: st.DrawFn) -> tuple[str, frozenset[str]]:
             if zone_name is not None:
                 start = start.replace(tzinfo=ZoneInfo(zone_name))
         event.add("dtstart", start)
-        length = timedelta(days=draw(st.integers(0, 2))) if all_day else timedelta(minutes=draw(st.integers(-60, 600)))
+        minutes = draw(st.one_of(st.integers(-60, 600), st.integers(23 * 60, 31 * 60)))  # a day or more, too
+        length = timedelta(days=draw(st.integers(0, 2))) if all_day else timedelta(minutes=minutes)
         ending = draw(st.sampled_from(["dtend", "duration", "none"]))
         if ending == "dtend":
             event.add("dtend", start + length)
+        elif ending == "duration" and not all_day and minutes >= 0 and draw(st.booleans()):
+            event["DURATION"] = icalendar.vText(f"PT{minutes // 60}H{minutes % 60}M")  # hours as hours: PT30H0M
         elif ending == "duration":
-            event.add("duration", length)
+            event.add("duration", length)  # as icalendar writes it: days as days, P1DT6H
         if draw(st.booleans()):
             event.add("transp", draw(st.sampled_from(["OPAQUE", "TRANSPARENT"])))
         if draw(st.integers(0, 5)) == 0:

@@ -281,9 +281,12 @@ def test_an_instance_spanning_the_spring_change_keeps_the_masters_exact_length(e
 @pytest.mark.parametrize(("duration", "spans"), [
     ("P1D", ["03-27 09:00-03-28 09:00", "03-28 09:00-03-29 08:00", "03-29 08:00-03-30 08:00"]),  # nominal days
     ("P1DT1H", ["03-27 09:00-03-28 10:00", "03-28 09:00-03-29 09:00", "03-29 08:00-03-30 09:00"]),
+    ("P1DT6H", ["03-27 09:00-03-28 15:00", "03-28 09:00-03-29 14:00", "03-29 08:00-03-30 14:00"]),  # 29 hours
+    ("PT30H", ["03-27 09:00-03-28 15:00", "03-28 09:00-03-29 15:00", "03-29 08:00-03-30 14:00"]),  # exact: 30
 ])
 def test_a_duration_in_days_is_nominal_and_in_hours_exact(duration: str, spans: list[str]) -> None:
-    """RFC 5545 3.3.6: a day of a DURATION is a calendar day (23 hours on 2026-03-29 in Berlin), an hour is exact."""
+    """RFC 5545 3.3.6: a day of a DURATION is a calendar day (23 hours on 2026-03-29 in Berlin), an hour is exact,
+    however many are written: ``PT30H`` from 10:00 CET on the 28th lasts 30 hours, ``P1DT6H`` 29."""
     ics = _weekly("DTSTART;TZID=Europe/Berlin:20260327T100000").replace(
         "DURATION:PT30M", f"DURATION:{duration}").replace("RRULE:FREQ=WEEKLY", "RRULE:FREQ=DAILY;COUNT=3")
     assert _spans(ics, SPRING_WINDOW, BERLIN) == spans

@@ -80,7 +80,12 @@ from bizcal_desktop.providers.caldav.ical_checks import (
     validate_event,
 )
 from bizcal_desktop.providers.caldav.ical_lean import lean_busy
-from bizcal_desktop.providers.caldav.ical_length import instance_span, length_of
+from bizcal_desktop.providers.caldav.ical_length import (
+    duration_length,
+    instance_span,
+    length_of,
+    written_durations,
+)
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +137,9 @@ def busy_from_ical(
     own = _own_uid(calendar, events)
     if own is not None:
         return ParsedResource(intervals=[], own_uid=own, uid=uid)
+    durations = written_durations(text)
+    if len(durations) != len(events):
+        durations = [None] * len(events)  # the text's VEVENTs are not the parsed ones: the parsed values alone
     fix_odd_times(events, zone, uid)
     for index, event in enumerate(events):
         event[_SOURCE] = str(index)  # the expansion copies it into the event's instances
@@ -141,11 +149,14 @@ def busy_from_ical(
             check_rule_size(event, window_utc)
         occurrences = _occurrences(calendar, window_utc, zone, uid)
     except MalformedCalendarData as refused:
-        return _as_written(events, window_utc, zone, keep_titles, mine, refused, uid)
+        return _as_written(events, durations, window_utc, zone, keep_titles, mine, refused, uid)
     intervals = []
     for occurrence in occurrences:
         if _blocks_time(occurrence, mine):
-            interval = _interval(occurrence, _source(occurrence, events), zone, keep_titles)
+            source = _source(occurrence, events)
+            written = durations[source] if source is not None else None
+            interval = _interval(occurrence, events[source] if source is not None else occurrence, written, zone,
+                                 keep_titles)
             if interval is not None and _overlaps(interval, window_utc):
                 intervals.append(interval)
     intervals.sort(key=lambda i: (i.start, i.end, i.title or ""))
@@ -153,8 +164,8 @@ def busy_from_ical(
 
 
 def _as_written(
-    events: list[icalendar.Component], window: TimeRange, zone: zoneinfo.ZoneInfo, keep_titles: bool,
-    self_addresses: frozenset[str], refused: MalformedCalendarData, uid: str | None,
+    events: list[icalendar.Component], durations: list[str | None], window: TimeRange, zone: zoneinfo.ZoneInfo,
+    keep_titles: bool, self_addresses: frozenset[str], refused: MalformedCalendarData, uid: str | None,
 ) -> ParsedResource:
     """What an event that cannot be expanded still says for certain: each VEVENT's own span.
 
@@ -164,12 +175,12 @@ def _as_written(
     """
     intervals: list[BusyInterval] = []
     readable = blocking = False
-    for event in events:
+    for event, written in zip(events, durations, strict=True):
         if not _blocks_time(event, self_addresses):
             continue
         blocking = True
         try:
-            interval = _interval(event, event, zone, keep_titles)
+            interval = _interval(event, event, written, zone, keep_titles)
         except (KeyError, ValueError, TypeError, MalformedCalendarData):
             continue  # this component's own times cannot be read either
         readable = True
@@ -333,23 +344,26 @@ def _blocks_time(occurrence: icalendar.Component, self_addresses: frozenset[str]
 _SOURCE = "X-BIZCAL-READ-SOURCE"
 
 
-def _source(occurrence: icalendar.Component, events: list[icalendar.Component]) -> icalendar.Component:
-    """The VEVENT this instance was generated from (the master) or copied from (an override); itself if unknown."""
+def _source(occurrence: icalendar.Component, events: list[icalendar.Component]) -> int | None:
+    """The index of the VEVENT this instance was generated from (the master) or copied from (an override)."""
     index = str(occurrence.get(_SOURCE, ""))
-    return events[int(index)] if index.isdigit() and int(index) < len(events) else occurrence
+    return int(index) if index.isdigit() and int(index) < len(events) else None
 
 
 def _interval(
-    occurrence: icalendar.Component, source: icalendar.Component, zone: zoneinfo.ZoneInfo, keep_titles: bool
+    occurrence: icalendar.Component, source: icalendar.Component, written_duration: str | None,
+    zone: zoneinfo.ZoneInfo, keep_titles: bool,
 ) -> BusyInterval | None:
     """The instance as a UTC interval: its start, plus its source's exact length (see :mod:`.ical_length`).
 
+    ``written_duration`` is the source's DURATION as its text has it (hours as hours, days as days).
     None when it has no length (DTEND absent on a timed event).
     """
     raw_start = occurrence.decoded("DTSTART")
     source_start = source.decoded("DTSTART")
     source_end = source.decoded("DTEND") if "DTEND" in source else None
-    duration = source.decoded("DURATION") if source_end is None and "DURATION" in source else None
+    duration = duration_length(source.decoded("DURATION"), written_duration) \
+        if source_end is None and "DURATION" in source else None
     start, end = instance_span(raw_start, length_of(source_start, source_end, duration, zone), zone)
     if end <= start:  # no length (a DTEND before DTSTART was already replaced by fix_odd_times)
         return None

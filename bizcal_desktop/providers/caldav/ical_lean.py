@@ -31,7 +31,12 @@ from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.providers.base import OWN_EVENT_MARKER, BusyInterval, booking_uid, is_own_uid
 from bizcal_desktop.providers.caldav.ical_checks import to_utc
 from bizcal_desktop.providers.caldav.ical_lean_series import NotLean, recurrence_ids, series_starts
-from bizcal_desktop.providers.caldav.ical_length import InstanceLength, instance_span, length_of
+from bizcal_desktop.providers.caldav.ical_length import (
+    InstanceLength,
+    instance_span,
+    length_of,
+    written_length,
+)
 
 #: (intervals, own booking UID or None, the resource's UID or None), as :class:`.ical_busy.ParsedResource` holds them.
 LeanResult = tuple[list[BusyInterval], str | None, str | None]
@@ -262,9 +267,9 @@ def _when(prop: tuple[dict[str, str], str]) -> date | datetime:
     return datetime(*parts, tzinfo=tz)
 
 
-def _duration(prop: tuple[dict[str, str], str]) -> timedelta:
-    match = _DURATION.match(prop[1])
-    if prop[0] or not match:
+def _duration(prop: tuple[dict[str, str], str]) -> InstanceLength:
+    """A DURATION as written (``PT30H``: 30 exact hours; ``P1DT6H``: a calendar day and 6 hours); plain forms only."""
+    length = written_length(prop[1]) if _DURATION.match(prop[1]) and not prop[0] else None
+    if length is None:
         raise _NotPlain
-    weeks, days, hours, minutes, seconds = (int(group or 0) for group in match.groups())
-    return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+    return length

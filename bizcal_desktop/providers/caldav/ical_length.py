@@ -14,17 +14,22 @@ the generated recurrence set". So here:
 * it lasts the master's exact length, DTEND - DTSTART as absolute time;
 * except whole days: an all-day event's DTEND, and the days and weeks of a DURATION (RFC 5545 3.3.6:
   nominal), are added on the calendar (a day across a DST change is 23 or 25 hours); the hours,
-  minutes and seconds of a DURATION are exact.
+  minutes and seconds of a DURATION are exact, however many: ``PT30H`` is 30 hours of absolute time,
+  ``P1DT6H`` a calendar day and 6 hours.
 
 An override (RECURRENCE-ID) is its own source: its own DTSTART and DTEND, taken as written.
 
-Known limit: a DURATION is read as a ``timedelta``, which keeps no trace of how it was written, so
-24 hours or more written in hours (``PT30H``) count as the days and hours of ``P1DT6H``. Both paths read
-it alike; reading it as written would need the text of the property, which ``icalendar`` does not keep.
+Which is why a DURATION is read from its text (:func:`written_length`), not from a ``timedelta``: a
+``timedelta`` keeps no trace of how it was written (``PT30H`` and ``P1DT6H`` are the same one). The lean
+path has the text at hand; ``icalendar`` keeps only the ``timedelta``, so the full path finds each
+VEVENT's DURATION line in the resource's text (:func:`written_durations`) and uses it when it says the
+same span as the parsed value (:func:`duration_length`), else splits the ``timedelta`` into its days
+and the rest (a DURATION added in code, as for a DTEND before DTSTART, has no text).
 """
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -44,19 +49,79 @@ class InstanceLength:
         """An upper bound of the length in absolute time (a calendar day is at most 25 hours)."""
         return timedelta(hours=25 * max(self.days, 0)) + max(self.exact, timedelta(0))
 
+    @property
+    def as_timedelta(self) -> timedelta:
+        """The length with each nominal day counted as 24 hours (how a ``timedelta`` holds a DURATION)."""
+        return timedelta(days=self.days) + self.exact
 
-def length_of(start: date | datetime, end: date | datetime | None, duration: timedelta | None,
+
+#: A DURATION value (RFC 5545 3.3.6), as loosely as ``icalendar`` reads it: weeks, days, then T and
+#: hours, minutes, seconds, each optional, with a sign.
+_WRITTEN_DURATION = re.compile(r"([-+]?)P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?\Z")
+_UNFOLD = re.compile(r"\r?\n[ \t]")
+
+
+def written_length(value: str) -> InstanceLength | None:
+    """A DURATION value as written: its weeks and days nominal, its hours, minutes and seconds exact.
+
+    None when ``value`` is not a DURATION. A negative one counts both parts backwards.
+    """
+    match = _WRITTEN_DURATION.match(value)
+    if match is None:
+        return None
+    sign = -1 if match[1] == "-" else 1
+    weeks, days, hours, minutes, seconds = (int(group or 0) for group in match.groups()[1:])
+    return InstanceLength(days=sign * (7 * weeks + days),
+                          exact=sign * timedelta(hours=hours, minutes=minutes, seconds=seconds))
+
+
+def duration_length(value: timedelta, written: str | None) -> InstanceLength:
+    """A parsed DURATION's length: as ``written`` when that text says the same span, else ``value``'s days
+    nominal and the rest exact (``written`` is None or belongs to another component)."""
+    as_written = written_length(written) if written is not None else None
+    if as_written is not None and as_written.as_timedelta == value:
+        return as_written
+    return InstanceLength(days=value.days, exact=value - timedelta(days=value.days))
+
+
+def written_durations(text: str) -> list[str | None]:
+    """Each VEVENT's own DURATION value as written, in the order of the text (None: none, or several).
+
+    A DURATION inside a VEVENT's VALARM is the alarm's, not the event's, and is not taken.
+    """
+    durations: list[str | None] = []
+    counts: list[int] = []
+    nesting: list[int | None] = []  # per open component: its index in ``durations`` if it is a VEVENT
+    for line in _UNFOLD.sub("", text).split("\n"):
+        head, colon, value = line.rstrip("\r").partition(":")
+        name = head.split(";", 1)[0].strip().upper()
+        if name == "BEGIN":
+            is_event = value.strip().upper() == "VEVENT"
+            nesting.append(len(durations) if is_event else None)
+            if is_event:
+                durations.append(None)
+                counts.append(0)
+        elif name == "END" and nesting:
+            nesting.pop()
+        elif name == "DURATION" and colon and '"' not in head and nesting and nesting[-1] is not None:
+            index = nesting[-1]
+            counts[index] += 1
+            durations[index] = value if counts[index] == 1 else None
+    return durations
+
+
+def length_of(start: date | datetime, end: date | datetime | None, duration: InstanceLength | None,
               zone: zoneinfo.ZoneInfo) -> InstanceLength:
     """The length a component gives each of its instances, from its DTSTART and its DTEND or DURATION.
 
-    Neither: a timed event has no length, an all-day one lasts its day (RFC 5545 3.6.1).
+    ``duration`` is the DURATION as written (:func:`written_length`, :func:`duration_length`). Neither: a timed event has no length, an all-day one lasts its day (RFC 5545 3.6.1).
     """
     if end is not None:
         if not isinstance(start, datetime) and not isinstance(end, datetime):
             return InstanceLength(days=(end - start).days, exact=timedelta(0))
         return InstanceLength(days=0, exact=to_utc(end, zone) - to_utc(start, zone))
     if duration is not None:
-        return InstanceLength(days=duration.days, exact=duration - timedelta(days=duration.days))
+        return duration
     return InstanceLength(days=0 if isinstance(start, datetime) else 1, exact=timedelta(0))
 
 
