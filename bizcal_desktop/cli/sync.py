@@ -53,7 +53,7 @@ def report_text(report: DrainReport) -> str:
 def cmd_sync(args: argparse.Namespace, svc: Services, out: Output) -> int:
     if getattr(args, "confirm_deletions", False):
         return confirm_and_sync(svc, out, None)
-    svc.engine.bring_forward()  # changes waiting to be tried again later: the user asked for now
+    svc.engine.outbox_view.bring_forward()  # changes waiting to be tried again later: the user asked for now
     removals = asyncio.run(svc.connections.removals.resume_all(actor=actor()))  # a disconnect's, interrupted
     report = asyncio.run(svc.engine.drain())
     out.emit(report, lambda: "\n".join([*(r.message for r in removals), report_text(report)]))
@@ -62,8 +62,8 @@ def cmd_sync(args: argparse.Namespace, svc: Services, out: Output) -> int:
 
 def confirm_and_sync(svc: Services, out: Output, connection_id: int | None) -> int:
     """Release the held deletions (of one calendar, or all) and drain: they are removed now."""
-    confirmed = svc.engine.confirm_deletions(connection_id)
-    svc.engine.bring_forward()
+    confirmed = svc.engine.outbox_view.confirm_deletions(connection_id)
+    svc.engine.outbox_view.bring_forward()
     report = asyncio.run(svc.engine.drain())
     out.emit({"confirmed": confirmed, "report": report},
              lambda: f"Confirmed the removal of {confirmed} booking(s)' events. " + report_text(report))

@@ -55,7 +55,7 @@ from bizcal_desktop.errors import (
 )
 from bizcal_desktop.logging_setup import log_unexpected
 from bizcal_desktop.providers.factory_protocol import ProviderSource
-from bizcal_desktop.store import deletion_holds, outbox, ownership, pauses
+from bizcal_desktop.store import outbox, ownership, pauses
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.models import ConnectionStatus, Outcome, SyncAction
 from bizcal_desktop.store.types import utcnow
@@ -66,6 +66,7 @@ from bizcal_desktop.sync.claimants import engine_owner, is_dead_local_owner
 from bizcal_desktop.sync.drain_report import DrainReport, FailureKind, SyncEvent
 from bizcal_desktop.sync.listeners import Listeners
 from bizcal_desktop.sync.network import NetworkState, NetworkStatus, NullNetworkStatus
+from bizcal_desktop.sync.outbox_view import OutboxView
 from bizcal_desktop.sync.planning import BookingPlan, SyncTarget, plan_booking
 from bizcal_desktop.sync.provider_pool import ProviderPool
 
@@ -116,6 +117,8 @@ class SyncEngine:
         self.owner = owner or engine_owner()
         #: This installation's device id: only its own connections are written (None: every one).
         self.device = device
+        #: What waits here and elsewhere, what is held; "sync now" and confirmed removals (:mod:`.outbox_view`).
+        self.outbox_view = OutboxView(db, device)
         self._drain_lock = asyncio.Lock()
         self.listeners: Listeners[SyncEvent] = Listeners("sync")
         #: Set by tests and the crash-simulation tool: called after a provider write succeeded and
@@ -136,7 +139,7 @@ class SyncEngine:
                 for _ in range(max_rounds):
                     if self.network.offline:
                         report.offline = True
-                        report.pending = await asyncio.to_thread(self.pending_count)
+                        report.pending = await asyncio.to_thread(self.outbox_view.pending_count)
                         log.debug("offline: %d change(s) wait for the network", report.pending)
                         break
                     claimed = await asyncio.to_thread(self._claim, booking_ids)
@@ -153,31 +156,8 @@ class SyncEngine:
                         report.merge(part)
             finally:
                 await pool.aclose()
-            report.elsewhere = await asyncio.to_thread(self.waiting_elsewhere)
+            report.elsewhere = await asyncio.to_thread(self.outbox_view.waiting_elsewhere)
         return report
-
-    def bring_forward(self) -> int:
-        """Make every deferred job due now (the user asked to sync now); how many there were."""
-        with self._db.session() as s:
-            return outbox.bring_forward(s)
-
-    def confirm_deletions(self, connection_id: int | None = None) -> int:
-        """The user confirmed the held deletions of one calendar (None: all); how many bookings."""
-        with self._db.session() as s:
-            return deletion_holds.confirm(s, connection_id, "user")
-
-    def held_deletions(self) -> list[deletion_holds.HeldDeletions]:
-        with self._db.session() as s:
-            return deletion_holds.held(s)
-
-    def pending_count(self) -> int:
-        """Changes this device has to sync (not those handed to other devices)."""
-        with self._db.session() as s:
-            return ownership.pending_here(s, self.device)
-
-    def waiting_elsewhere(self) -> list[ownership.Waiting]:
-        with self._db.session() as s:
-            return ownership.waiting_elsewhere(s, self.device)
 
     # ----- a group of bookings ---------------------------------------------------------------
     async def _run_group(self, runs: list[BookingRun], pool: ProviderPool, semaphore: asyncio.Semaphore,

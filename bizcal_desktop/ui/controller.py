@@ -106,8 +106,8 @@ class DesktopController(QObject):
         self.network = network or NullNetworkStatus()
         services.engine.network = self.network
         self.connectivity = ConnectivityWatch(
-            self.scheduler, self.network, sync_log_note(services.db), services.engine.pending_count,
-            bring_forward=services.engine.bring_forward,
+            self.scheduler, self.network, sync_log_note(services.db), services.engine.outbox_view.pending_count,
+            bring_forward=services.engine.outbox_view.bring_forward,
         )
         #: Other devices' changes as they happen (a team's database only; None on SQLite).
         self.team_changes = team_changes or watch_team_changes(
@@ -188,7 +188,7 @@ class DesktopController(QObject):
     async def sync_now(self) -> DrainReport:
         """Drain the outbox now (also while paused, and changes waiting to be tried again later: the
         user asked) and return what it did."""
-        await off_thread(self.services.engine.bring_forward)
+        await off_thread(self.services.engine.outbox_view.bring_forward)
         return await self._drain_now()
 
     async def _drain_now(self) -> DrainReport:

@@ -132,7 +132,7 @@ class SyncLogWindow(BaseWindow):
             booking_id=self._booking_filter(),
         )
         self.model.set_rows(entries)
-        self._show_held(await off_thread(self.services.engine.held_deletions))
+        self._show_held(await off_thread(self.services.engine.outbox_view.held_deletions))
         self.show_empty_hint(not entries, self.tr("No entries match these filters."))
         self._selection_changed()
 
@@ -186,7 +186,7 @@ class SyncLogWindow(BaseWindow):
         """The user confirmed the held removals: release them and sync now."""
         self.confirm_deletions_button.setEnabled(False)
         try:
-            confirmed = await off_thread(self.services.engine.confirm_deletions, None)
+            confirmed = await off_thread(self.services.engine.outbox_view.confirm_deletions, None)
             self.show_message(self.tr("Removing the events of {n} booking(s)…").format(n=confirmed))
             await self.controller.sync_now()
             await self.refresh()

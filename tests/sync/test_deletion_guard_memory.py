@@ -191,7 +191,7 @@ async def test_a_confirmed_deletion_deferred_by_a_transient_error_is_not_held_ag
     deferred = await world.engine.drain()
     assert (deferred.deletions_held, deferred.synced) == (0, 0) and len(calendar.events()) == 24
     calendar.clear_failures()
-    world.engine.bring_forward()  # "Sync now": the deferred deletions are due
+    world.engine.outbox_view.bring_forward()  # "Sync now": the deferred deletions are due
 
     retried = await world.engine.drain()
 

@@ -57,7 +57,7 @@ async def test_a_move_in_the_calendar_moves_the_booking(synced, caldav_calendar)
     assert "moved in" in entry.message and "14:00" in entry.message
 
     # No echo: nothing is queued for the calendar, a second import changes nothing, resync is idle.
-    assert services.engine.pending_count() == 0
+    assert services.engine.outbox_view.pending_count() == 0
     again = await services.importer.import_all(now=NOW)
     assert again.connections[0].moved_bookings == 0
     assert await services.recovery.resync(NOW.date()) == []
@@ -92,7 +92,7 @@ async def test_a_move_onto_another_booking_is_refused_and_the_event_put_back(  #
         "event is put back there")
     assert "Acme" not in refused.message and "Beta" not in refused.message
 
-    assert services.engine.pending_count() == 1  # the event goes back at the next drain
+    assert services.engine.outbox_view.pending_count() == 1  # the event goes back at the next drain
     await services.engine.drain()
     [event] = [e for e in caldav_calendar.reader().events() if str(e["UID"]).startswith(acme.public_id)]
     assert event.decoded("DTSTART") == datetime(2026, 12, 2, 10, 0, tzinfo=BERLIN)

@@ -45,8 +45,8 @@ async def test_a_stopped_server_leaves_jobs_waiting_and_they_sync_when_it_is_bac
     engine.network = probe
     scheduler = build_scheduler(drain=engine.drain, import_all=services.importer.import_all,
                                 drain_interval=3600, import_interval=3600)
-    watch = ConnectivityWatch(scheduler, probe, sync_log_note(services.db), engine.pending_count,
-                              bring_forward=engine.bring_forward)
+    watch = ConnectivityWatch(scheduler, probe, sync_log_note(services.db), engine.outbox_view.pending_count,
+                              bring_forward=engine.outbox_view.bring_forward)
     watch.start()
     scheduler.start()
     try:

@@ -62,7 +62,7 @@ async def assert_imports_leave_it(services, booking, instant: datetime) -> None:
         after = services.bookings.get(booking.id)
         assert (after.start, after.end) == (instant, instant + timedelta(minutes=MINUTES))
         assert after.version == 1
-    assert services.engine.pending_count() == 0
+    assert services.engine.outbox_view.pending_count() == 0
 
 
 # ----------------------------------------------------------------------------- CalDAV (Radicale)

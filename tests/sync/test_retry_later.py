@@ -138,7 +138,7 @@ async def test_back_online_drains_at_once(world: World, engine: SyncEngine) -> N
     scheduler = build_scheduler(drain=engine.drain, import_all=_nothing, guardian=_nothing,
                                 drain_interval=3600, import_interval=3600)  # only a kick drains here
     scheduler.finished_listeners.append(lambda name, result, _e: drains.append(result) if name == DRAIN else None)
-    watch = ConnectivityWatch(scheduler, network, sync_log_note(world.services.db), engine.pending_count)
+    watch = ConnectivityWatch(scheduler, network, sync_log_note(world.services.db), engine.outbox_view.pending_count)
     watch.start()
     scheduler.start()
     try:
