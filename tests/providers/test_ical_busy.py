@@ -166,6 +166,7 @@ def test_windows_zone_name_as_outlook_writes_it() -> None:
     # No VTIMEZONE at all: the Windows name alone must be mapped to Europe/Berlin (UTC+2 in June).
     bare = vcalendar(event(DTSTART=";TZID=W. Europe Standard Time:20260610T090000",
                            DTEND=";TZID=W. Europe Standard Time:20260610T100000"))
+    assert lean_busy(bare, JUNE, NEW_YORK, False, frozenset()) is not None  # the lean reading maps it too
     assert spans(busy_from_ical(bare, JUNE, NEW_YORK)) == [(z(2026, 6, 10, 7), z(2026, 6, 10, 8))]
     eastern = vcalendar(event(DTSTART=";TZID=Eastern Standard Time:20260115T090000",
                               DTEND=";TZID=Eastern Standard Time:20260115T100000"))
@@ -198,10 +199,38 @@ def test_windows_zone_with_outlooks_own_vtimezone_across_dst() -> None:
               DTEND=";TZID=W. Europe Standard Time:20260323T100000", RRULE="FREQ=WEEKLY;COUNT=2"),
         preamble=OUTLOOK_VTIMEZONE,
     )
+    assert "VTIMEZONE" not in without_known_zones(ics)  # the name means its CLDR zone: the lean reading's
+    assert lean_busy(without_known_zones(ics), MARCH, NEW_YORK, False, frozenset()) is not None
     assert spans(busy_from_ical(ics, MARCH, NEW_YORK)) == [
         (z(2026, 3, 23, 8), z(2026, 3, 23, 9)),  # CET, UTC+1
         (z(2026, 3, 30, 7), z(2026, 3, 30, 8)),  # CEST, UTC+2
     ]
+
+
+#: A definition of a Windows name without summer time, as a broken exporter might write it.
+SUMMERLESS_ROMANCE = """
+BEGIN:VTIMEZONE
+TZID:Romance Standard Time
+BEGIN:STANDARD
+DTSTART:16010101T030000
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+END:STANDARD
+END:VTIMEZONE
+"""
+
+
+def test_a_windows_name_means_its_cldr_zone_whatever_was_read_before() -> None:
+    """``icalendar`` resolves a TZID through one process-wide cache: the first VTIMEZONE of a Windows name it
+    parsed used to answer for every later resource, even one without any. Now the name means its CLDR zone
+    (Europe/Paris: 09:00 in June is 07:00 UTC) in every resource, its own definition or not, in either order."""
+    own = vcalendar(event(DTSTART=";TZID=Romance Standard Time:20260610T090000", DURATION="PT1H",
+                          ATTENDEE=ACCEPTED), preamble=SUMMERLESS_ROMANCE)
+    bare = vcalendar(event(DTSTART=";TZID=Romance Standard Time:20260610T090000", DURATION="PT1H",
+                           ATTENDEE=ACCEPTED))
+    for ics in (own, bare, own):
+        for mine in (frozenset({STAFF}), frozenset()):  # the full path (see BOTH_PATHS), then the lean one
+            assert _read(ics, JUNE, mine) == [(z(2026, 6, 10, 7), z(2026, 6, 10, 8))]
 
 
 def test_custom_vtimezone_in_the_file() -> None:

@@ -18,8 +18,9 @@ Rules applied (RFC 5545 wording in brackets):
   of (RDATE, other rule parts, an unknown VTIMEZONE…) to this module.
 * Parsing is most of an import's cost, and most of the text is VTIMEZONE blocks for zones the zone
   database already knows, which ``icalendar`` then ignores (it prefers a known zone to the
-  file's definition): such blocks are cut out before parsing. A VTIMEZONE for a zone the database
-  does not know (an Outlook definition, a vendor's id) is kept and used as before.
+  file's definition): such blocks are cut out before parsing, and so are those of Windows zone
+  names, which mean their CLDR zone (:mod:`.ical_zones` says why). A VTIMEZONE for a zone nothing
+  else defines (a vendor's id, a custom zone) is kept and used as before.
 * Busy means opaque: [TRANSP] absent or OPAQUE. Transparent ("free") events, [STATUS] CANCELLED
   (whole series or one overridden instance) and invitations the staff member declined (an
   [ATTENDEE] whose address is one of ``self_addresses`` with PARTSTAT=DECLINED) block nothing.
@@ -28,8 +29,8 @@ Rules applied (RFC 5545 wording in brackets):
 * All-day events block whole *local* days of the staff member's zone, so a day with a DST change
   blocks 23 or 25 hours, never a fixed 24.
 * Floating times (no zone) are read in the staff member's zone; zones named by TZID are resolved by
-  ``icalendar`` (IANA names, a VTIMEZONE in the file, and Windows names as Outlook writes them,
-  via its CLDR-derived ``WINDOWS_TO_OLSON`` table). A TZID nothing can resolve is read like a
+  ``icalendar`` (IANA names, Windows names as Outlook writes them via its CLDR-derived
+  ``WINDOWS_TO_OLSON`` table, and a VTIMEZONE in the file for any other name). A TZID nothing can resolve is read like a
   floating time, the least-surprising guess for a staff member's own calendar, and logged.
 * A DTEND before its DTSTART (RFC 5545 forbids it) is ignored and logged: the event blocks one
   hour from DTSTART (an all-day event one day), the length calendar apps give a new event. Swapping
@@ -52,11 +53,9 @@ Rules applied (RFC 5545 wording in brackets):
 from __future__ import annotations
 
 import logging
-import re
 import zoneinfo
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
 
 import icalendar
 import recurring_ical_events  # type: ignore[import-untyped]
@@ -86,6 +85,7 @@ from bizcal_desktop.providers.caldav.ical_length import (
     length_of,
     written_durations,
 )
+from bizcal_desktop.providers.caldav.ical_zones import without_known_zones
 
 log = logging.getLogger(__name__)
 
@@ -206,28 +206,6 @@ def _title(events: list[icalendar.Component]) -> str | None:
 
 
 # ----------------------------------------------------------------------------- parsing and checks
-
-
-_VTIMEZONE = re.compile(r"^BEGIN:VTIMEZONE\r?\n.*?^END:VTIMEZONE\r?\n", re.MULTILINE | re.DOTALL)
-_TZID_LINE = re.compile(r"^TZID:([^\r\n;:]+)\r?\n(?![ \t])", re.MULTILINE)
-
-
-@cache
-def _zone_names() -> frozenset[str]:
-    """The zone database's names: the ones ``icalendar`` resolves without a VTIMEZONE (and then ignores it)."""
-    return frozenset(zoneinfo.available_timezones())
-
-
-def without_known_zones(text: str) -> str:
-    """``text`` without the VTIMEZONE blocks whose TZID the zone database knows; the rest untouched."""
-    if "BEGIN:VTIMEZONE" not in text:
-        return text
-
-    def keep_unknown(block: re.Match[str]) -> str:
-        tzid = _TZID_LINE.search(block.group(0))
-        return "" if tzid is not None and tzid.group(1) in _zone_names() else block.group(0)
-
-    return _VTIMEZONE.sub(keep_unknown, text)
 
 
 def _decoded(ics: str | bytes) -> str:

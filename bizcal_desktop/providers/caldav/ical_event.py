@@ -23,6 +23,7 @@ from bizcal_desktop.domain.local_time import is_repeated_wall_time
 from bizcal_desktop.domain.time_range import ensure_aware_utc
 from bizcal_desktop.errors import PermanentError
 from bizcal_desktop.providers.base import OWN_EVENT_MARKER, EventSpec
+from bizcal_desktop.providers.caldav.ical_zones import without_known_zones
 
 PRODID = "-//BizCal Desktop//Booking Sync//EN"
 
@@ -177,6 +178,8 @@ def read_event_summary(ics: str | bytes, zone: ZoneInfo | None = None) -> EventS
     Raises PermanentError when the text is not iCalendar or holds no VEVENT.
     """
     tz = zone or ZoneInfo("UTC")
+    if isinstance(ics, str):  # zones the database answers for, read as the busy reading reads them (.ical_zones)
+        ics = without_known_zones(ics)
     try:
         calendar = icalendar.Calendar.from_ical(ics)
     except (ValueError, IndexError, KeyError) as exc:

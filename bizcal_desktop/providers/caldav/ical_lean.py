@@ -12,12 +12,14 @@ the master's exact length (RFC 5545 3.8.5.3, :mod:`.ical_length`, as the full pa
 (VEVENTs with a RECURRENCE-ID of the same UID) replace the instance they name, and block (or free) time
 of their own.
 
-Whatever it is not sure of, it leaves to the full path (``icalendar`` and ``recurring-ical-events`` in
-:mod:`.ical_busy`) by answering None: an RDATE, another rule part, a RANGE override or one an EXDATE
-names, two masters, a VTIMEZONE left in the text (a zone the database does not know), a quoted or
-escaped value, an attendee when declines matter, a DTEND before its DTSTART, a date or duration of
-an unusual form. So both paths give the same answer - checked on generated resources in
-``tests/providers/test_ical_busy_lean.py`` and ``tests/providers/test_ical_lean_series.py``.
+A zone is named by its IANA name or, as Outlook writes it, by a Windows name (its CLDR zone, as the
+full path reads it: :mod:`.ical_zones`). Whatever it is not sure of, it leaves to the full path
+(``icalendar`` and ``recurring-ical-events`` in :mod:`.ical_busy`) by answering None: an RDATE,
+another rule part, a RANGE override or one an EXDATE names, two masters, a VTIMEZONE left in the
+text (a zone nothing but it defines), a quoted or escaped value, an attendee when declines matter, a
+DTEND before its DTSTART, a date or duration of an unusual form. So both paths give the same answer
+- checked on generated resources in ``tests/providers/test_ical_busy_lean.py`` and
+``tests/providers/test_ical_lean_series.py``.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from __future__ import annotations
 import re
 import zoneinfo
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 
 from bizcal_desktop.domain.time_range import TimeRange
 from bizcal_desktop.providers.base import OWN_EVENT_MARKER, BusyInterval, booking_uid, is_own_uid
@@ -37,6 +38,7 @@ from bizcal_desktop.providers.caldav.ical_length import (
     length_of,
     written_length,
 )
+from bizcal_desktop.providers.caldav.ical_zones import database_zone
 
 #: (intervals, own booking UID or None, the resource's UID or None), as :class:`.ical_busy.ParsedResource` holds them.
 LeanResult = tuple[list[BusyInterval], str | None, str | None]
@@ -53,11 +55,6 @@ _EVENT_PROPERTIES = frozenset({"UID", "DTSTART", "DTEND", "DURATION", "TRANSP", 
 
 class _NotPlain(Exception):
     """The resource is not of a shape this module reads: the full path answers."""
-
-
-@cache
-def _zone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
 
 
 def lean_busy(text: str, window: TimeRange, zone: zoneinfo.ZoneInfo, keep_titles: bool,
@@ -250,7 +247,8 @@ def _text(event: dict[str, list[tuple[dict[str, str], str]]], name: str) -> str 
 
 
 def _when(prop: tuple[dict[str, str], str]) -> date | datetime:
-    """DTSTART/DTEND: a DATE, a floating or UTC DATE-TIME, or one in a zone the database knows."""
+    """DTSTART/DTEND: a DATE, a floating or UTC DATE-TIME, or one in a zone the database knows (by its IANA
+    name, or a Windows name through the same table as ``icalendar``'s: :mod:`.ical_zones`)."""
     params, value = dict(prop[0]), prop[1]
     kind = params.pop("VALUE", "").upper()
     tzid = params.pop("TZID", None)
@@ -260,10 +258,11 @@ def _when(prop: tuple[dict[str, str], str]) -> date | datetime:
     if day and kind in ("", "DATE") and tzid is None:
         return date(int(day[1]), int(day[2]), int(day[3]))
     moment = _DATE_TIME.match(value)
-    if not moment or kind not in ("", "DATE-TIME") or (tzid is not None and (moment[7] or tzid not in _zone_names())):
+    zone_name = database_zone(tzid) if tzid is not None else None
+    if not moment or kind not in ("", "DATE-TIME") or (tzid is not None and (moment[7] or zone_name is None)):
         raise _NotPlain
     parts = [int(moment[i]) for i in range(1, 7)]
-    tz = UTC if moment[7] else (zoneinfo.ZoneInfo(tzid) if tzid is not None else None)
+    tz = UTC if moment[7] else (zoneinfo.ZoneInfo(zone_name) if zone_name is not None else None)
     return datetime(*parts, tzinfo=tz)
 
 
