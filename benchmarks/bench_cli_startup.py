@@ -5,7 +5,9 @@ What is measured, and why this way
 * A new process runs ``python -m bizcal_desktop.cli staff list`` on a data folder that already has a
   staff member and an up-to-date schema: what a user or a script pays for every command.
 * Baselines run in the same loop, interleaved: ``python -c pass`` (the interpreter alone),
-  ``python -c "import sqlalchemy.orm"`` (the one library every command needs) and the *ORM floor*:
+  ``python -c "import sqlalchemy"`` (the chosen database library's Core alone, no ORM: what even a
+  command that bypassed the ORM would pay), ``python -c "import sqlalchemy.orm"`` (the one library
+  every command needs) and the *ORM floor*:
   that import, the app's declarative models and SQLAlchemy's one-off mapper configuration (which the
   first query of any process pays), with nothing of the app's own. The CLI cannot be faster than the
   floor, so "CLI / ORM floor" is how much the app adds of its own.
@@ -59,6 +61,7 @@ def run() -> list[tuple[str, float, str]]:
         _seconds(["-m", "bizcal_desktop.cli", "staff", "add", "Mark", "--timezone", "Europe/Berlin"], env)
         commands = {
             "python -c pass": ["-c", "pass"],
+            "python -c 'import sqlalchemy'": ["-c", "import sqlalchemy"],
             "python -c 'import sqlalchemy.orm'": ["-c", "import sqlalchemy.orm"],
             ORM_FLOOR: ["-c", ORM_FLOOR_CODE],
             "bizcal staff list": ["-m", "bizcal_desktop.cli", "staff", "list"],
@@ -75,14 +78,16 @@ def run() -> list[tuple[str, float, str]]:
     median = {name: statistics.median(values) for name, values in times.items()}
     cpu_median = {name: statistics.median(values) for name, values in cpu_times.items()}
     cli, bare, sqla = median["bizcal staff list"], median["python -c pass"], median["python -c 'import sqlalchemy.orm'"]
-    floor = median[ORM_FLOOR]
+    floor, core = median[ORM_FLOOR], median["python -c 'import sqlalchemy'"]
     label = f"CLI start-up (median of {REPEATS}, interleaved)"
     return [
         (f"{label}: python -c pass", bare, "s"),
+        (f"{label}: python -c 'import sqlalchemy' (Core alone, no ORM)", core, "s"),
         (f"{label}: python -c 'import sqlalchemy.orm'", sqla, "s"),
         (f"{label}: {ORM_FLOOR}", floor, "s"),
         (f"{label}: bizcal staff list", cli, "s"),
         (f"{label}: bizcal staff list / python -c pass", cli / bare, "x"),
+        (f"{label}: bizcal staff list / import sqlalchemy (Core)", cli / core, "x"),
         (f"{label}: bizcal staff list / import sqlalchemy.orm", cli / sqla, "x"),
         (f"{label}: bizcal staff list / ORM floor", cli / floor, "x"),
         (f"{label}: bizcal staff list - ORM floor (the app's own)", cli - floor, "s"),

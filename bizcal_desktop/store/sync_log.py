@@ -47,11 +47,14 @@ def record(
 
 
 def record_many(session: Session, rows: list[dict[str, object]]) -> None:
-    """Add many log rows (each with :func:`record`'s keywords) in one statement, in the caller's transaction."""
+    """Add many log rows (each with :func:`record`'s keywords) in one statement, in the caller's transaction.
+
+    A Core insert on the table: the ORM's bulk path costs several times as much CPU for the same rows.
+    """
     if not rows:
         return
     at = utcnow()
-    session.execute(insert(CalendarSyncLog), [
+    session.execute(insert(CalendarSyncLog.__table__), [
         {"at": at, "actor": row["actor"], "action": str(row["action"]), "outcome": str(row["outcome"]),
          "message": redact(str(row.get("message") or ""))[:2000], "booking_id": row.get("booking_id"),
          "connection_id": row.get("connection_id"), "mapping_id": row.get("mapping_id"),

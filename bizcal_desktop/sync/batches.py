@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from bizcal_desktop.providers.base import EventRef
@@ -124,10 +124,14 @@ def _first_writes(s: Session, unmapped: Sequence[Booking], device: str | None) -
     writable = [(b, c) for b, c in chosen if c is not None and not c.paused]
     if not writable:
         return {}
-    mappings = [CalendarEventMapping(booking_id=b.id, connection_id=c.id, state=MappingState.PENDING, deleted=False)
-                for b, c in writable]
-    s.add_all(mappings)
-    s.flush()  # the mapping rows exist (committed with the plans) before any write
+    # The mapping rows exist (committed with the plans) before any write. One executemany insert, then
+    # one select: the ORM's flush inserts rows one by one on SQLite (it needs each new id back in order).
+    s.execute(insert(CalendarEventMapping.__table__), [
+        {"booking_id": b.id, "connection_id": c.id, "state": MappingState.PENDING, "deleted": False}
+        for b, c in writable])
+    made = {m.booking_id: m for m in s.scalars(select(CalendarEventMapping).where(
+        CalendarEventMapping.booking_id.in_([b.id for b, _c in writable])))}
+    mappings = [made[b.id] for b, _c in writable]
     causes = dict(s.execute(
         select(OutboxJob.booking_id, func.max(OutboxJob.audit_event_id))
         .where(OutboxJob.booking_id.in_([b.id for b, _c in writable]), OutboxJob.status == JobStatus.PENDING)
@@ -147,14 +151,8 @@ def record_group(s: Session, actor: str, finished: Sequence[tuple[Sequence[Writt
 
     ``finished`` holds, per booking, its writes not recorded yet and its job ids.
     """
-    mapping_ids = [target.mapping_id for written, _jobs in finished for target, _ref, _n in written]
-    with _kept(s):
-        s.scalars(select(CalendarEventMapping).where(CalendarEventMapping.id.in_(mapping_ids))
-                  .options(joinedload(CalendarEventMapping.connection))).all()
-        rows = [outcomes.apply_success(s, actor, target, ref, attempts)
-                for written, _jobs in finished for target, ref, attempts in written]
-        sync_log.record_many(s, rows)
-        outbox.finish_jobs(s, [job for _written, jobs in finished for job in jobs], None)
+    sync_log.record_many(s, outcomes.apply_successes(s, actor, [w for written, _jobs in finished for w in written]))
+    outbox.finish_jobs(s, [job for _written, jobs in finished for job in jobs], None)
 
 
 @contextmanager
