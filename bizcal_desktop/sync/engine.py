@@ -77,7 +77,7 @@ LEASE = timedelta(minutes=5)
 #: Bookings claimed per round: a second drainer finds work left, and a round ends well within its lease.
 ROUND = 200
 #: Bookings planned in one transaction and recorded in one (:mod:`.batches`).
-GROUP = 25
+GROUP = 50
 #: Groups under way at once: one is planned or recorded while another's writes keep the server busy.
 GROUPS_IN_FLIGHT = 2
 
