@@ -223,7 +223,7 @@ class OutboxJob(Base):
     """
 
     __tablename__ = "outbox_job"
-    __table_args__ = (Index("ix_outbox_status", "status", "id"),)
+    __table_args__ = (Index("ix_outbox_status", "status", "id"), Index("ix_outbox_booking", "booking_id", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id"))
