@@ -73,6 +73,11 @@ def resources(draw: st.DrawFn) -> tuple[str, frozenset[str]]:
             if draw(st.booleans()):  # one that matches an instance (often), or none at all
                 step = timedelta(days=draw(st.sampled_from([1, 2, 7, 14]))) + timedelta(minutes=draw(st.sampled_from([0, 0, 30])))
                 event.add("exdate", start + step)
+        if draw(st.integers(0, 3)) == 0:  # extra instances, perhaps on one of the rule's, perhaps in UTC
+            extra = start + timedelta(days=draw(st.sampled_from([1, 2, 7])), hours=draw(st.sampled_from([0, 0, 3])))
+            if isinstance(extra, datetime) and extra.tzinfo is not None and draw(st.booleans()):
+                extra = extra.astimezone(UTC)
+            event.add("rdate", extra if draw(st.booleans()) else [extra, extra + timedelta(days=1)])
         if index == 1 and draw(st.booleans()):
             event.add("recurrence-id", start)
         event.add("summary", draw(st.sampled_from(TITLES)))

@@ -1,10 +1,11 @@
-"""The lean reading of series (endless, UNTIL, monthly, EXDATEs, overrides) gives exactly the full path's answer.
+"""The lean reading of series (endless, UNTIL, monthly, RDATEs, EXDATEs, overrides) gives exactly the full path's answer.
 
 Issue 20 widened the lean reading (``providers/caldav/ical_lean.py`` and ``ical_lean_series.py``) to
 the recurring shapes; its answer must be ``recurring-ical-events``' to the instant. Resources of those
 shapes are generated in zones with DST on both hemispheres and in UTC, with starts in the skipped and
-the repeated hour, EXDATEs in the event's zone, another zone, UTC, as dates and as floating times, and
-overrides that move or cancel an instance - and read both ways, in windows that cross DST changes.
+the repeated hour, RDATEs (with or without a rule, on an instance of the rule or not) and EXDATEs in
+the event's zone, another zone, UTC, as dates and as floating times, and overrides that move or cancel an
+instance - and read both ways, in windows that cross DST changes.
 The repeated hour is also checked by hand: both of its halves, written as zoned and as UTC times; and
 so are instances in the skipped hour and across a change, which last the master's exact length (RFC 5545
 3.8.5.3), not its length in wall-clock time as the expansion library gives it.
@@ -96,6 +97,19 @@ def _instances(master: icalendar.Event) -> list[datetime | date]:
         [master.decoded("DTSTART")]
 
 
+def _add_rdate(draw: st.DrawFn, master: icalendar.Event, start: datetime | date, all_day: bool) -> None:
+    """An RDATE line: a day or weeks after DTSTART (often on an instance of the rule), perhaps moved by hours,
+    in one of the forms of :func:`_as_form`; now and then two values on one line."""
+    moment = start + timedelta(days=draw(st.sampled_from([1, 3, 7, 14, 30, 200])))
+    if not all_day:
+        moment += timedelta(hours=draw(st.sampled_from([0, 0, 2, -26])))
+    value = _as_form(draw, moment, all_day)
+    if draw(st.integers(0, 3)) == 0:
+        master.add("rdate", [value, value + timedelta(days=draw(st.sampled_from([1, 7])))])
+    else:
+        master.add("rdate", value)
+
+
 @st.composite
 def series_resources(draw: st.DrawFn) -> str:
     zone_name = draw(st.sampled_from([*ZONES, "floating", "all-day"]))
@@ -124,7 +138,11 @@ def series_resources(draw: st.DrawFn) -> str:
         rule["UNTIL"] = rule["UNTIL"].date()  # type: ignore[union-attr]
     if zone_name == "floating" and "UNTIL" in rule:
         rule["UNTIL"] = rule["UNTIL"].replace(tzinfo=None)  # type: ignore[union-attr]
-    master.add("rrule", rule)
+    rdates = draw(st.sampled_from([0, 0, 0, 1, 2, 3]))
+    if not rdates or draw(st.integers(0, 3)):
+        master.add("rrule", rule)
+    for _ in range(rdates):
+        _add_rdate(draw, master, start, all_day)
     if draw(st.integers(0, 5)) == 0:
         master.add("transp", "TRANSPARENT")
     instances = _instances(master)

@@ -13,9 +13,9 @@ Rules applied (RFC 5545 wording in brackets):
   master unexpanded. A single event without any of them is its own only instance and skips the
   expansion (the same answer; the exact window test below decides either way).
 * Most resources (one event in a zone the database knows, once or recurring by the common rules,
-  perhaps with EXDATEs and overrides) are read line by line by :mod:`.ical_lean`, which expands a
+  perhaps with RDATEs, EXDATEs and overrides) are read line by line by :mod:`.ical_lean`, which expands a
   series only up to the window with this library's own rules and leaves everything it is not sure
-  of (RDATE, other rule parts, an unknown VTIMEZONE…) to this module.
+  of (RDATE periods, other rule parts, an unknown VTIMEZONE…) to this module.
 * Parsing is most of an import's cost, and most of the text is VTIMEZONE blocks for zones the zone
   database already knows, which ``icalendar`` then ignores (it prefers a known zone to the
   file's definition): such blocks are cut out before parsing, and so are those of Windows zone

@@ -3,23 +3,24 @@
 Why: parsing with ``icalendar`` and expanding with ``recurring-ical-events`` costs about a millisecond
 a resource (several for a long-running series), most of an import of a large calendar, and most
 resources of real calendars are of a few plain shapes. Here the text is read line by line for the few
-properties busy time needs (UID, DTSTART, DTEND or DURATION, TRANSP, STATUS, SUMMARY, RRULE, EXDATE,
-RECURRENCE-ID, our marker) and nothing else is built. A series - DAILY, WEEKLY, MONTHLY or YEARLY,
-endless or with a COUNT or UNTIL, weekdays, ordinals like ``2TU``, days of the month, EXDATEs of any
-form, timed or all-day - is expanded by :mod:`.ical_lean_series` only up to the import window, in the
-event's own wall time, exactly as the expansion library does (DST included); each instance then lasts
-the master's exact length (RFC 5545 3.8.5.3, :mod:`.ical_length`, as the full path reads it). Overrides
-(VEVENTs with a RECURRENCE-ID of the same UID) replace the instance they name, and block (or free) time
-of their own.
+properties busy time needs (UID, DTSTART, DTEND or DURATION, TRANSP, STATUS, SUMMARY, RRULE, RDATE,
+EXDATE, RECURRENCE-ID, our marker) and nothing else is built. A series - DAILY, WEEKLY, MONTHLY or
+YEARLY, endless or with a COUNT or UNTIL, weekdays, ordinals like ``2TU``, days of the month, EXDATEs
+of any form, RDATEs (dates or times of DTSTART's kind, with or without a rule), timed or all-day - is
+expanded by :mod:`.ical_lean_series` only up to the import window, in the event's own wall time,
+exactly as the expansion library does (DST included); each instance then lasts the master's exact
+length (RFC 5545 3.8.5.3, :mod:`.ical_length`, as the full path reads it). Overrides (VEVENTs with a
+RECURRENCE-ID of the same UID) replace the instance they name, and block (or free) time of their own.
 
 A zone is named by its IANA name or, as Outlook writes it, by a Windows name (its CLDR zone, as the
 full path reads it: :mod:`.ical_zones`). Whatever it is not sure of, it leaves to the full path
-(``icalendar`` and ``recurring-ical-events`` in :mod:`.ical_busy`) by answering None: an RDATE,
-another rule part, a RANGE override or one an EXDATE names, two masters, a VTIMEZONE left in the
-text (a zone nothing but it defines), a quoted or escaped value, an attendee when declines matter, a
-DTEND before its DTSTART, a date or duration of an unusual form. So both paths give the same answer
-- checked on generated resources in ``tests/providers/test_ical_busy_lean.py`` and
-``tests/providers/test_ical_lean_series.py``.
+(``icalendar`` and ``recurring-ical-events`` in :mod:`.ical_busy`) by answering None: an RDATE PERIOD
+or one of another kind than DTSTART, another rule part, a RANGE override or one an EXDATE names, two
+masters, a VTIMEZONE left in the text (a zone nothing but it defines), a quoted or escaped value, an
+attendee when declines matter, a DTEND before its DTSTART, a date or duration of an unusual form. So
+both paths give the same answer - checked on generated resources in
+``tests/providers/test_ical_busy_lean.py`` and ``tests/providers/test_ical_lean_series.py``, by hand
+in ``tests/providers/test_ical_lean_rdate.py``.
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ _UNFOLD = re.compile(r"\r?\n[ \t]")
 _DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DATE_TIME = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z?)$")
 _DURATION = re.compile(r"^\+?P(?:(\d+)W|(?=\d|T\d)(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?)$")
+_RECURRING = frozenset({"RRULE", "RDATE"})
 _EVENT_PROPERTIES = frozenset({"UID", "DTSTART", "DTEND", "DURATION", "TRANSP", "STATUS", "SUMMARY", "ATTENDEE",
-                               OWN_EVENT_MARKER, "RRULE", "EXDATE", "RECURRENCE-ID"})
+                               OWN_EVENT_MARKER, "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID"})
 
 
 class _NotPlain(Exception):
@@ -60,7 +62,7 @@ class _NotPlain(Exception):
 def lean_busy(text: str, window: TimeRange, zone: zoneinfo.ZoneInfo, keep_titles: bool,
               self_addresses: frozenset[str]) -> LeanResult | None:
     """The busy intervals of a plain resource overlapping ``window`` (UTC); None when it is not plain."""
-    if "RDATE" in text or "BEGIN:VTIMEZONE" in text:
+    if "BEGIN:VTIMEZONE" in text:
         return None
     try:
         calendar_marker, events = _read(text)
@@ -110,7 +112,7 @@ def _result(calendar_marker: str | None, events: list[Properties], window: TimeR
         raise _NotPlain  # a decline of the staff member's: the full path reads the participation
     masters = [event for event in events if "RECURRENCE-ID" not in event]
     overrides = [event for event in events if "RECURRENCE-ID" in event]
-    if len(masters) != 1 or (overrides and "RRULE" not in masters[0]):
+    if len(masters) != 1 or (overrides and not _RECURRING.intersection(masters[0])):
         raise _NotPlain
     return _series_intervals(masters[0], overrides, window, zone, keep_titles), None, uid
 
@@ -121,27 +123,29 @@ def _series_intervals(master: Properties, overrides: list[Properties], window: T
     raw_start, length = _span(master, zone)
     replaced: set[datetime] = set()
     exdates = [moment for params, values in master.get("EXDATE", []) for moment in _moments(params, values)]
+    rdates = [moment for params, values in master.get("RDATE", []) for moment in _moments(params, values)]
     exdate_ids = {identity for moment in exdates for identity in recurrence_ids(moment)}
     for override in overrides:
-        if "RRULE" in override or "EXDATE" in override:
+        if "RRULE" in override or "RDATE" in override or "EXDATE" in override:
             raise _NotPlain
         ids = set(recurrence_ids(_when(_only_required(override, "RECURRENCE-ID"))))
         if not ids.isdisjoint(replaced) or not ids.isdisjoint(exdate_ids):
             raise _NotPlain  # two overrides of one instance, or an excluded one: the library's sequence rules
         replaced |= ids
     rule = _only(master, "RRULE")
-    if rule is not None and isinstance(raw_start, datetime) and "DTEND" in master and \
+    if (rule is not None or rdates) and isinstance(raw_start, datetime) and "DTEND" in master and \
             raw_start.tzinfo is not getattr(_when(_only_required(master, "DTEND")), "tzinfo", None):
         raise _NotPlain  # an end in another zone (rare): left to the full path
-    if rule is None:
+    if rule is None and not rdates:
         if exdates:
             raise _NotPlain
         starts: list[date | datetime] = [raw_start]
     else:
-        if rule[0]:
+        if rule is not None and rule[0]:
             raise _NotPlain
         lo, hi = _expansion_bounds(window, zone, raw_start, length.at_most)
-        kept = [first for first in series_starts(rule[1], raw_start, exdates, lo, hi)
+        kept = [first for first in series_starts(rule[1] if rule is not None else None, raw_start, exdates, rdates,
+                                                 lo, hi)
                 if replaced.isdisjoint(recurrence_ids(first))]
         starts = kept if isinstance(raw_start, datetime) else [date(first.year, first.month, first.day)
                                                                for first in kept]
@@ -194,7 +198,7 @@ def _span(event: Properties, zone: zoneinfo.ZoneInfo) -> tuple[date | datetime, 
 
 
 def _moments(params: dict[str, str], values: str) -> list[date | datetime]:
-    """The dates or times of an EXDATE line (comma-separated, one kind and zone for all)."""
+    """The dates or times of an EXDATE or RDATE line (comma-separated, one kind and zone for all; no PERIOD)."""
     return [_when((params, value)) for value in values.split(",")]
 
 

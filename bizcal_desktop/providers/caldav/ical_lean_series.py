@@ -12,13 +12,17 @@ every detail of the library is kept, odd ones included:
   ``fold=0``), and only between the window's bounds (with a day's margin), so an endless series
   costs its instances up to the window, never more;
 * DTSTART is an instance even when the rule does not produce it, unless it lies after UNTIL;
+* an RDATE (a date or time of DTSTART's kind; a zoned one in any zone) is an instance starting in its
+  own zone, whatever UNTIL or COUNT say, and counted once when it equals another start - as the library
+  keeps it, which is decided by set order when the two are written in different zones, so that case,
+  too, is left to the full path;
 * an instance is excluded when its wall date equals a DATE EXDATE, or when its UTC or wall reading
   (zone dropped) equals the UTC or wall reading of an EXDATE - the library's "recurrence ids", which
   also decide which instance a RECURRENCE-ID override replaces.
 
-Anything else - another rule part (BYSETPOS, BYHOUR, BYMONTH, X-parts…), a COUNT and an UNTIL
-together, an UNTIL whose kind does not match DTSTART's, a series reaching back more days than
-:data:`MAX_SPAN_DAYS` - raises :class:`NotLean`, and the full path answers.
+Anything else - an RDATE or EXDATE the library would convert, another rule part (BYSETPOS, BYHOUR,
+BYMONTH, X-parts…), a COUNT and an UNTIL together, an UNTIL whose kind does not match DTSTART's, a
+series reaching back more days than :data:`MAX_SPAN_DAYS` - raises :class:`NotLean`, and the full path answers.
 """
 
 from __future__ import annotations
@@ -67,27 +71,66 @@ class Exclusions:
         return date(start.year, start.month, start.day) in self.dates or not self.ids.isdisjoint(recurrence_ids(start))
 
 
-def series_starts(rule_text: str, start: Time, exdates: list[Time], lo: datetime, hi: datetime) -> list[datetime]:
-    """The starts in ``[lo, hi]`` of the series (DTSTART ``start``, rule ``rule_text``), EXDATEs left out.
+def series_starts(rule_text: str | None, start: Time, exdates: list[Time], rdates: list[Time], lo: datetime,
+                  hi: datetime) -> list[datetime]:
+    """The starts in ``[lo, hi]`` of the series (DTSTART ``start``, rule ``rule_text`` if any, RDATEs ``rdates``),
+    EXDATEs left out.
 
     A DATE series is expanded from midnight wall time (the library's way) and returned as such;
-    ``lo`` and ``hi`` are aware for a zoned DTSTART and wall times otherwise.
+    ``lo`` and ``hi`` are aware for a zoned DTSTART and wall times otherwise. An RDATE keeps its own zone
+    (the library's instance starts in it), and one equal to another start is counted once.
     """
     first = start if isinstance(start, datetime) else datetime(start.year, start.month, start.day)
-    aware = first.tzinfo is not None
-    if aware and any(isinstance(value, datetime) and value.tzinfo is None for value in exdates):
-        raise NotLean  # the library would read such an EXDATE in DTSTART's zone: left to it
-    if not aware and any(isinstance(value, datetime) and (value.tzinfo is not None or first is not start)
-                         for value in exdates):
-        raise NotLean  # a zoned EXDATE would move a floating series into its zone; a DATE series takes dates
-    if (hi - first).days > MAX_SPAN_DAYS or (hi - lo).days > MAX_INSTANCES // 2:
-        raise NotLean
-    rule, until = _rule(rule_text, first, first is not start)
-    starts = set(rule.between(lo, hi, inc=True))
+    _check_kinds(first, first is not start, exdates, rdates)
+    until = None
+    starts: set[datetime] = set()
+    if rule_text is not None:
+        if (hi - first).days > MAX_SPAN_DAYS or (hi - lo).days > MAX_INSTANCES // 2:
+            raise NotLean
+        rule, until = _rule(rule_text, first, first is not start)
+        starts = set(rule.between(lo, hi, inc=True))
     if lo <= first <= hi and (until is None or first <= until):
         starts.add(first)
+    if len(rdates) > MAX_INSTANCES:
+        raise NotLean
+    added = [value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+             for value in rdates]
+    added = [value for value in added if lo <= value <= hi]
+    _check_no_twins(starts, added)
     excluded = Exclusions(exdates)
-    return sorted(moment for moment in starts if not excluded.exclude(moment))
+    return sorted(moment for moment in starts.union(added) if not excluded.exclude(moment))
+
+
+def _check_kinds(first: datetime, all_day: bool, exdates: list[Time], rdates: list[Time]) -> None:
+    """NotLean unless every EXDATE and RDATE is of a kind the library reads as DTSTART's, without converting it.
+
+    An RDATE is of DTSTART's kind: a date for a DATE series, a zoned time (any zone) for a zoned one, a
+    floating time for a floating one.
+    """
+    if first.tzinfo is not None:
+        if any(isinstance(value, datetime) and value.tzinfo is None for value in exdates):
+            raise NotLean  # the library would read such an EXDATE in DTSTART's zone: left to it
+        if not all(isinstance(value, datetime) and value.tzinfo is not None for value in rdates):
+            raise NotLean  # the same for a floating RDATE; a DATE one would become a midnight there
+        return
+    if any(isinstance(value, datetime) and (value.tzinfo is not None or all_day) for value in (*exdates, *rdates)):
+        raise NotLean  # a zoned value would move a floating series into its zone; a DATE series takes dates
+    if not all_day and not all(isinstance(value, datetime) for value in rdates):
+        raise NotLean  # a DATE RDATE of a floating series would become a midnight
+
+
+def _check_no_twins(starts: set[datetime], rdates: list[datetime]) -> None:
+    """NotLean when an RDATE names the instant of another start in another zone.
+
+    In one zone equal instants are equal values and counted once, as the library counts them. Across
+    zones, which one the library keeps (and so the zone an instance's calendar days are counted in)
+    depends on set order, and in a repeated hour Python does not even call them equal.
+    """
+    zones: dict[datetime, object] = {}
+    for value in (*starts, *rdates):
+        instant = value.astimezone(UTC) if value.tzinfo is not None else value
+        if zones.setdefault(instant, value.tzinfo) is not value.tzinfo:
+            raise NotLean
 
 
 def _rule(text: str, first: datetime, all_day: bool) -> tuple[rrule.rrule, datetime | None]:
