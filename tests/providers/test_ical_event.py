@@ -101,3 +101,32 @@ def test_the_put_text_is_byte_for_byte_the_built_calendar(zone: str, start: date
     now = datetime(2026, 1, 1, tzinfo=UTC)
     assert build_ics(spec, now) == build_calendar(spec, now).to_ical().decode("utf-8")
     assert build_ics(spec, now) == build_ics(spec, now)  # the cache hands out the same text again
+
+
+def _with_duration(start: str, duration: str) -> str:
+    return "\r\n".join(["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN", "BEGIN:VEVENT",
+                        "UID:d@example.org", "DTSTAMP:20260101T000000Z", start, f"DURATION:{duration}",
+                        "END:VEVENT", "END:VCALENDAR", ""])
+
+
+@pytest.mark.parametrize(("duration", "end"), [
+    ("P1D", datetime(2026, 3, 29, 8, tzinfo=UTC)),  # a calendar day: 10:00 CEST, 23 hours later
+    ("PT24H", datetime(2026, 3, 29, 9, tzinfo=UTC)),  # hours are exact
+    ("P1DT6H", datetime(2026, 3, 29, 14, tzinfo=UTC)),
+    ("PT30H", datetime(2026, 3, 29, 15, tzinfo=UTC)),
+    ("P1W", datetime(2026, 4, 4, 8, tzinfo=UTC)),
+])
+def test_a_duration_read_back_counts_calendar_days_across_a_dst_change(duration: str, end: datetime) -> None:
+    """From 10:00 CET on 2026-03-28 (09:00 UTC), over Berlin's spring change: days nominal, hours exact, as
+    the busy reading counts them (providers/caldav/ical_length.py)."""
+    ics = _with_duration("DTSTART;TZID=Europe/Berlin:20260328T100000", duration)
+    for text in (ics, ics.encode()):
+        summary = read_event_summary(text, ZoneInfo("Europe/Berlin"))
+        assert (summary.start, summary.end) == (datetime(2026, 3, 28, 9, tzinfo=UTC), end)
+
+
+def test_a_floating_all_day_duration_is_counted_in_the_staff_zone() -> None:
+    """A DATE start with P1D on the change day: local midnight to local midnight, 23 hours in Berlin."""
+    summary = read_event_summary(_with_duration("DTSTART;VALUE=DATE:20260329", "P1D"), ZoneInfo("Europe/Berlin"))
+    assert (summary.start, summary.end) == (datetime(2026, 3, 28, 23, tzinfo=UTC),
+                                            datetime(2026, 3, 29, 22, tzinfo=UTC))

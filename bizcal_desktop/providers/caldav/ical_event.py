@@ -7,6 +7,10 @@ calendar apps show and move events in that zone; the instant stays the one store
 exception is the repeated hour of a fall-back night: ``TZID=Europe/Berlin:20271031T023000`` names
 two instants and every reader takes the first, so an event with a start or end in that hour is
 written in UTC (``20271031T013000Z``), which no reader can misplace.
+
+Reading an event back, a DURATION follows the busy reading's rule (:mod:`.ical_length`, RFC 5545
+3.3.6): its days are calendar days, its hours exact as written - so ``P1D`` from 10:00 on a
+spring-forward day ends at 10:00 the next day, 23 hours later, as every calendar app shows it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from bizcal_desktop.domain.local_time import is_repeated_wall_time
 from bizcal_desktop.domain.time_range import ensure_aware_utc
 from bizcal_desktop.errors import PermanentError
 from bizcal_desktop.providers.base import OWN_EVENT_MARKER, EventSpec
+from bizcal_desktop.providers.caldav.ical_length import duration_length, instance_span, written_durations
 from bizcal_desktop.providers.caldav.ical_zones import without_known_zones
 
 PRODID = "-//BizCal Desktop//Booking Sync//EN"
@@ -172,6 +177,20 @@ def _text(event: icalendar.Event, name: str) -> str | None:
     return None if value is None else str(value)
 
 
+def _written_duration(ics: str | bytes, index: int, event_count: int) -> str | None:
+    """The DURATION of the ``index``-th VEVENT as its text has it (None: not found for certain)."""
+    text = ics.decode("utf-8", errors="replace") if isinstance(ics, bytes) else ics
+    durations = written_durations(text)
+    return durations[index] if len(durations) == event_count else None
+
+
+def _end_after(start: date | datetime, duration: object, written: str | None, zone: ZoneInfo) -> datetime | None:
+    """The end (UTC) of an event lasting ``duration`` from ``start``: days on the calendar, the rest exact."""
+    if not isinstance(duration, timedelta):
+        return _to_utc(start, zone)
+    return instance_span(start, duration_length(duration, written), zone)[1]
+
+
 def read_event_summary(ics: str | bytes, zone: ZoneInfo | None = None) -> EventSummary:
     """Read (uid, start, end, summary, sequence, ...) of the master VEVENT in ``ics``.
 
@@ -184,18 +203,18 @@ def read_event_summary(ics: str | bytes, zone: ZoneInfo | None = None) -> EventS
         calendar = icalendar.Calendar.from_ical(ics)
     except (ValueError, IndexError, KeyError) as exc:
         raise PermanentError("The calendar server returned an event that is not valid iCalendar.") from exc
-    events = [e for e in calendar.walk("VEVENT") if e.get("RECURRENCE-ID") is None]
-    if not events:
+    all_events = list(calendar.walk("VEVENT"))
+    masters = [index for index, e in enumerate(all_events) if e.get("RECURRENCE-ID") is None]
+    if not masters:
         raise PermanentError("The calendar server returned a resource without an event in it.")
-    event = events[0]
+    event = all_events[masters[0]]
     start_prop = event.get("DTSTART")
     start = _to_utc(start_prop.dt if start_prop is not None else None, tz)
     end_prop = event.get("DTEND")
     if end_prop is not None:
         end = _to_utc(end_prop.dt, tz)
-    elif event.get("DURATION") is not None and start is not None:
-        duration = event["DURATION"].dt
-        end = start + duration if isinstance(duration, timedelta) else start
+    elif event.get("DURATION") is not None and start_prop is not None:
+        end = _end_after(start_prop.dt, event["DURATION"].dt, _written_duration(ics, masters[0], len(all_events)), tz)
     else:
         end = start
     try:
