@@ -12,24 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bizcal_desktop.cli.entry import main
 from bizcal_desktop.config import Config
 from bizcal_desktop.wiring import build_services
-
-
-class Computer:
-    def __init__(self, flags: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-        self.flags, self.capsys = flags, capsys
-
-    def run(self, *args: str) -> tuple[int, str, str]:
-        code = main([*args, *self.flags])
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    def ok(self, *args: str):  # type: ignore[no-untyped-def]
-        code, out, err = self.run(*args, "--json")
-        assert code == 0, err
-        return json.loads(out)
+from tests.support.cli_computer import Computer
 
 
 def _book(computer: Computer, hour: int, *flags: str) -> int:

@@ -9,43 +9,19 @@ keychain service, as two machines would.
 
 from __future__ import annotations
 
-import io
-import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from bizcal_desktop.cli.entry import main
 from tests.fixtures.radicale import CalendarFixture
-
-
-class Computer:
-    def __init__(self, folder: Path, database_url: str, monkeypatch: pytest.MonkeyPatch,
-                 capsys: pytest.CaptureFixture[str]) -> None:
-        self.flags = ["--data-dir", str(folder), "--database-url", database_url]
-        self.keyring_service = f"bizcal-test-{folder.name}"
-        self._monkeypatch = monkeypatch
-        self._capsys = capsys
-
-    def run(self, *args: str, stdin: str = "") -> tuple[int, str, str]:
-        self._monkeypatch.setenv("BIZCAL_KEYRING_SERVICE", self.keyring_service)
-        self._monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        code = main([*args, *self.flags])
-        out, err = self._capsys.readouterr()
-        return code, out, err
-
-    def ok(self, *args: str, stdin: str = "") -> dict:  # type: ignore[type-arg]
-        code, out, err = self.run(*args, "--json", stdin=stdin)
-        assert code == 0, err
-        return json.loads(out)  # type: ignore[no-any-return]
+from tests.support.cli_computer import Computer
 
 
 def test_a_calendar_is_written_by_its_computer_until_another_takes_it_over(  # type: ignore[no-untyped-def]
     postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, caldav_calendar: CalendarFixture,
 ) -> None:
-    laptop = Computer(tmp_path / "laptop", postgres_url, monkeypatch, capsys)
-    desk = Computer(tmp_path / "desk", postgres_url, monkeypatch, capsys)
+    laptop = Computer.with_own_keychain(tmp_path / "laptop", postgres_url, monkeypatch, capsys)
+    desk = Computer.with_own_keychain(tmp_path / "desk", postgres_url, monkeypatch, capsys)
     assert laptop.ok("device", "rename", "Sarah's laptop")["name"] == "Sarah's laptop"
     laptop.ok("staff", "add", "Sarah", "--timezone", "Europe/Berlin")
     laptop.ok("service", "add", "Cut", "--duration", "60")

@@ -7,30 +7,14 @@ CLI prints its sentence as it prints every error, and nothing is saved.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from bizcal_desktop.cli.entry import main
+from tests.support.cli_computer import Computer
 
 TAKEN = ("bizcal: error: That time was just taken: Mark already has a booking from 10:00 to 11:00 on "
          "Tue 7 Dec. Pick another time.\n")
-
-
-class Computer:
-    def __init__(self, flags: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-        self.flags, self.capsys = flags, capsys
-
-    def run(self, *args: str) -> tuple[int, str, str]:
-        code = main([*args, *self.flags])
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    def ok(self, *args: str) -> dict:  # type: ignore[type-arg]
-        code, out, err = self.run(*args, "--json")
-        assert code == 0, err
-        return json.loads(out)  # type: ignore[no-any-return]
 
 
 def _computers(database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Computer, Computer]:
