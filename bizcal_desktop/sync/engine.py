@@ -76,8 +76,10 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 #: Bookings claimed per round: a second drainer finds work left, and a round ends well within its lease.
 ROUND = 200
-#: Bookings planned in one transaction and recorded in one (:mod:`.batches`).
-GROUP = 50
+#: Bookings planned in one transaction and recorded in one (:mod:`.batches`). 50 saved 3-4 % of a
+#: 500-booking push's client CPU but lengthened the Qt loop's longest stall (median 33 -> 36 ms, the
+#: loop's own CPU in it 2-22 -> 30-45 ms, interleaved `bench_loop_stall` runs): the UI comes first.
+GROUP = 25
 #: Groups under way at once: one is planned or recorded while another's writes keep the server busy.
 GROUPS_IN_FLIGHT = 2
 
