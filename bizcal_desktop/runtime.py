@@ -7,6 +7,11 @@ Measured with ``benchmarks/bench_loop_stall.py`` (500-booking resync against Rad
   the same as with the collector switched off — after freezing the start-up objects and collecting
   the youngest generation less often. The full collections that walked every long-lived object (Qt
   wrappers, SQLAlchemy metadata, imported modules) were the stalls; frozen objects are never walked again.
+  "Less often" has a price: a young collection walks every object allocated since the last one, and
+  at 50,000 allocations that walk was itself the longest stall (20-34 ms of the loop thread's own CPU,
+  seen with ``gc.callbacks``). At 10,000 the longest stall fell from a median of 32 ms (23-43 ms) to
+  17 ms (14-39 ms) in interleaved runs, the loop's own CPU in it to 0-10 ms; 5,000 was no better,
+  20,000 in between (28-40 ms).
 * The interpreter lock: the database steps of a sync run in worker threads, and a worker busy in
   SQLAlchemy keeps the lock for Python's switch interval (5 ms) before the Qt thread may have it;
   with several workers the Qt thread can wait several intervals in a row. A 1 ms interval cut the
@@ -20,7 +25,7 @@ import gc
 import sys
 
 #: Allocations between young-generation collections (CPython's default is 700).
-YOUNG_THRESHOLD = 50_000
+YOUNG_THRESHOLD = 10_000
 #: Seconds a thread may hold the interpreter lock while another waits for it (CPython's default is 0.005).
 SWITCH_INTERVAL = 0.001
 
