@@ -28,7 +28,6 @@ from datetime import datetime
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session, joinedload
 
-from bizcal_desktop.providers.base import EventRef
 from bizcal_desktop.store import outbox, sync_log
 from bizcal_desktop.store.connections import usable_connections
 from bizcal_desktop.store.database import Database
@@ -48,7 +47,6 @@ from bizcal_desktop.sync import outcomes
 from bizcal_desktop.sync.planning import (
     BookingPlan,
     Handover,
-    SyncTarget,
     build_event_spec,
     on_device,
     plan_booking,
@@ -57,8 +55,6 @@ from bizcal_desktop.sync.planning import (
 
 log = logging.getLogger(__name__)
 
-#: A write that succeeded, waiting to be recorded: (target, the event's reference, attempts).
-Written = tuple[SyncTarget, EventRef | None, int]
 
 
 @dataclass
@@ -73,7 +69,7 @@ class BookingRun:
     hand_to: Handover | None = None
     #: Successful writes recorded in the booking's next transaction (or its group's): one fewer per
     #: booking; a crash before it is healed like any crash after a write (adoption).
-    written: list[Written] = field(default_factory=list)
+    written: list[outcomes.Written] = field(default_factory=list)
 
 
 def plan_in_one(db: Database, booking_ids: Sequence[int], device: str | None) -> dict[int, BookingPlan]:
@@ -146,7 +142,7 @@ def _first_writes(s: Session, unmapped: Sequence[Booking], device: str | None) -
     return plans
 
 
-def record_group(s: Session, actor: str, finished: Sequence[tuple[Sequence[Written], Sequence[int]]]) -> None:
+def record_group(s: Session, actor: str, finished: Sequence[tuple[Sequence[outcomes.Written], Sequence[int]]]) -> None:
     """Record the successful writes of many bookings and close their jobs, in the caller's transaction.
 
     ``finished`` holds, per booking, its writes not recorded yet and its job ids.

@@ -36,41 +36,45 @@ def record_success(s: Session, actor: str, target: SyncTarget, ref: EventRef | N
     return str(row["message"])
 
 
-#: A write that succeeded: (target, the event's reference - None for a delete, attempts it took).
-Success = tuple[SyncTarget, EventRef | None, int]
+#: A write that succeeded, waiting to be recorded: (target, the event's reference - None for a
+#: delete, the attempts it took). The engine keeps them on a booking's run (``batches.BookingRun``).
+Written = tuple[SyncTarget, EventRef | None, int]
 
 
-def apply_successes(s: Session, actor: str, written: Sequence[Success]) -> list[dict[str, object]]:
+def apply_successes(s: Session, actor: str, written: Sequence[Written]) -> list[dict[str, object]]:
     """Mark the mappings synced and their connections working; the sync-log rows that say so (not added
     yet, so a group's rows go in with one statement: :func:`~bizcal_desktop.store.sync_log.record_many`).
 
-    Core statements, not ORM objects: a drain records its writes a group at a time, and loading each
+    A mapping records what was actually sent (the booking may have changed while we wrote). Core
+    statements, not ORM objects: a drain records its writes a group at a time, and loading each
     mapping and its connection to change three columns cost more of the client's CPU than the write's
     own request. One ``UPDATE`` (executemany) per kind of write, one for the connections; the caller's
     session has not loaded these rows (each record step is its own transaction), so none goes stale.
     """
-    if not written:
-        return []
-    now = utcnow()
+    saved: list[dict[str, object]] = []
+    deleted: list[dict[str, object]] = []
+    for target, ref, attempts in written:
+        row: dict[str, object] = {"mapping": target.mapping_id, "n": attempts}
+        if target.action == SyncAction.DELETE:
+            deleted.append(row)
+            continue
+        if ref is None:
+            raise ValueError("a create or update recorded as a success must carry the event's reference")
+        saved.append(row | {"ext": ref.external_id, "href": ref.href, "etag": ref.etag, "start": target.spec.start,
+                            "end": target.spec.end, "version": target.spec.sequence})
     mappings = CalendarEventMapping.__table__
-    saved = [{"mapping": t.mapping_id, "n": n, "ext": ref.external_id, "href": ref.href, "etag": ref.etag,
-              "start": t.spec.start, "end": t.spec.end, "version": t.spec.sequence}
-             for t, ref, n in written if t.action != SyncAction.DELETE and ref is not None]
-    if len(saved) != sum(1 for t, _ref, _n in written if t.action != SyncAction.DELETE):
-        raise ValueError("a create or update recorded as a success must carry the event's reference")
-    deleted = [{"mapping": t.mapping_id, "n": n} for t, _ref, n in written if t.action == SyncAction.DELETE]
-    synced = {"state": MappingState.SYNCED, "attempts": mappings.c.attempts + bindparam("n"), "last_error": None}
+    synced = update(mappings).where(mappings.c.id == bindparam("mapping")).values(
+        state=MappingState.SYNCED, attempts=mappings.c.attempts + bindparam("n"), last_error=None)
     if saved:
-        s.execute(update(mappings).where(mappings.c.id == bindparam("mapping")).values(
-            **synced, external_id=bindparam("ext"), href=bindparam("href"), etag=bindparam("etag"),
-            synced_start_utc=bindparam("start"), synced_end_utc=bindparam("end"),
-            synced_version=bindparam("version")), saved)
+        s.execute(synced.values(external_id=bindparam("ext"), href=bindparam("href"), etag=bindparam("etag"),
+                                synced_start_utc=bindparam("start"), synced_end_utc=bindparam("end"),
+                                synced_version=bindparam("version")), saved)
     if deleted:
-        s.execute(update(mappings).where(mappings.c.id == bindparam("mapping")).values(**synced, deleted=True),
-                  deleted)
-    connections = CalendarConnection.__table__
-    s.execute(update(connections).where(connections.c.id.in_({t.connection.id for t, _ref, _n in written}))
-              .values(last_success_at=now, last_error=None))
+        s.execute(synced.values(deleted=True), deleted)
+    if written:
+        connections = CalendarConnection.__table__
+        s.execute(update(connections).where(connections.c.id.in_({t.connection.id for t, _ref, _n in written}))
+                  .values(last_success_at=utcnow(), last_error=None))
     return [{"actor": actor, "action": t.action, "outcome": Outcome.SUCCESS, "message": describe(t),
              "booking_id": t.booking_id, "connection_id": t.connection.id, "mapping_id": t.mapping_id,
              "audit_event_id": t.caused_by} for t, _ref, _n in written]
