@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 import httpx
 from lxml import etree
 
-from bizcal_desktop.providers import async_backend  # noqa: F401 - the first request's imports, off the UI thread
+from bizcal_desktop.providers.async_backend import async_client
 
 #: Content types whose bodies are never XML, so no parse is attempted (an event's text, say).
 _NOT_XML = ("text/calendar", "text/plain", "application/octet-stream")
@@ -181,7 +181,7 @@ def _tls_context() -> ssl.SSLContext:
 
 def new_client(timeout: float) -> httpx.AsyncClient:
     """The account's HTTP client: one per session, kept warm across a drain's requests."""
-    return httpx.AsyncClient(timeout=timeout, follow_redirects=True, verify=_tls_context(),
+    return async_client(timeout=timeout, follow_redirects=True, verify=_tls_context(),
                              headers={"User-Agent": "BizCal-Desktop"})
 
 

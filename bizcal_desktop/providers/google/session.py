@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from bizcal_desktop.errors import AuthError, ProviderError, TransientError
-from bizcal_desktop.providers import async_backend  # noqa: F401 - the first request's imports, off the UI thread
+from bizcal_desktop.providers.async_backend import async_client
 from bizcal_desktop.providers.http_errors import error_for_status, network_error, rest_api_words, retry_after
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ class GoogleSession:
         except (ValueError, KeyError, AttributeError) as exc:
             raise AuthError("The stored Google token is unreadable; reconnect the Google calendar.") from exc
         self._timeout = timeout
-        self._client = httpx.AsyncClient(base_url=api_base.rstrip("/") + "/", timeout=timeout)
+        self._client = async_client(base_url=api_base.rstrip("/") + "/", timeout=timeout)
         self._on_token_refreshed = on_token_refreshed
         self._lock = asyncio.Lock()
         self._auth_request: Any = None  # google-auth's requests transport, made on first refresh

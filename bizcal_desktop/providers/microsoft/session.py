@@ -20,7 +20,7 @@ import httpx
 
 from bizcal_desktop.config import MicrosoftEndpoints
 from bizcal_desktop.errors import AuthError, ProviderError, TransientError
-from bizcal_desktop.providers import async_backend  # noqa: F401 - the first request's imports, off the UI thread
+from bizcal_desktop.providers.async_backend import async_client
 from bizcal_desktop.providers.http_errors import (
     error_for_status,
     network_error,
@@ -88,8 +88,8 @@ class MicrosoftSession:
         self._expires_at: datetime | None = None
         self._renewed = False  # whether the last token came from the token endpoint (not the cache)
         self._lock = asyncio.Lock()
-        self._client = httpx.AsyncClient(base_url=endpoints.graph_base.rstrip("/") + "/", timeout=timeout,
-                                         verify=ssl_context(endpoints))
+        self._client = async_client(base_url=endpoints.graph_base.rstrip("/") + "/", timeout=timeout,
+                                    verify=ssl_context(endpoints))
         #: HTTP requests sent to Graph (token requests not included).
         self.requests = 0
 
