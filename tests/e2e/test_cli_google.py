@@ -6,6 +6,9 @@ fake browser script named in ``BROWSER``, exactly as Python's webbrowser would s
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from tests.e2e.conftest import Cli
@@ -37,22 +40,23 @@ def test_connect_google_then_bookings_flow_and_busy_import(google_cli: Cli, goog
     assert conn["calendar_id"]
 
     calendar = google_fake.calendar(conn["calendar_id"] if conn["calendar_id"] != "primary" else "primary")
+    day = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(days=2)).date().isoformat()  # inside the import window
     booking = cli.ok("booking", "add", "--staff", "Sarah", "--service", "Cut", "--customer", "Jess",
-                     "--start", "2026-12-02T15:00")
+                     "--start", f"{day}T15:00")
     assert booking["sync_state"] == "synced"
     event = calendar.get(booking["public_id"])
     assert event is not None and event["summary"] == "Cut"  # a new install: service only
     assert event["start"]["timeZone"] == "Europe/Berlin"
     assert event["extendedProperties"]["private"]["bizcalBooking"] == booking["public_id"]
 
-    cli.ok("booking", "move", str(booking["id"]), "--start", "2026-12-02T16:00")
+    cli.ok("booking", "move", str(booking["id"]), "--start", f"{day}T16:00")
     moved = calendar.get(booking["public_id"])
-    assert moved["start"]["dateTime"].startswith("2026-12-02T16:00")
+    assert moved["start"]["dateTime"].startswith(f"{day}T16:00")
 
     # A dentist appointment added in Google blocks time after an import; our own event does not.
     calendar.add_event({"id": "dentist01", "summary": "Dentist",
-                        "start": {"dateTime": "2026-12-02T10:00:00+01:00"},
-                        "end": {"dateTime": "2026-12-02T11:00:00+01:00"}})
+                        "start": {"dateTime": f"{day}T10:00:00+01:00"},
+                        "end": {"dateTime": f"{day}T11:00:00+01:00"}})
     imported = cli.ok("import")
     assert [(c["ok"], c["added"]) for c in imported["connections"]] == [(True, 1)]
 

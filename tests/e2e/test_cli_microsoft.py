@@ -7,6 +7,9 @@ through ``BIZCAL_MS_CA_BUNDLE``); MSAL "opens" the sign-in page with the fake br
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from tests.e2e.conftest import Cli
@@ -32,22 +35,23 @@ def test_connect_microsoft_then_bookings_flow_and_busy_import(ms_cli: Cli, ms_fa
     assert ms_fake.identity.verifiers_ok == 1
     assert ms_fake.primary.all_events() == []  # the write probe cleaned up after itself
 
+    day = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(days=2)).date().isoformat()  # inside the import window
     booking = cli.ok("booking", "add", "--staff", "Sarah", "--service", "Cut", "--customer", "Jess",
-                     "--start", "2026-12-02T15:00")
+                     "--start", f"{day}T15:00")
     assert booking["sync_state"] == "synced"
     [event] = ms_fake.primary.all_events()
     assert event["subject"] == "Cut"  # a new install: service only
-    assert event["start"] == {"dateTime": "2026-12-02T15:00:00", "timeZone": "Europe/Berlin"}
+    assert event["start"] == {"dateTime": f"{day}T15:00:00", "timeZone": "Europe/Berlin"}
     assert event["transactionId"] == f"bizcal-{booking['public_id']}"
 
-    cli.ok("booking", "move", str(booking["id"]), "--start", "2026-12-02T16:00")
+    cli.ok("booking", "move", str(booking["id"]), "--start", f"{day}T16:00")
     [event] = ms_fake.primary.all_events()
-    assert event["start"]["dateTime"] == "2026-12-02T16:00:00"
+    assert event["start"]["dateTime"] == f"{day}T16:00:00"
 
     # A dentist appointment added in Outlook blocks time after an import; our own event does not.
     ms_fake.primary.add_event({"subject": "Dentist",
-                               "start": {"dateTime": "2026-12-02T10:00:00", "timeZone": "Europe/Berlin"},
-                               "end": {"dateTime": "2026-12-02T11:00:00", "timeZone": "Europe/Berlin"}})
+                               "start": {"dateTime": f"{day}T10:00:00", "timeZone": "Europe/Berlin"},
+                               "end": {"dateTime": f"{day}T11:00:00", "timeZone": "Europe/Berlin"}})
     imported = cli.ok("import")
     assert [(c["ok"], c["added"]) for c in imported["connections"]] == [(True, 1)]
 
