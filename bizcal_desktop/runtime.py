@@ -1,6 +1,6 @@
-"""Process-wide tuning for a long-running GUI process.
+"""Process-wide tuning: for the long-running GUI process, and for one short ``bizcal`` command.
 
-Why: the app runs Qt and asyncio on one thread, so any pause of that thread freezes every window.
+Why, for the GUI: the app runs Qt and asyncio on one thread, so any pause of that thread freezes every window.
 Measured with ``benchmarks/bench_loop_stall.py`` (500-booking resync against Radicale):
 
 * The garbage collector: the longest stall was ~75 ms with Python's default settings, and ~20 ms —
@@ -17,12 +17,25 @@ Measured with ``benchmarks/bench_loop_stall.py`` (500-booking resync against Rad
   with several workers the Qt thread can wait several intervals in a row. A 1 ms interval cut the
   longest stall of the resync from 34-52 ms to 27-46 ms in interleaved runs (its wall time did not
   grow); the rest was the machine's own scheduling (the idle loop's longest gap, 7-11 ms there).
+
+Why, for a ``bizcal`` command: loading SQLAlchemy, the models and the CLI makes a few hundred thousand
+objects that live until the process ends, and the collector walked them all several times while they
+were made (its full collections fire as the old generation grows by a quarter) and again at exit,
+where the interpreter collects before tearing its modules down. Measured with
+``benchmarks/bench_cli_startup.py``, that walking was a fifth of ``bizcal staff list``'s wall time.
+So a command loads its modules with the collector paused and then freezes what was loaded (frozen
+objects are never walked again; garbage made while paused, a few kilobytes, stays until exit), and
+freezes everything once more when it is done, after the database was closed and before the
+interpreter's exit collections. What must happen at exit does not wait for the collector: the
+services close the database first, and the log handlers are flushed and closed by ``atexit``.
 """
 
 from __future__ import annotations
 
 import gc
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 #: Allocations between young-generation collections (CPython's default is 700).
 YOUNG_THRESHOLD = 10_000
@@ -37,3 +50,21 @@ def tune_for_the_ui_thread() -> None:
     _, middle, old = gc.get_threshold()
     gc.set_threshold(YOUNG_THRESHOLD, max(middle, 20), max(old, 100))
     sys.setswitchinterval(SWITCH_INTERVAL)
+
+
+@contextmanager
+def loading_a_command() -> Iterator[None]:
+    """Import a command's modules with the collector paused; they are frozen when the block ends."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
+
+
+def command_done() -> None:
+    """Call when a command has closed its database: the interpreter's exit collections walk nothing."""
+    gc.freeze()

@@ -5,11 +5,14 @@ and every provider stack before reading one row, because the wiring built every 
 modules imported what their handlers use. The speed itself is measured by
 ``benchmarks/bench_cli_startup.py``; these tests keep the cause from coming back: a new process runs
 the command and reports which modules it loaded (no timing), and :class:`~bizcal_desktop.wiring.Services`
-is checked to build each service once, also when threads ask at the same moment.
+is checked to build each service once, also when threads ask at the same moment. The program's own
+path (``bizcal_desktop.cli.main()`` reading the command line) is checked to leave the garbage
+collector running with what it loaded frozen (``runtime.py``: loading with the collector paused).
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -17,6 +20,7 @@ import sys
 import threading
 from pathlib import Path
 
+from bizcal_desktop import runtime
 from bizcal_desktop.config import Config
 from bizcal_desktop.wiring import build_services
 
@@ -64,6 +68,37 @@ def test_staff_list_loads_neither_the_sync_stack_nor_any_provider(tmp_path: Path
     assert "Mark" in out
     loaded = [name for name in NOT_FOR_STAFF_LIST if name in modules]
     assert loaded == []
+
+AS_THE_PROGRAM = """
+import gc, json, sys
+from bizcal_desktop import cli
+sys.argv = ["bizcal", *sys.argv[1:]]
+code = cli.main()
+print(json.dumps({"code": code, "collecting": gc.isenabled(), "frozen": gc.get_freeze_count()}), file=sys.stderr)
+"""
+
+
+def test_the_program_loads_with_the_collector_paused_and_leaves_it_running(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("BIZCAL_DATABASE_URL", None)
+    done = subprocess.run([sys.executable, "-c", AS_THE_PROGRAM, "staff", "list", "--data-dir", str(tmp_path)],
+                          env=env, cwd=ROOT, capture_output=True, text=True, check=False, timeout=120)
+
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    assert report["code"] == 0
+    assert report["collecting"] is True
+    assert report["frozen"] > 0  # what the command loaded is never walked again
+
+
+def test_loading_a_command_leaves_a_paused_collector_paused() -> None:
+    gc.disable()
+    try:
+        with runtime.loading_a_command():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.enable()
 
 
 def test_each_service_is_built_once_even_when_threads_ask_together(tmp_path: Path) -> None:
