@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bizcal_desktop.cli.command import Handler
 from bizcal_desktop.cli.output import Output
-from bizcal_desktop.cli.parser import build_parser
+from bizcal_desktop.cli.parser import parser_for
 from bizcal_desktop.config import Config
 from bizcal_desktop.errors import BizCalError
 from bizcal_desktop.logging_setup import configure_logging, log_unexpected
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parser_for(argv).parse_args(argv)
     debug = getattr(args, "debug", False)
     try:
         person = getattr(args, "as_person", None) or os.environ.get("BIZCAL_PERSON")

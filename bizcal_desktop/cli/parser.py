@@ -5,53 +5,48 @@ a table of contents. The common flags (``--json``, ``--data-dir``, ``--database-
 parser given to every noun and verb, so they may stand anywhere on the line; they default to
 ``SUPPRESS`` so a later, inner parser does not reset what an earlier one read.
 
-Every noun module is imported to build the parser, so each keeps its imports light: a service that
-pulls in the sync engine, the importer or the connect flows is imported inside the handler that uses
-it (``bizcal staff list`` must not pay for ``bizcal connect``; see ``benchmarks/bench_cli_startup.py``).
+Why a command line is parsed with its own noun only (:func:`parser_for`): importing every noun module
+and building every noun's and verb's parser (50 of them) was a fifth of what ``bizcal staff list`` spent
+of its own (issue 20, ``benchmarks/bench_cli_startup.py``). So the line is first read by a *noun
+finder* — the same top-level flags, every noun by name and nothing under it — and then parsed by a
+parser in which only that noun's module has added its sub-parser; the other nouns are there by name,
+so a mistyped noun is refused with the same list. Whenever the finder is not sure (no noun, an error,
+``--help`` or ``--version`` before the noun), the whole parser of :func:`build_parser` reads the line,
+so help, versions and errors read exactly as before. :data:`NOUNS` says which module adds which nouns;
+a test checks it against what the modules add.
+
+Every noun module imported keeps its imports light: a service that pulls in the sync engine, the
+importer or the connect flows is imported inside the handler that uses it (``bizcal staff list`` must
+not pay for ``bizcal connect``).
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import importlib
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from bizcal_desktop import __version__
-from bizcal_desktop.cli import (
-    about,
-    audit,
-    booking,
-    busy_import,
-    connect,
-    connections,
-    db,
-    device,
-    service,
-    settings,
-    slots,
-    staff,
-    sync,
-    sync_log,
-    tokens,
-)
 from bizcal_desktop.cli.command import Nouns
 
-#: Each adds its noun(s) to the sub-parsers; ``sync`` adds ``sync``, ``resync`` and ``retry``.
-NOUNS: tuple[Callable[[Nouns, argparse.ArgumentParser], None], ...] = (
-    staff.add_parser,
-    service.add_parser,
-    connect.add_parser,
-    connections.add_parser,
-    booking.add_parser,
-    sync.add_parser,
-    busy_import.add_parser,
-    tokens.add_parser,
-    slots.add_parser,
-    settings.add_parser,
-    sync_log.add_parser,
-    audit.add_parser,
-    about.add_parser,
-    db.add_parser,
-    device.add_parser,
+#: Each noun module (of this package) and the noun(s) its ``add_parser`` adds, in ``--help``'s order.
+NOUNS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("staff", ("staff",)),
+    ("service", ("service",)),
+    ("connect", ("connect",)),
+    ("connections", ("connections",)),
+    ("booking", ("booking",)),
+    ("sync", ("sync", "resync", "retry")),
+    ("busy_import", ("import",)),
+    ("tokens", ("tokens",)),
+    ("slots", ("slots",)),
+    ("settings", ("settings",)),
+    ("sync_log", ("log",)),
+    ("audit", ("audit",)),
+    ("about", ("about",)),
+    ("db", ("db",)),
+    ("device", ("device",)),
 )
 
 
@@ -72,7 +67,8 @@ def common_flags() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Every noun in full; with ``only``, the module adding the noun ``only`` in full, the rest by name."""
     common = common_flags()
     parser = argparse.ArgumentParser(
         prog="bizcal", parents=[common],
@@ -80,6 +76,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"bizcal {__version__}")
     nouns = parser.add_subparsers(dest="noun", required=True, metavar="COMMAND")
-    for add_noun in NOUNS:
-        add_noun(nouns, common)
+    for module, names in NOUNS:
+        if only is None or only in names:
+            importlib.import_module(f"{__package__}.{module}").add_parser(nouns, common)
+        else:
+            for name in names:  # never reads a line: the finder named another noun
+                nouns.add_parser(name, add_help=False)
     return parser
+
+
+def parser_for(argv: Sequence[str] | None) -> argparse.ArgumentParser:
+    """A parser that reads ``argv`` (None: the command line) exactly as :func:`build_parser`'s would."""
+    return build_parser(only=named_noun(argv))
+
+
+class _NotSure(Exception):
+    """The noun finder met something only the whole parser may answer."""
+
+
+class _NounFinder(argparse.ArgumentParser):
+    """Never prints and never exits: where it would, the whole parser reads the line instead."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _NotSure(message)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        raise _NotSure(message)
+
+
+def named_noun(argv: Sequence[str] | None) -> str | None:
+    """The noun ``argv`` names, read with the top-level flags; None when only the whole parser may say."""
+    finder = _NounFinder(prog="bizcal", parents=[common_flags()], add_help=False)
+    finder.add_argument("-h", "--help", action="store_true")  # the top level's own flags, as plain flags:
+    finder.add_argument("--version", action="store_true")  # their abbreviations are read alike
+    nouns: Nouns = finder.add_subparsers(dest="noun", required=True)
+    for _, names in NOUNS:
+        for name in names:
+            nouns.add_parser(name, add_help=False)
+    try:
+        found: Any = finder.parse_known_args(argv)[0]
+    except _NotSure:
+        return None
+    return None if found.help or found.version else str(found.noun)
