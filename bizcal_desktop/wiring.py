@@ -133,7 +133,7 @@ def _importer(s: Services) -> AvailabilityImporter:
 def _devices(s: Services) -> DeviceService:
     from bizcal_desktop.services.devices import DeviceService
 
-    return DeviceService(s.db, s.config, s.secrets, s.providers)
+    return DeviceService(s.db, s.config, s.secrets, lambda: s.providers)
 
 
 def _bookings(s: Services) -> BookingService:

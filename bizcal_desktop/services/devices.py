@@ -16,6 +16,7 @@ colleagues' calendars. A connection nobody holds yet waits, and the status says 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -37,7 +38,10 @@ log = logging.getLogger(__name__)
 class DeviceService:
     """This installation's device: who it is, renaming it, and taking the connections it connected."""
 
-    def __init__(self, db: Database, config: Config, secrets: SecretStore, providers: ProviderSource) -> None:
+    def __init__(self, db: Database, config: Config, secrets: SecretStore,
+                 providers: Callable[[], ProviderSource]) -> None:
+        """``providers`` hands over the provider source, asked for only when a team database has
+        connections without an owner (building it imports the provider layer, which a start does not need)."""
         self._db = db
         self._config = config
         self._secrets = secrets
@@ -81,5 +85,5 @@ class DeviceService:
             return 0
 
     def _holds_secret(self, row: CalendarConnection) -> bool:
-        name = self._providers.secret_name(row.provider)
+        name = self._providers().secret_name(row.provider)
         return name is not None and self._secrets.get(row.secret_key, name) is not None

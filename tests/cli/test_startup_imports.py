@@ -26,12 +26,16 @@ from bizcal_desktop.wiring import build_services
 
 ROOT = Path(__file__).resolve().parents[2]
 
-#: Modules ``staff list`` has no use for: the sync stack, the connect flows, providers' HTTP, Qt, psycopg.
+#: Modules ``staff list`` has no use for: the sync stack, the connect flows, other nouns, providers, Qt, psycopg.
 NOT_FOR_STAFF_LIST = (
     "bizcal_desktop.sync.engine",
     "bizcal_desktop.sync.importer",
     "bizcal_desktop.services.connections",
     "bizcal_desktop.services.booking_check",
+    "bizcal_desktop.cli.booking",  # another noun's module (cli/parser.py builds the named noun only)
+    "bizcal_desktop.cli.connect",
+    "bizcal_desktop.provider_factory",
+    "bizcal_desktop.providers.base",
     "bizcal_desktop.providers.caldav.provider",
     "httpx",
     "caldav",
