@@ -25,7 +25,6 @@ from bizcal_desktop.config import Config
 from bizcal_desktop.device import Device, rename_device
 from bizcal_desktop.errors import BizCalError
 from bizcal_desktop.secrets import SecretStore
-from bizcal_desktop.store import ownership
 from bizcal_desktop.store.database import Database
 from bizcal_desktop.store.models import CalendarConnection
 
@@ -53,6 +52,8 @@ class DeviceService:
 
     def rename(self, name: str) -> Device:
         """Call this computer ``name`` (here and on the connections it holds)."""
+        from bizcal_desktop.store import ownership  # the outbox's hand-over rules: not needed at start
+
         device = rename_device(self._config.data_dir, name)
         vars(self._config)["device"] = device  # Config.device is cached: it follows the rename
         self._db.device_name = device.name  # and so does the audit trail's device, from now on
