@@ -7,13 +7,14 @@ parser given to every noun and verb, so they may stand anywhere on the line; the
 
 Why a command line is parsed with its own noun only (:func:`parser_for`): importing every noun module
 and building every noun's and verb's parser (50 of them) was a fifth of what ``bizcal staff list`` spent
-of its own (issue 20, ``benchmarks/bench_cli_startup.py``). So the line is first read by a *noun
-finder* — the same top-level flags, every noun by name and nothing under it — and then parsed by a
-parser in which only that noun's module has added its sub-parser; the other nouns are there by name,
-so a mistyped noun is refused with the same list. Whenever the finder is not sure (no noun, an error,
-``--help`` or ``--version`` before the noun), the whole parser of :func:`build_parser` reads the line,
-so help, versions and errors read exactly as before. :data:`NOUNS` says which module adds which nouns;
-a test checks it against what the modules add.
+of its own (issue 20, ``benchmarks/bench_cli_startup.py``). So the noun is found first: the first word
+when it is a noun (the top level has no other positional), else the *noun finder* reads the line with
+the same top-level flags and every noun by name, nothing under them. The line is then parsed by a
+parser in which that noun's module alone has added its sub-parser, the other nouns by name only.
+Whenever the finder is not sure (no noun, an error, ``--help`` or ``--version`` before the noun), the
+whole parser of :func:`build_parser` reads the line, so help, versions and errors read exactly as
+before (``tests/cli/test_parser.py`` compares the two). :data:`NOUNS` says which module adds which
+nouns; a test checks it against what the modules add.
 
 Every noun module imported keeps its imports light: a service that pulls in the sync engine, the
 importer or the connect flows is imported inside the handler that uses it (``bizcal staff list`` must
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -106,6 +108,9 @@ class _NounFinder(argparse.ArgumentParser):
 
 def named_noun(argv: Sequence[str] | None) -> str | None:
     """The noun ``argv`` names, read with the top-level flags; None when only the whole parser may say."""
+    line = sys.argv[1:] if argv is None else list(argv)
+    if line and any(line[0] in names for _, names in NOUNS):
+        return line[0]  # a first word is always the noun: the top level has no other positional
     finder = _NounFinder(prog="bizcal", parents=[common_flags()], add_help=False)
     finder.add_argument("-h", "--help", action="store_true")  # the top level's own flags, as plain flags:
     finder.add_argument("--version", action="store_true")  # their abbreviations are read alike

@@ -77,6 +77,7 @@ def test_the_one_noun_parser_answers_as_the_whole_one(line: list[str], capsys: p
 
 
 def test_the_finder_names_the_noun_or_leaves_the_line_to_the_whole_parser() -> None:
+    assert named_noun(["staff", "list", "--help"]) == "staff"  # the first word; its own parser helps
     assert named_noun(["--json", "resync", "--from", "2026-01-05"]) == "resync"
     assert named_noun(["--as", "staff", "booking", "list"]) == "booking"
     assert named_noun(["-h"]) is None
