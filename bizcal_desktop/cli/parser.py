@@ -10,11 +10,13 @@ and building every noun's and verb's parser (50 of them) was a fifth of what ``b
 of its own (issue 20, ``benchmarks/bench_cli_startup.py``). So the noun is found first: the first word
 when it is a noun (the top level has no other positional), else the *noun finder* reads the line with
 the same top-level flags and every noun by name, nothing under them. The line is then parsed by a
-parser in which that noun's module alone has added its sub-parser, the other nouns by name only.
+parser in which that noun's module alone has added its sub-parser: the top level reads it as the
+whole parser would, so it comes to the same noun, and from there on only that noun's parser reads.
 Whenever the finder is not sure (no noun, an error, ``--help`` or ``--version`` before the noun), the
 whole parser of :func:`build_parser` reads the line, so help, versions and errors read exactly as
-before (``tests/cli/test_parser.py`` compares the two). :data:`NOUNS` says which module adds which
-nouns; a test checks it against what the modules add.
+before. ``tests/cli/test_parser.py`` compares the two parsers' answers, checks that the finder's
+top-level flags are the whole parser's, and that :data:`NOUNS` (which module adds which nouns) is
+what the modules add.
 
 Every noun module imported keeps its imports light: a service that pulls in the sync engine, the
 importer or the connect flows is imported inside the handler that uses it (``bizcal staff list`` must
@@ -70,7 +72,7 @@ def common_flags() -> argparse.ArgumentParser:
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """Every noun in full; with ``only``, the module adding the noun ``only`` in full, the rest by name."""
+    """Every noun; with ``only``, just the module that adds the noun ``only`` (see the module docstring)."""
     common = common_flags()
     parser = argparse.ArgumentParser(
         prog="bizcal", parents=[common],
@@ -81,9 +83,6 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     for module, names in NOUNS:
         if only is None or only in names:
             importlib.import_module(f"{__package__}.{module}").add_parser(nouns, common)
-        else:
-            for name in names:  # never reads a line: the finder named another noun
-                nouns.add_parser(name, add_help=False)
     return parser
 
 
@@ -106,11 +105,8 @@ class _NounFinder(argparse.ArgumentParser):
         raise _NotSure(message)
 
 
-def named_noun(argv: Sequence[str] | None) -> str | None:
-    """The noun ``argv`` names, read with the top-level flags; None when only the whole parser may say."""
-    line = sys.argv[1:] if argv is None else list(argv)
-    if line and any(line[0] in names for _, names in NOUNS):
-        return line[0]  # a first word is always the noun: the top level has no other positional
+def noun_finder() -> argparse.ArgumentParser:
+    """:func:`build_parser`'s top-level flags (a test compares them) and every noun by name, nothing under them."""
     finder = _NounFinder(prog="bizcal", parents=[common_flags()], add_help=False)
     finder.add_argument("-h", "--help", action="store_true")  # the top level's own flags, as plain flags:
     finder.add_argument("--version", action="store_true")  # their abbreviations are read alike
@@ -118,8 +114,16 @@ def named_noun(argv: Sequence[str] | None) -> str | None:
     for _, names in NOUNS:
         for name in names:
             nouns.add_parser(name, add_help=False)
+    return finder
+
+
+def named_noun(argv: Sequence[str] | None) -> str | None:
+    """The noun ``argv`` names, read with the top-level flags; None when only the whole parser may say."""
+    line = sys.argv[1:] if argv is None else list(argv)
+    if line and any(line[0] in names for _, names in NOUNS):
+        return line[0]  # a first word is always the noun: the top level has no other positional
     try:
-        found: Any = finder.parse_known_args(argv)[0]
+        found: Any = noun_finder().parse_known_args(line)[0]
     except _NotSure:
         return None
     return None if found.help or found.version else str(found.noun)

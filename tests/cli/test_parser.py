@@ -13,7 +13,7 @@ import argparse
 
 import pytest
 
-from bizcal_desktop.cli.parser import NOUNS, build_parser, named_noun, parser_for
+from bizcal_desktop.cli.parser import NOUNS, build_parser, named_noun, noun_finder, parser_for
 
 #: Lines a script might write, and the unusual ones the finder must leave to the whole parser.
 LINES = [
@@ -84,6 +84,15 @@ def test_the_finder_names_the_noun_or_leaves_the_line_to_the_whole_parser() -> N
     assert named_noun(["--vers", "staff"]) is None
     assert named_noun(["stuff"]) is None
     assert named_noun([]) is None
+
+
+def _flags(parser: argparse.ArgumentParser) -> list[tuple[tuple[str, ...], object]]:
+    return sorted((tuple(action.option_strings), action.nargs) for action in parser._actions if action.option_strings)
+
+
+def test_the_finder_reads_the_top_level_flags_of_the_whole_parser() -> None:
+    """The same option strings, each taking as many values: both come to the same noun on any line."""
+    assert _flags(noun_finder()) == _flags(build_parser())
 
 
 def test_the_table_of_nouns_is_what_the_modules_add() -> None:
