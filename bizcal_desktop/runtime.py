@@ -1,7 +1,7 @@
 """Process-wide tuning: for the long-running GUI process, and for one short ``bizcal`` command.
 
-Why, for the GUI: the app runs Qt and asyncio on one thread, so any pause of that thread freezes every window.
-Measured with ``benchmarks/bench_loop_stall.py`` (500-booking resync against Radicale):
+Why, for the GUI: the app runs Qt and asyncio on one thread, so any pause of that thread freezes
+every window. Measured with ``benchmarks/bench_loop_stall.py`` (500-booking resync against Radicale):
 
 * The garbage collector: the longest stall was ~75 ms with Python's default settings, and ~20 ms —
   the same as with the collector switched off — after freezing the start-up objects and collecting
@@ -18,13 +18,14 @@ Measured with ``benchmarks/bench_loop_stall.py`` (500-booking resync against Rad
   longest stall of the resync from 34-52 ms to 27-46 ms in interleaved runs (its wall time did not
   grow); the rest was the machine's own scheduling (the idle loop's longest gap, 7-11 ms there).
 
-Why, for a ``bizcal`` command: loading SQLAlchemy, the models and the CLI makes a few hundred thousand
-objects that live until the process ends, and the collector walked them all several times while they
-were made (its full collections fire as the old generation grows by a quarter) and again at exit,
-where the interpreter collects before tearing its modules down. Measured with
-``benchmarks/bench_cli_startup.py``, that walking was a fifth of ``bizcal staff list``'s wall time.
+Why, for a ``bizcal`` command: loading SQLAlchemy, the models and the CLI makes some 60,000 objects
+the collector tracks, most of them living until the process ends (classes, functions, their cycles),
+and the collector walked them several times while they were made (its full collections fire as the
+old generation grows by a quarter) and again at exit, where the interpreter collects before and while
+tearing its modules down. Measured with ``benchmarks/bench_cli_startup.py``, that was a quarter of
+``bizcal staff list``'s wall time (the ORM floor alone spent 60-110 ms after its last line).
 So a command loads its modules with the collector paused and then freezes what was loaded (frozen
-objects are never walked again; garbage made while paused, a few kilobytes, stays until exit), and
+objects are never walked again; the few hundred made garbage while paused stay until exit), and
 freezes everything once more when it is done, after the database was closed and before the
 interpreter's exit collections. What must happen at exit does not wait for the collector: the
 services close the database first, and the log handlers are flushed and closed by ``atexit``.

@@ -12,7 +12,7 @@ it is the ``bizcal`` script's entry point (``bizcal_desktop.cli:main`` in ``pypr
 
 Why :func:`main` imports :mod:`.entry` itself: run as the program (no ``argv``: it reads the command
 line), it loads the command's modules with the garbage collector paused and tells the collector when
-the command is done (``runtime.py`` says why; most of a short command's time was the collector's). A
+the command is done (``runtime.py`` says why: a quarter of a short command's time was the collector's). A
 caller in Python that passes ``argv`` (a test, a script) gets the command alone, its process untouched.
 """
 
