@@ -77,7 +77,8 @@ async def _measure(server: LoggingRadicale, data_dir: Path) -> list[tuple[str, f
             if report.synced != 1:
                 raise RuntimeError(f"the drain wrote {report.synced} events")
         mark = server.requests_logged()
-        services.bookings.move(booking_ids[0], f"{(day + timedelta(days=1)).isoformat()}T09:00")
+        free = day + timedelta(days=(ROUNDS - 1) // 10 + 1)  # the day after the last booked one
+        services.bookings.move(booking_ids[0], f"{free.isoformat()}T09:00")
         await services.engine.drain()
         move_requests = server.requests_logged() - mark
         await services.importer.import_all()  # full: token + calendar-query
