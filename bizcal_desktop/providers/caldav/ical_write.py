@@ -80,24 +80,24 @@ def _escaped(text: str) -> str:
 
 
 def _folded(line: str) -> str:
-    """``line`` folded before it reaches 75 octets, an escape never split from its backslash."""
+    """``line`` folded before it reaches 75 octets, an escape never split from its backslash.
+
+    Cut on the UTF-8 bytes (a cut moves back to a character's first byte), not char by char: a
+    booking's description carries a dash and three lines of text, and the per-character walk was
+    most of writing its event.
+    """
     if len(line) < _FOLD_AT and (line.isascii() or len(line.encode("utf-8")) < _FOLD_AT):
         return line
-    parts: list[str] = []
-    current: list[str] = []
-    count = 0
-    for char in line:
-        size = len(char.encode("utf-8"))
-        if current and count + size >= _FOLD_AT:
-            if len(current) > 1 and current[-1] in "\\^":
-                carried = current.pop()
-                parts.append("".join(current))
-                current, count = [carried], len(carried.encode("utf-8"))
-            else:
-                parts.append("".join(current))
-                current, count = [], 0
-        current.append(char)
-        count += size
-    if current:
-        parts.append("".join(current))
-    return "\r\n ".join(parts)
+    data = line.encode("utf-8")
+    parts: list[bytes] = []
+    start = 0
+    while len(data) - start >= _FOLD_AT:
+        end = start + _FOLD_AT - 1
+        while data[end] & 0xC0 == 0x80:  # inside a multi-byte character: cut before it
+            end -= 1
+        if data[end - 1] in b"\\^" and end - 1 > start:
+            end -= 1  # the escape's backslash goes on with what it escapes
+        parts.append(data[start:end])
+        start = end
+    parts.append(data[start:])
+    return b"\r\n ".join(parts).decode("utf-8")
