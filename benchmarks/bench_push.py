@@ -7,8 +7,10 @@ What is measured, and why this way
   sent up front matter) and Xandikos; both count in their own logs the requests each client sent.
 * The app's push goes through its real path: bookings made with ``BookingService.add`` queue outbox
   jobs, and one ``SyncEngine.drain`` writes them (claims, planning, provider, mapping rows, sync log).
-* The floor is the least any client can pay the server: the same number of ``PUT``s of event bodies
-  of the same size (built by the app's own ``build_ics`` before the clock starts), with
+* The floor is the least any client can pay the server: the same number of ``PUT``s of the events
+  the app writes - title and notes at a new install's privacy level, so the server parses and stores
+  as much (the servers' CPU grows with the body) - built by the app's own ``build_ics`` before the
+  clock starts, with
   ``If-None-Match: *``, Basic auth sent up front, from one plain ``httpx.AsyncClient`` at the engine's
   concurrency (4). The reference is vdirsyncer 0.21 (the ``bench`` extra) syncing a folder of the
   same 500 events to the same server, timed as a subprocess (its start-up included; its CPU is the
@@ -43,6 +45,7 @@ from typing import Protocol
 import httpx
 import keyring
 
+from bizcal_desktop.domain.privacy import DEFAULT_PRIVACY, BookingFacts, event_description, event_title
 from bizcal_desktop.providers.base import EventSpec
 from bizcal_desktop.providers.caldav.ical_event import build_ics
 from tests.fixtures.radicale import RadicaleServer
@@ -102,12 +105,16 @@ async def _clocked(server: Server, work: Callable[[], Awaitable[float | None]]) 
 
 
 def _bodies() -> list[tuple[str, str]]:
+    """The events the app's push writes, as a new install writes them (title and notes at its privacy level)."""
     start = datetime(2026, 9, 1, 9, tzinfo=UTC)
     bodies = []
     for i in range(BOOKINGS):
-        spec = EventSpec(booking_public_id=uuid.uuid4().hex, summary=f"Session - Customer {i}",
-                         description="Session, 30 minutes\nStaff: Bench Staff", start=start + timedelta(hours=i),
-                         end=start + timedelta(hours=i, minutes=30), timezone="Europe/Berlin", sequence=1)
+        begins, ends = start + timedelta(hours=i), start + timedelta(hours=i, minutes=30)
+        facts = BookingFacts(booking_id=i + 1, service="Session", customer=f"Customer {i}", staff="Bench Staff",
+                             start=begins, end=ends, timezone="Europe/Berlin")
+        spec = EventSpec(booking_public_id=uuid.uuid4().hex, summary=event_title(DEFAULT_PRIVACY, facts),
+                         description=event_description(DEFAULT_PRIVACY, facts), start=begins, end=ends,
+                         timezone="Europe/Berlin", sequence=1)
         bodies.append((f"{spec.booking_public_id}.ics", build_ics(spec)))
     return bodies
 
