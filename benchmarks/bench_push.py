@@ -17,7 +17,7 @@ What is measured, and why this way
   child's). Servers slow down as a collection grows, so each run writes into a new, empty calendar,
   and the three alternate (interleaved repetitions). The order rotates, so each client goes first,
   second and third once in three repetitions: a server slows as its process ages (Xandikos's CPU for
-  the same 500 PUTs rose by 5-12 % for whoever ran after the floor when the floor always went first).
+  the same 500 PUTs was up to 12 % higher for whoever ran after the floor when it always went first).
 * Client CPU is the client's CPU time (all threads) during the push: it competes with a CPU-bound
   server for the machine's two cores, which is why it shows in the wall time. The server's CPU for
   the same push is read from its process (``/proc``), so the benchmark shows who used the cores;
