@@ -78,12 +78,18 @@ def holder_of(connection: CalendarConnection) -> Holder:
     return Holder(connection.owner_device, connection.owner_device_name or connection.owner_device[:8])
 
 
+#: The aliases :func:`claimable_by` correlates, made once: an alias copies its table's columns, and
+#: making two for every claim cost more CPU than the claim's statements.
+_HOLDER = aliased(CalendarConnection, name="holder")
+_HOLDERS_BOOKING = aliased(Booking, name="holders_booking")
+
+
 def claimable_by(device: str | None) -> ColumnElement[bool]:
     """A job ``device`` may claim: unaddressed, handed to it, or handed to a device that can no longer
     write it (it holds no usable connection of the booking's staff member any more)."""
     if device is None:
         return true()
-    holder, booking = aliased(CalendarConnection), aliased(Booking)
+    holder, booking = _HOLDER, _HOLDERS_BOOKING
     still_held = exists().where(
         booking.id == OutboxJob.booking_id,
         holder.staff_id == booking.staff_id,

@@ -104,7 +104,7 @@ def test_claiming_looks_a_bookings_other_jobs_up_by_index(tmp_path: Path) -> Non
     with tray.session() as s:
         outbox.claim_bookings(s, "tray", LEASE)
     event.remove(tray.engine, "before_cursor_execute", keep)
-    correlated = [(sql, params) for sql, params in statements if "outbox_job AS outbox_job_1" in sql]
+    correlated = [(sql, params) for sql, params in statements if "outbox_job AS other_job" in sql]
     assert correlated, "the claim no longer asks about a booking's other jobs; update this test"
     with tray.engine.connect() as c:
         for sql, params in correlated:
