@@ -42,6 +42,8 @@ import httpx
 
 #: httpx's own default for a client's connections (``httpx.Limits()`` alone sets none).
 LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+#: httpcore's names for a connection's details -> asyncio's (``is_readable`` is answered by the stream).
+_EXTRA_INFO = {"ssl_object": "ssl_object", "client_addr": "sockname", "server_addr": "peername", "socket": "socket"}
 #: What httpcore imports at its first asynchronous request on asyncio, in that order.
 BACKEND_MODULES = ("sniffio", "anyio", "anyio._backends._asyncio")
 
@@ -99,13 +101,16 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         if info == "is_readable":  # asked of an idle connection: has the server closed it meanwhile?
             return (self._reader.at_eof() or self._reader.exception() is not None
                     or self._writer.is_closing())
-        names = {"ssl_object": "ssl_object", "client_addr": "sockname", "server_addr": "peername",
-                 "socket": "socket"}
-        return self._writer.get_extra_info(names[info]) if info in names else None
+        name = _EXTRA_INFO.get(info)
+        return self._writer.get_extra_info(name) if name else None
 
 
 class AsyncioNetworkBackend(httpcore.AsyncNetworkBackend):
-    """Opens httpcore's connections with ``asyncio.open_connection`` (TCP_NODELAY is asyncio's default)."""
+    """Opens httpcore's connections with ``asyncio.open_connection`` (TCP_NODELAY is asyncio's default).
+
+    TCP only: a Unix socket is asked for only through httpx's ``uds=``, which :class:`AsyncioTransport`
+    does not take, so httpcore's own "not implemented" stands for it.
+    """
 
     async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                           local_address: str | None = None,
@@ -120,17 +125,6 @@ class AsyncioNetworkBackend(httpcore.AsyncNetworkBackend):
             raise httpcore.ConnectError(str(exc)) from exc
         for option in socket_options or ():
             writer.get_extra_info("socket").setsockopt(*option)
-        return AsyncioStream(reader, writer)
-
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options: Iterable[Any] | None = None) -> AsyncioStream:
-        try:
-            async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_unix_connection(path)
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(str(exc) or f"{path} did not answer in time") from exc
-        except OSError as exc:
-            raise httpcore.ConnectError(str(exc)) from exc
         return AsyncioStream(reader, writer)
 
     async def sleep(self, seconds: float) -> None:

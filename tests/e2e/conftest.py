@@ -12,12 +12,26 @@ import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 REAL_KEYCHAIN = os.environ.get("BIZCAL_E2E_REAL_KEYCHAIN") == "1"
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def day_in_the_import_window() -> str:
+    """Two days from today in Berlin, ISO: the busy import reads from today on, so a fixed date
+    falls out of its window once that day has passed."""
+    return (datetime.now(BERLIN) + timedelta(days=2)).date().isoformat()
+
+
+def berlin_time(day: str, clock: str) -> str:
+    """``day`` at ``clock`` in Berlin with that day's own UTC offset (+01:00 or +02:00), ISO."""
+    return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=BERLIN).isoformat()
 
 
 @dataclass

@@ -6,12 +6,9 @@ fake browser script named in ``BROWSER``, exactly as Python's webbrowser would s
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
 import pytest
 
-from tests.e2e.conftest import Cli
+from tests.e2e.conftest import Cli, berlin_time, day_in_the_import_window
 from tests.fixtures.google import browser_command
 
 pytestmark = pytest.mark.e2e
@@ -40,7 +37,7 @@ def test_connect_google_then_bookings_flow_and_busy_import(google_cli: Cli, goog
     assert conn["calendar_id"]
 
     calendar = google_fake.calendar(conn["calendar_id"] if conn["calendar_id"] != "primary" else "primary")
-    day = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(days=2)).date().isoformat()  # inside the import window
+    day = day_in_the_import_window()
     booking = cli.ok("booking", "add", "--staff", "Sarah", "--service", "Cut", "--customer", "Jess",
                      "--start", f"{day}T15:00")
     assert booking["sync_state"] == "synced"
@@ -55,8 +52,8 @@ def test_connect_google_then_bookings_flow_and_busy_import(google_cli: Cli, goog
 
     # A dentist appointment added in Google blocks time after an import; our own event does not.
     calendar.add_event({"id": "dentist01", "summary": "Dentist",
-                        "start": {"dateTime": f"{day}T10:00:00+01:00"},
-                        "end": {"dateTime": f"{day}T11:00:00+01:00"}})
+                        "start": {"dateTime": berlin_time(day, "10:00")},
+                        "end": {"dateTime": berlin_time(day, "11:00")}})
     imported = cli.ok("import")
     assert [(c["ok"], c["added"]) for c in imported["connections"]] == [(True, 1)]
 

@@ -7,12 +7,9 @@ through ``BIZCAL_MS_CA_BUNDLE``); MSAL "opens" the sign-in page with the fake br
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
 import pytest
 
-from tests.e2e.conftest import Cli
+from tests.e2e.conftest import Cli, day_in_the_import_window
 from tests.fakes.microsoft import MicrosoftFake
 from tests.fixtures.microsoft import ms_browser_command
 
@@ -35,7 +32,7 @@ def test_connect_microsoft_then_bookings_flow_and_busy_import(ms_cli: Cli, ms_fa
     assert ms_fake.identity.verifiers_ok == 1
     assert ms_fake.primary.all_events() == []  # the write probe cleaned up after itself
 
-    day = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(days=2)).date().isoformat()  # inside the import window
+    day = day_in_the_import_window()
     booking = cli.ok("booking", "add", "--staff", "Sarah", "--service", "Cut", "--customer", "Jess",
                      "--start", f"{day}T15:00")
     assert booking["sync_state"] == "synced"
