@@ -28,7 +28,7 @@ from bizcal_desktop.services.audit import AuditEntry
 from bizcal_desktop.ui.base_window import BaseWindow
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.models.audit import audit_model, describe_change
-from bizcal_desktop.ui.tables import rows_over_details, selected_row
+from bizcal_desktop.ui.tables import replace_rows, rows_over_details, selected_row
 from bizcal_desktop.ui.tasks import off_thread
 
 #: How many changes one view shows (``bizcal audit`` reaches further back).
@@ -104,7 +104,7 @@ class AuditWindow(BaseWindow):
         entries = await off_thread(
             self.services.audit.entries, self.since_instant(), self.text.text(), AUDIT_LIMIT
         )
-        self.model.set_rows(entries)
+        replace_rows(self.table, self.model, entries)
         self.show_empty_hint(not entries, self.tr("No changes match these filters."))
         self.export_button.setEnabled(bool(entries))
         self._selection_changed()

@@ -167,7 +167,7 @@ class AvailabilityWindow(BaseWindow):
         finally:
             self.import_button.setEnabled(True)
         failed = report.failed
-        await self.refresh()
+        await self.request_refresh()
         if failed:
             self.show_message(
                 self.tr("{n} calendar(s) could not be read; shown times may be stale.").format(n=failed),

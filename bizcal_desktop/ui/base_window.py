@@ -52,9 +52,12 @@ class BaseWindow(QWidget):
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status_label.setVisible(False)
+        #: A refresh is running (or one more is queued behind it).
         self.refreshing = False
-        #: The task of the last refresh (tests await it through qtbot.waitUntil).
+        #: The task that ends once the window shows the data as it is now (tests wait for it).
         self.last_refresh = None
+        self._refresh_task = None
+        self._refresh_again = False
 
     def finish_layout(self) -> None:
         """Put the status line at the bottom (call after adding the window's own widgets)."""
@@ -80,13 +83,26 @@ class BaseWindow(QWidget):
         return spawn(coro, on_error=self.show_error)
 
     def request_refresh(self):  # type: ignore[no-untyped-def]
-        self.last_refresh = self.run(self._guarded_refresh())
-        return self.last_refresh
+        """Show the data as it is now; the returned task ends when it is shown.
 
-    async def _guarded_refresh(self) -> None:
+        One refresh runs at a time, and requests made while it runs fold into one more, which reads
+        the filters as they are by then. Refreshes that overlapped could finish in any order: the rows
+        of an older filter landed after a newer one's (a search typed letter by letter), rows were
+        replaced under a selection the user had just made, and ``refreshing`` turned False while
+        another refresh was still on its way.
+        """
+        self._refresh_again = True
+        if self._refresh_task is None or self._refresh_task.done():
+            self._refresh_task = self.run(self._refresh_until_current())
+        self.last_refresh = self._refresh_task
+        return self._refresh_task
+
+    async def _refresh_until_current(self) -> None:
         self.refreshing = True
         try:
-            await self.refresh()
+            while self._refresh_again:
+                self._refresh_again = False
+                await self.refresh()
         finally:
             self.refreshing = False
 

@@ -274,7 +274,7 @@ class BookingsWindow(BaseWindow):
     async def cancel_booking(self, booking_id: int) -> None:
         await off_thread(self.services.bookings.cancel, booking_id, Door.DESKTOP)
         self.controller.request_drain()
-        await self.refresh()
+        await self.request_refresh()
         self.show_message(
             self.tr("Booking {id} cancelled; its calendar event is being removed.").format(id=booking_id)
         )

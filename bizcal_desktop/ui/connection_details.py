@@ -88,7 +88,7 @@ class ConnectionDetailsWindow(BaseWindow):
             return
         self.retry_button.setEnabled(False)
         report = await self.controller.retry_mapping(m.id)
-        await self.refresh()
+        await self.request_refresh()
         if report.failed:
             self.show_message(
                 self.tr("Booking {id} failed again: see its error.").format(id=m.booking_id), error=True

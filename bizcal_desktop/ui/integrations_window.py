@@ -165,7 +165,7 @@ class IntegrationsWindow(BaseWindow):
         if c is None:
             return
         await off_thread(lambda: self.services.connections.set_default(c.id, door=Door.DESKTOP))
-        await self.refresh()
+        await self.request_refresh()
         self.show_message(
             self.tr("New bookings of {staff} go to {name}.").format(staff=c.staff_name, name=c.display_name)
         )

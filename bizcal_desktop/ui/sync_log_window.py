@@ -22,7 +22,7 @@ from bizcal_desktop.store.deletion_holds import HeldDeletions
 from bizcal_desktop.ui.base_window import BaseWindow
 from bizcal_desktop.ui.controller import DesktopController
 from bizcal_desktop.ui.models.sync_log import describe_entry, sync_log_model
-from bizcal_desktop.ui.tables import rows_over_details, selected_row
+from bizcal_desktop.ui.tables import replace_rows, rows_over_details, selected_row
 from bizcal_desktop.ui.tasks import off_thread
 
 #: How many entries one view shows (the CLI's ``bizcal log --limit`` reaches further back).
@@ -131,7 +131,7 @@ class SyncLogWindow(BaseWindow):
             connection_id=self.connection.currentData(),
             booking_id=self._booking_filter(),
         )
-        self.model.set_rows(entries)
+        replace_rows(self.table, self.model, entries)
         self._show_held(await off_thread(self.services.engine.outbox_view.held_deletions))
         self.show_empty_hint(not entries, self.tr("No entries match these filters."))
         self._selection_changed()
@@ -167,7 +167,7 @@ class SyncLogWindow(BaseWindow):
         self.retry_button.setEnabled(False)
         self.show_message(self.tr("Retrying booking {id}…").format(id=entry.booking_id))
         report = await self.controller.retry_mapping(entry.mapping_id)
-        await self.refresh()
+        await self.request_refresh()
         if report.failed:
             self.show_message(self.tr("The retry failed again; see the newest entry."), error=True)
         else:
@@ -189,7 +189,7 @@ class SyncLogWindow(BaseWindow):
             confirmed = await off_thread(self.services.engine.outbox_view.confirm_deletions, None)
             self.show_message(self.tr("Removing the events of {n} booking(s)…").format(n=confirmed))
             await self.controller.sync_now()
-            await self.refresh()
+            await self.request_refresh()
         finally:
             self.confirm_deletions_button.setEnabled(True)
 

@@ -46,6 +46,18 @@ def select_row_with_id(table: QTableView, model: Any, row_id: int) -> None:
             table.selectRow(i)
 
 
+def replace_rows(table: QTableView, model: Any, rows: list[Any]) -> None:
+    """Show ``rows``; the selected row stays selected while it is among them (found by ``id``).
+
+    A log refreshes after any change anywhere in the app; without this, a row the user had just
+    chosen (to retry it, to copy it) was deselected under the pointer.
+    """
+    kept = selected_row(table, model)
+    model.set_rows(rows)
+    if kept is not None:
+        select_row_with_id(table, model, kept.id)
+
+
 def rows_over_details(
     model: QAbstractItemModel, placeholder: str, sizes: tuple[int, int],
 ) -> tuple[QTableView, QPlainTextEdit, QSplitter]:

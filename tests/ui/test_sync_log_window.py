@@ -45,8 +45,11 @@ def test_failures_filter_retry_and_copy(  # type: ignore[no-untyped-def]
     copied = QGuiApplication.clipboard().text()
     assert "Outcome: failure" in copied and f"Booking: {booking.id}" in copied
 
+    chosen = window.selected_entry().id
     run_async(qtbot, window.retry_selected())
     assert services.bookings.get(booking.id).sync_state == "synced"
+    # The refreshes the retry caused kept the user's row selected (the failure is still listed).
+    assert window.selected_entry() is not None and window.selected_entry().id == chosen
     assert window.status_label.text() == f"Booking {booking.id} synced."
 
 
