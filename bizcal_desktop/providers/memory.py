@@ -18,7 +18,8 @@ Two faces
   failures injected on purpose (:meth:`fail_next`, :meth:`fail_always`,
   :meth:`lose_response_of_next_write`, :meth:`expire_cursors`), and the calendar itself deleted
   (:meth:`delete_calendar`: reads and writes raise ``NotFoundError``) or made again, empty
-  (:meth:`recreate_calendar`).
+  (:meth:`recreate_calendar`). The failures and the record of calls are kept by
+  :mod:`.memory_faults`, which every provider call consults first.
 
 Like the real providers
 -----------------------
@@ -33,17 +34,14 @@ made for another window, or expired) is answered with a full read, ``full=True``
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import itertools
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
 
 from bizcal_desktop.domain.time_range import TimeRange
-from bizcal_desktop.errors import NotFoundError, ProviderError, TransientError
+from bizcal_desktop.errors import NotFoundError, ProviderError
 from bizcal_desktop.providers.base import (
     BusyChanges,
     BusyInterval,
@@ -57,13 +55,7 @@ from bizcal_desktop.providers.base import (
     is_own_uid,
 )
 from bizcal_desktop.providers.cursor import CursorRefused, WindowCursor, incremental_or_full, usable_cursor
-
-#: The provider calls a failure can be injected into.
-Operation = Literal["upsert", "delete", "fetch_busy", "list_own_events", "list_calendars", "test_connection",
-                    "refresh_credentials"]
-OPERATIONS: tuple[Operation, ...] = (
-    "upsert", "delete", "fetch_busy", "list_own_events", "list_calendars", "test_connection", "refresh_credentials",
-)
+from bizcal_desktop.providers.memory_faults import Call, Faults, Operation
 
 
 @dataclass(frozen=True)
@@ -87,22 +79,6 @@ class MemoryEvent:
         return is_own_uid(self.key)
 
 
-@dataclass(frozen=True)
-class Call:
-    """One provider call, as recorded in :attr:`MemoryProvider.calls`."""
-
-    operation: Operation
-    booking_public_id: str | None = None
-
-
-@dataclass
-class _Failure:
-    operation: Operation
-    error: BaseException
-    remaining: int | None  #: None: every matching call fails
-    booking_public_id: str | None
-
-
 class MemoryProvider(CalendarProvider):
     """One calendar held in memory; see the module docstring for the test-side API."""
 
@@ -124,14 +100,12 @@ class MemoryProvider(CalendarProvider):
         self._changes: list[tuple[int, str]] = []
         self._change_seq = 0
         self._cursor_epoch = 0
-        self._failures: deque[_Failure] = deque()
-        self._lose_next_write = False
+        #: Injected failures and the record of calls (:mod:`.memory_faults`).
+        self.faults = Faults()
         self._gone = False  #: the calendar was deleted (delete_calendar)
         self._clock = clock or (lambda: datetime.now(UTC))
         self._lifetime = credential_lifetime
         self._expires_at = self._clock() + credential_lifetime if credential_lifetime else None
-        #: Every call made through the provider face, in order (failed ones included).
-        self.calls: list[Call] = []
         #: Stale-ETag updates that were re-read and written again.
         self.reconciled = 0
         #: Credential renewals done by :meth:`refresh_credentials`.
@@ -139,6 +113,11 @@ class MemoryProvider(CalendarProvider):
 
     def __repr__(self) -> str:
         return f"MemoryProvider(calendar_id={self.calendar_id!r}, events={len(self._events)})"
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every call made through the provider face, in order (failed ones included)."""
+        return self.faults.calls
 
     # ================================================================ injected failures
 
@@ -148,22 +127,21 @@ class MemoryProvider(CalendarProvider):
 
         With ``booking_public_id`` only calls about that booking fail (writes name a booking).
         """
-        self._add_failure(operation, error, times, booking_public_id)
+        self.faults.add(operation, error, times, booking_public_id)
 
     def fail_always(self, operation: Operation, error: BaseException,
                     booking_public_id: str | None = None) -> None:
         """Make every call of ``operation`` raise ``error`` until :meth:`clear_failures`."""
-        self._add_failure(operation, error, None, booking_public_id)
+        self.faults.add(operation, error, None, booking_public_id)
 
     def clear_failures(self) -> None:
         """The calendar works again: forget every injected failure (and a pending lost response)."""
-        self._failures.clear()
-        self._lose_next_write = False
+        self.faults.clear()
 
     def lose_response_of_next_write(self) -> None:
         """The next upsert or delete happens, but its caller gets a TransientError, as when the
         server's answer is lost on the way back (timeout after the server committed)."""
-        self._lose_next_write = True
+        self.faults.lose_next_answer()
 
     def expire_cursors(self) -> None:
         """Refuse every cursor handed out so far (like a server expiring its sync tokens)."""
@@ -179,35 +157,11 @@ class MemoryProvider(CalendarProvider):
         """A calendar of the same name was made again: empty, and working."""
         self._gone = False
 
-    def _add_failure(self, operation: Operation, error: BaseException, times: int | None,
-                     booking_public_id: str | None) -> None:
-        if operation not in OPERATIONS:
-            raise ValueError(f"Unknown operation {operation!r}; one of {', '.join(OPERATIONS)}")
-        if times is not None and times < 1:
-            raise ValueError("times must be at least 1")
-        self._failures.append(_Failure(operation, error, times, booking_public_id))
-
     async def _enter(self, operation: Operation, booking_public_id: str | None = None) -> None:
-        """Record the call, yield to the loop once (as any I/O would), raise an injected failure."""
-        self.calls.append(Call(operation, booking_public_id))
-        await asyncio.sleep(0)
-        for failure in self._failures:
-            if failure.operation != operation:
-                continue
-            if failure.booking_public_id is not None and failure.booking_public_id != booking_public_id:
-                continue
-            if failure.remaining is not None:
-                failure.remaining -= 1
-                if failure.remaining == 0:
-                    self._failures.remove(failure)
-            raise failure.error
+        """Record the call and raise an injected failure (:meth:`Faults.enter`), or the calendar's absence."""
+        await self.faults.enter(operation, booking_public_id)
         if self._gone and operation in ("upsert", "fetch_busy", "list_own_events", "test_connection"):
             raise NotFoundError(f"The calendar {self.calendar_name} no longer exists; choose another calendar.")
-
-    def _answer_lost(self) -> None:
-        if self._lose_next_write:
-            self._lose_next_write = False
-            raise TransientError("The calendar did not answer in time; it will be tried again.")
 
     # ================================================================ the calendar face (tests)
 
@@ -289,7 +243,7 @@ class MemoryProvider(CalendarProvider):
             if current.etag != known.etag:
                 self.reconciled += 1  # the race is lost: re-read (here: current) and write again
             stored = self._store(self._from_spec(spec, key))
-        self._answer_lost()
+        self.faults.answer_lost()
         return EventRef(external_id=stored.key, href=None, etag=stored.etag)
 
     async def delete_event(self, booking_public_id: str, known: EventRef | None) -> None:
@@ -297,7 +251,7 @@ class MemoryProvider(CalendarProvider):
         key = known.external_id if known is not None and known.external_id else booking_uid(booking_public_id)
         if key in self._events:
             self._drop(key)
-        self._answer_lost()
+        self.faults.answer_lost()
 
     async def list_own_events(self, window: TimeRange) -> dict[str, EventRef]:
         await self._enter("list_own_events")
