@@ -52,8 +52,6 @@ class BaseWindow(QWidget):
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status_label.setVisible(False)
-        #: A refresh is running (or one more is queued behind it).
-        self.refreshing = False
         #: The task that ends once the window shows the data as it is now (tests wait for it).
         self.last_refresh = None
         self._refresh_task = None
@@ -97,14 +95,15 @@ class BaseWindow(QWidget):
         self.last_refresh = self._refresh_task
         return self._refresh_task
 
+    @property
+    def refreshing(self) -> bool:
+        """A refresh is running (or one more is queued behind it)."""
+        return self._refresh_task is not None and not self._refresh_task.done()
+
     async def _refresh_until_current(self) -> None:
-        self.refreshing = True
-        try:
-            while self._refresh_again:
-                self._refresh_again = False
-                await self.refresh()
-        finally:
-            self.refreshing = False
+        while self._refresh_again:
+            self._refresh_again = False
+            await self.refresh()
 
     async def refresh(self) -> None:  # overridden by each window
         return None

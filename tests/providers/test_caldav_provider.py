@@ -18,7 +18,8 @@ from bizcal_desktop.errors import AuthError, PermanentError, TransientError
 from bizcal_desktop.providers.base import OWN_EVENT_MARKER, EventRef, EventSpec
 from bizcal_desktop.providers.caldav import CalDAVProvider
 from bizcal_desktop.providers.http_errors import parse_retry_after
-from tests.fixtures.radicale import CalendarFixture, RadicaleServer, free_port
+from tests.fixtures.radicale import CalendarFixture, RadicaleServer
+from tests.fixtures.server_process import free_port
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

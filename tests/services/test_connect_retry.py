@@ -76,7 +76,7 @@ async def test_503_twice_then_the_server_works(services, caldav_calendar) -> Non
 
 
 async def test_503_every_time_fails_after_three_attempts(services_1s) -> None:  # type: ignore[no-untyped-def]
-    from tests.fixtures.radicale import free_port
+    from tests.fixtures.server_process import free_port
 
     with (flaky_proxy(f"http://127.0.0.1:{free_port()}/", failures=-1) as proxy,
           pytest.raises(ConnectionTestFailed) as failed):

@@ -74,7 +74,7 @@ async def test_a_user_only_in_the_url_and_a_wrong_password_from_it(services, cal
 
 
 async def test_a_different_user_in_the_url_is_refused_before_anything_is_sent(services) -> None:  # type: ignore[no-untyped-def]
-    from tests.fixtures.radicale import free_port
+    from tests.fixtures.server_process import free_port
 
     services.directory.add_staff("Mark", "Europe/Berlin")
     url = f"http://mark:secret-pw@127.0.0.1:{free_port()}/"

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bizcal_desktop.errors import UserInputError
-from tests.fixtures.radicale import free_port
+from tests.fixtures.server_process import free_port
 from tests.support.connections import seed_connection
 
 

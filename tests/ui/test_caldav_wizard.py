@@ -66,7 +66,7 @@ def test_save_waits_for_a_passing_test_and_any_change_voids_it(  # type: ignore[
 
 
 def test_an_unreachable_server_says_why(wizard: CalDAVWizard, qtbot) -> None:  # type: ignore[no-untyped-def]
-    from tests.fixtures.radicale import free_port
+    from tests.fixtures.server_process import free_port
 
     fill(wizard, f"http://127.0.0.1:{free_port()}/", "alice", "pw")
     run_async(qtbot, wizard.test())
