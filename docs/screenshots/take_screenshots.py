@@ -22,7 +22,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from shot_kit import ONLY, OUT, run, save, settle
-from tests.fixtures.radicale import RadicaleServer, free_port
+from tests.fixtures.radicale import RadicaleServer
+from tests.fixtures.server_process import free_port
 from tests.support.connections import seed_connection
 
 
@@ -220,8 +221,9 @@ async def scenario(base: Path) -> None:
         await settle(log)
         log.show_failures()
         await settle(log)
-        log.select_row(0)
-        await asyncio.sleep(0.1)
+        log.select_row(2)  # a failed write: Retry is offered
+        desktop.controller.data_changed.emit()  # a change elsewhere refreshes the log: the row stays chosen
+        await settle(log)
         save(log, "sync-log")
 
         availability = desktop.windows.open("availability")
